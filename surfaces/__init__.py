@@ -1,0 +1,1 @@
+"""Loss surfaces: the Surface dataclass (base), the built-in catalogue, grids for plotting."""

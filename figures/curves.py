@@ -1,0 +1,60 @@
+"""Training curves beside the race: loss, gradient norm, learning rate and per-parameter step.
+
+The lecture's warning: when the loss stalls, check whether ‖g‖ is really small before blaming a
+critical point. The per-parameter step η/σ shows what the adaptive methods do with each axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from figures.style import run_colour
+from optimizers.trajectory import Trajectories
+
+PANELS = ("Loss L(θᵗ)", "Gradient norm ‖gᵗ‖", "Learning rate ηᵗ", "Step size per parameter η/σ")
+
+
+def _positive_or_gap(values: np.ndarray) -> np.ndarray:
+    """Values for a log axis: non-positive entries become gaps instead of errors."""
+    return np.where(values > 0, values, np.nan)
+
+
+def curves_figure(trajectories: Trajectories, labels: Sequence[str], *, height: int = 520) -> go.Figure:
+    """A 2 × 2 grid of curves for the first ``len(labels)`` runs, each in its race colour."""
+    figure = make_subplots(rows=2, cols=2, subplot_titles=PANELS, horizontal_spacing=0.1, vertical_spacing=0.16)
+    all_positive = True
+    for run, label in enumerate(labels):
+        length = int(trajectories.lengths[run])
+        colour = run_colour(run)
+        steps = np.arange(length)
+        loss = trajectories.loss[run, :length]
+        all_positive &= bool(np.all(loss > 0))
+        common = {"legendgroup": label, "line": {"color": colour, "width": 2}}
+        figure.add_trace(go.Scatter(x=steps, y=loss, name=label, **common), row=1, col=1)
+        figure.add_trace(go.Scatter(x=steps, y=_positive_or_gap(trajectories.gradient_norm[run, :length]),
+                                    name=label, showlegend=False, **common), row=1, col=2)
+        updates = np.arange(max(length - 1, 0))
+        figure.add_trace(go.Scatter(x=updates, y=trajectories.learning_rate[run, : length - 1],
+                                    name=label, showlegend=False, **common), row=2, col=1)
+        for axis, dash in ((0, "solid"), (1, "dot")):
+            figure.add_trace(go.Scatter(
+                x=updates, y=_positive_or_gap(trajectories.effective_step[run, : length - 1, axis]),
+                name=f"{label}, {'x' if axis == 0 else 'y'}", showlegend=False, legendgroup=label,
+                line={"color": colour, "width": 2, "dash": dash},
+            ), row=2, col=2)
+    figure.update_yaxes(type="log", row=1, col=2)
+    figure.update_yaxes(type="log", row=2, col=2)
+    if all_positive and len(labels):
+        figure.update_yaxes(type="log", row=1, col=1)
+    figure.update_xaxes(title_text="step t", row=2)
+    figure.update_layout(
+        height=height, margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    figure.add_annotation(text="solid: x, dotted: y", xref="x4 domain", yref="y4 domain", x=1, y=1.0,
+                          showarrow=False, font={"size": 11}, xanchor="right", yanchor="bottom")
+    return figure

@@ -1,0 +1,97 @@
+"""The race: optimizers moving across a contour map, animated in the browser.
+
+The landscape (a raster image plus iso-lines) is static; every animation frame touches only one
+small trace, the optimizers' heads, with ``redraw=False``. This keeps the background visible while
+the animation plays (a ``go.Contour`` background vanishes once Play starts) and the frames cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from figures.landscape import Landscape, add_landscape
+from figures.runs import RunPath
+from figures.style import MAX_FRAMES, MAX_PATH_POINTS, START_COLOUR, subsample
+
+FRAME_MS = 40
+
+
+def _head_positions(runs: Sequence[RunPath], step: int) -> tuple[list[float], list[float]]:
+    """Where each run is at ``step`` (a run that stopped early stays at its last point)."""
+    xs, ys = [], []
+    for run in runs:
+        point = run.points[min(step, len(run.points) - 1)]
+        xs.append(float(point[0]))
+        ys.append(float(point[1]))
+    return xs, ys
+
+
+def _animation_controls(frame_steps: np.ndarray) -> tuple[list[dict], list[dict]]:
+    """Play/pause buttons and the step scrubber of the animation."""
+    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    playing = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
+    buttons = [{
+        "type": "buttons", "direction": "left", "showactive": False,
+        "x": 0.0, "y": -0.08, "xanchor": "left", "yanchor": "top", "pad": {"r": 8, "t": 0},
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, playing]},
+            {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
+        ],
+    }]
+    slider = [{
+        "active": 0, "x": 0.2, "len": 0.8, "y": -0.04, "yanchor": "top", "pad": {"t": 0},
+        "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "right"},
+        "steps": [
+            {"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]}
+            for step in frame_steps
+        ],
+    }]
+    return buttons, slider
+
+
+def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 560) -> go.Figure:
+    """Contour map with each run's faint full path, its start, and animated heads.
+
+    Trace order: the landscape's iso-lines, one path per run, the start markers, the heads.
+    The heads trace is the only one the frames change.
+    """
+    figure = go.Figure()
+    add_landscape(figure, landscape)
+    for run in runs:
+        shown = run.points[subsample(len(run.points), MAX_PATH_POINTS)]
+        figure.add_trace(go.Scatter(
+            x=shown[:, 0], y=shown[:, 1], mode="lines", name=run.label,
+            line={"color": run.colour, "width": 2.5}, opacity=0.75, hoverinfo="skip",
+        ))
+    starts = np.array([run.points[0] for run in runs]).reshape(-1, 2)
+    figure.add_trace(go.Scatter(
+        x=starts[:, 0], y=starts[:, 1], mode="markers", name="start", showlegend=False,
+        marker={"symbol": "circle-open", "size": 14, "color": START_COLOUR, "line": {"width": 3}},
+        hovertemplate="start (%{x:.3f}, %{y:.3f})<extra></extra>",
+    ))
+    longest = max((len(run.points) for run in runs), default=1)
+    frame_steps = subsample(longest, MAX_FRAMES)
+    colours = [run.colour for run in runs]
+    head_xs, head_ys = _head_positions(runs, 0)
+    figure.add_trace(go.Scatter(
+        x=head_xs, y=head_ys, mode="markers", name="position", showlegend=False,
+        marker={"size": 13, "color": colours, "line": {"color": "#111111", "width": 1.5}},
+        hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>",
+    ))
+    heads_index = len(figure.data) - 1
+    frames = []
+    for step in frame_steps:
+        xs, ys = _head_positions(runs, int(step))
+        frames.append(go.Frame(name=str(int(step)), traces=[heads_index], data=[go.Scatter(x=xs, y=ys)]))
+    figure.frames = frames
+    buttons, slider = _animation_controls(frame_steps)
+    figure.update_layout(
+        height=height, margin={"l": 50, "r": 10, "t": 30, "b": 110},
+        updatemenus=buttons, sliders=slider, clickmode="none", dragmode="zoom",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "bgcolor": "rgba(255,255,255,0.6)"},
+        xaxis_title="x (w₁)", yaxis_title="y (w₂)", uirevision="race",
+    )
+    return figure

@@ -1,0 +1,150 @@
+"""One update rule that is gradient descent, momentum, Nesterov, Adagrad, RMSProp and Adam.
+
+Every optimizer of the lecture keeps (at most) two running moments of the gradient and divides a
+direction by a per-parameter scale. Written once, with per-run coefficients, the same few tensor
+operations advance runs of *different* optimizers side by side in one batch.
+
+.. code-block:: text
+
+    input:  η_t (learning rate), g_t (gradient), and per run the coefficients
+            β₁, c₁ (first moment), β₂, c₂ (second moment), a_g, a_m (direction),
+            adaptive ∈ {0, 1}, bias_correction ∈ {0, 1}, ε
+    initialize: m₀ = 0, v₀ = 0
+    for t = 1, 2, …:
+        m_t = β₁ m_{t-1} + c₁ g_t                      first moment (momentum buffer)
+        v_t = β₂ v_{t-1} + c₂ g_t²                     second moment (square average)
+        d_t = a_g g_t + a_m m_t                        direction
+        b₁ = 1 - β₁ᵗ,  b₂ = 1 - β₂ᵗ   if bias_correction, else b₁ = b₂ = 1
+        s_t = √(v_t / b₂) + ε         if adaptive, else s_t = 1      (the lecture's σ)
+        θ_t = θ_{t-1} - η_t d_t / (b₁ s_t)
+
+============  ====  ======  ====  ======  ===  ===  ========  ===============
+rule          β₁    c₁      β₂    c₂      a_g  a_m  adaptive  bias_correction
+============  ====  ======  ====  ======  ===  ===  ========  ===============
+GD            0     0       0     0       1    0    0         0
+Momentum      μ     1       0     0       0    1    0         0
+Nesterov      μ     1       0     0       1    μ    0         0
+Adagrad       0     0       1     1       1    0    1         0
+RMSProp       0     0       α     1 - α   1    0    1         0
+Adam          β₁    1 - β₁  β₂    1 - β₂  0    1    1         1
+============  ====  ======  ====  ======  ===  ===  ========  ===============
+
+With these rows the rule reproduces ``torch.optim`` step for step (``SGD``, ``SGD(nesterov=True)``,
+``Adagrad``, ``RMSprop``, ``Adam``): torch's momentum buffer starts as the first gradient, which is
+what ``m₀ = 0, c₁ = 1`` gives; ε is added *outside* the square root, as in torch and in optax's
+``eps`` (optax's ``eps_root`` would go inside).
+
+The lecture writes momentum as a step, ``m^{t+1} = λ m^t − η g^t``, ``θ^{t+1} = θ^t + m^{t+1}``.
+Torch (and this module) keep the weighted sum of gradients instead, ``buf = −m/η``; with a constant
+η the two give the same trajectory (with a schedule, torch's form rescales the whole buffer by the
+current η_t). Nesterov in the lecture's form is ``θ^{t+1} = θ^t + λ m^{t+1} − η g^t``. The lecture's σ is this module's ``s``: for Adagrad the root of the sum of
+past squared gradients (the lecture's root *mean* square with the decay η/√(t+1) folded in), for
+RMSProp ``σ_t = √(α σ_{t−1}² + (1 − α) g_t²)`` started from σ = 0, and Adam is RMSProp plus
+momentum, with both moments divided by ``1 − βᵗ`` so that they are unbiased in the first steps.
+
+The functions are pure, like optax's ``init``/``update``: nothing passed in is modified.
+``update`` is ``step_factors`` (everything that depends on t but not on the gradients) followed by
+``apply_update``; the batched runner computes the factors of all steps before its loop.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+
+class MomentsState(NamedTuple):
+    """The running moments of one batch of runs, named as in ``torch.optim``.
+
+    ``count`` is the number of updates made so far; ``momentum_buffer`` is m and ``square_avg`` is
+    v, both shaped like the parameters (R, 2).
+    """
+
+    count: int
+    momentum_buffer: Tensor
+    square_avg: Tensor
+
+
+class RuleCoefficients(NamedTuple):
+    """Per-run coefficients of the unified rule, each a float64 tensor of shape (R, 1).
+
+    The row of each optimizer is in the table of the module docstring;
+    ``optimizers.settings.rule_coefficients`` builds them from user settings.
+    """
+
+    first_decay: Tensor
+    first_gain: Tensor
+    nesterov_gradient: Tensor
+    nesterov_buffer: Tensor
+    second_decay: Tensor
+    second_gain: Tensor
+    adaptive: Tensor
+    bias_correction: Tensor
+    eps: Tensor
+
+
+class StepFactors(NamedTuple):
+    """What update t needs besides the state, (R, 1) each; they depend on t but not on the gradients.
+
+    ``step_size`` = η_t / b₁, ``root_factor`` = 1/b₂ for adaptive runs and 0 otherwise, and
+    ``root_offset`` = ε for adaptive runs and 1 otherwise, so that s = √(v · root_factor) + root_offset.
+    """
+
+    step_size: Tensor
+    root_factor: Tensor
+    root_offset: Tensor
+
+
+def init(params: Tensor) -> MomentsState:
+    """Zero moments for parameters ``params`` (R, 2): m₀ = v₀ = 0, no update made yet."""
+    return MomentsState(count=0, momentum_buffer=torch.zeros_like(params), square_avg=torch.zeros_like(params))
+
+
+def step_factors(coefficients: RuleCoefficients, count: int | Tensor, learning_rates: Tensor) -> StepFactors:
+    """The factors of update number ``count`` (t ≥ 1) with rates η_t ``learning_rates`` (R, 1).
+
+    ``count`` and ``learning_rates`` may carry a leading axis of steps, e.g. (T, 1, 1) and (T, R, 1),
+    to compute the factors of a whole run before it starts.
+    """
+    first_correction = 1 - coefficients.bias_correction * coefficients.first_decay**count
+    second_correction = 1 - coefficients.bias_correction * coefficients.second_decay**count
+    return StepFactors(
+        step_size=learning_rates / first_correction,
+        root_factor=coefficients.adaptive / second_correction,
+        root_offset=coefficients.adaptive * coefficients.eps + (1 - coefficients.adaptive),
+    )
+
+
+def scale(square_avg: Tensor, factors: StepFactors) -> Tensor:
+    """The per-parameter scale s = √(v / b₂) + ε of adaptive runs (the lecture's σ), and 1 for the others."""
+    return torch.sqrt(square_avg * factors.root_factor) + factors.root_offset
+
+
+def apply_update(
+    grads: Tensor, state: MomentsState, coefficients: RuleCoefficients, factors: StepFactors
+) -> tuple[Tensor, MomentsState]:
+    """The unified step with its factors already computed: (updates, new state).
+
+    ``torch.addcmul(a, b, c)`` is a + b·c and ``torch.addcdiv(a, b, c)`` is a + b/c: one operation
+    each instead of two, which matters in a loop of tiny tensors.
+    """
+    momentum_buffer = torch.addcmul(coefficients.first_decay * state.momentum_buffer, coefficients.first_gain, grads)
+    # (c₂ g) g rather than c₂ (g g): runs without σ keep v = 0 even when g² would overflow
+    square_avg = torch.addcmul(coefficients.second_decay * state.square_avg, coefficients.second_gain * grads, grads)
+    direction = torch.addcmul(coefficients.nesterov_gradient * grads, coefficients.nesterov_buffer, momentum_buffer)
+    updates = -factors.step_size * direction / scale(square_avg, factors)
+    return updates, MomentsState(state.count + 1, momentum_buffer, square_avg)
+
+
+def update(
+    grads: Tensor, state: MomentsState, coefficients: RuleCoefficients, learning_rates: Tensor
+) -> tuple[Tensor, MomentsState]:
+    """One step of the unified rule: ``updates`` to add to the parameters, and the new state.
+
+    ``grads`` (R, 2) are the gradients at the current parameters; ``learning_rates`` (R, 1) is η_t
+    of each run for this step.
+    """
+    factors = step_factors(coefficients, state.count + 1, learning_rates)
+    return apply_update(grads, state, coefficients, factors)
