@@ -46,10 +46,11 @@ def curves_figure(trajectories: Trajectories, labels: Sequence[str], *, height: 
                 name=f"{label}, {'x' if axis == 0 else 'y'}", showlegend=False, legendgroup=label,
                 line={"color": colour, "width": 2, "dash": dash},
             ), row=2, col=2)
-    figure.update_yaxes(type="log", row=1, col=2)
-    figure.update_yaxes(type="log", row=2, col=2)
+    log_axis = {"type": "log", "exponentformat": "power"}
+    figure.update_yaxes(**log_axis, row=1, col=2)
+    figure.update_yaxes(**log_axis, row=2, col=2)
     if all_positive and len(labels):
-        figure.update_yaxes(type="log", row=1, col=1)
+        figure.update_yaxes(**log_axis, row=1, col=1)
     figure.update_xaxes(title_text="step t", row=2)
     figure.update_layout(
         height=height, margin={"l": 50, "r": 10, "t": 40, "b": 40},

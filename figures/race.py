@@ -35,14 +35,14 @@ def _animation_controls(frame_steps: np.ndarray) -> tuple[list[dict], list[dict]
     playing = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     buttons = [{
         "type": "buttons", "direction": "left", "showactive": False,
-        "x": 0.0, "y": -0.08, "xanchor": "left", "yanchor": "top", "pad": {"r": 8, "t": 0},
+        "x": 0.0, "y": -0.13, "xanchor": "left", "yanchor": "top", "pad": {"r": 8, "t": 0},
         "buttons": [
             {"label": "▶ Play", "method": "animate", "args": [None, playing]},
             {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
         ],
     }]
     slider = [{
-        "active": 0, "x": 0.2, "len": 0.8, "y": -0.04, "yanchor": "top", "pad": {"t": 0},
+        "active": 0, "x": 0.2, "len": 0.8, "y": -0.09, "yanchor": "top", "pad": {"t": 0},
         "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "right"},
         "steps": [
             {"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]}
@@ -89,7 +89,7 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
     figure.frames = frames
     buttons, slider = _animation_controls(frame_steps)
     figure.update_layout(
-        height=height, margin={"l": 50, "r": 10, "t": 30, "b": 110},
+        height=height, margin={"l": 50, "r": 10, "t": 30, "b": 130},
         updatemenus=buttons, sliders=slider, clickmode="none", dragmode="zoom",
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "bgcolor": "rgba(255,255,255,0.6)"},
         xaxis_title="x (w₁)", yaxis_title="y (w₂)", uirevision="race",

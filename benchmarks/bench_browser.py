@@ -1,0 +1,137 @@
+"""What a student feels in the browser: cold start, slider → chart latency, the in-figure sweep.
+
+Run: ``.venv/bin/python benchmarks/bench_browser.py`` (needs /usr/bin/chromium). Starts its own
+server on 127.0.0.1, drives headless Chromium, prints a table and stops the server.
+
+* cold start: ``streamlit run app.py`` launched → the race chart drawn in the browser.
+* slider → chart: the learning-rate slider of optimizer 1 moved one notch with the keyboard → the
+  race chart holds the new path (polled in the page every animation frame). First pass: new values
+  (the server computes); second pass: the same values again (served from the bounded cache).
+* sweep frame: one step of the slider inside the sweep chart, pointer down → the restyled path
+  painted (``plotly_update`` then the next animation frame), for every one of its 32 steps.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+
+CHANGES = 20
+RACE = ".st-key-race_chart .js-plotly-plot"
+SWEEP = ".st-key-sweep_chart .js-plotly-plot"
+
+WATCH_PATH = """selector => new Promise(resolve => {
+    const began = performance.now();
+    const before = JSON.stringify(document.querySelector(selector).data[1].x);
+    const poll = () => {
+        const plot = document.querySelector(selector);
+        if (plot && plot.data && plot.data[1] && JSON.stringify(plot.data[1].x) !== before) {
+            resolve(performance.now() - began);
+        } else if (performance.now() - began > 30000) {
+            resolve(-1);
+        } else {
+            requestAnimationFrame(poll);
+        }
+    };
+    requestAnimationFrame(poll);
+})"""
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> str:
+    return f"p50 {statistics.median(values):6.0f} ms   p95 {percentile(values, 0.95):6.0f} ms   (n = {len(values)})"
+
+
+def cold_start(browser) -> float:
+    began = time.perf_counter()
+    server = StreamlitServer("app.py")
+    try:
+        page = browser.new_page(viewport={"width": 1600, "height": 1100})
+        page.goto(f"{server.url}/explorer")
+        page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
+        return time.perf_counter() - began
+    finally:
+        server.close()
+
+
+def slider_latencies(page, key: str, passes: tuple[str, ...]) -> dict[str, list[float]]:
+    thumb = page.locator(f".st-key-{key} [role='slider']")
+    results = {}
+    for direction in passes:
+        timings = []
+        for _ in range(CHANGES):
+            watcher = page.evaluate_handle(WATCH_PATH, RACE)
+            thumb.press(direction)
+            elapsed = page.evaluate("promise => promise", watcher)
+            if elapsed >= 0:
+                timings.append(elapsed)
+        results[direction] = timings
+    return results
+
+
+def sweep_frames(page) -> list[float]:
+    """Drag through the sweep's slider by clicking each of its ticks, timing pointer → painted path."""
+    page.locator(SWEEP).scroll_into_view_if_needed()
+    ticks = page.locator(SWEEP + " .slider-container .slider-tick")
+    rail = page.locator(SWEEP + " .slider-container .slider-rail-rect").bounding_box()
+    count = ticks.count()
+    timings = []
+    for index in list(range(count)) + list(range(count - 2, -1, -1)):
+        box = ticks.nth(index).bounding_box()
+        x, y = box["x"] + box["width"] / 2, rail["y"] + rail["height"] / 2
+        handle = page.evaluate_handle(
+            """selector => new Promise(resolve => {
+                const plot = document.querySelector(selector);
+                const began = performance.now();
+                const timer = setTimeout(() => resolve(-1), 5000);
+                plot.once('plotly_update', () => requestAnimationFrame(() => {
+                    clearTimeout(timer); resolve(performance.now() - began); }));
+            })""",
+            SWEEP,
+        )
+        page.mouse.click(x, y)
+        elapsed = page.evaluate("promise => promise", handle)
+        if elapsed >= 0:
+            timings.append(elapsed)
+    return timings
+
+
+def main() -> None:
+    if not CHROMIUM.exists():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        start = cold_start(browser)
+        server = StreamlitServer("app.py")
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1100})
+            page.goto(f"{server.url}/explorer")
+            page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
+            page.wait_for_selector(SWEEP + " .main-svg", timeout=120_000)
+            latencies = slider_latencies(page, "lr0", ("ArrowRight", "ArrowLeft"))
+            frames = sweep_frames(page)
+        finally:
+            server.close()
+            browser.close()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"commit {commit}, headless Chromium ({CHROMIUM}), software rendering, 2 cores")
+    print(f"cold start (command → first chart)   {start:6.1f} s")
+    print(f"slider → chart, new values           {summary(latencies['ArrowRight'])}")
+    print(f"slider → chart, cached values        {summary(latencies['ArrowLeft'])}")
+    print(f"sweep slider → path painted          {summary(frames)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The Surface Explorer's scene: the surface's grids, one batched race with its learning-rate sweep, the figures.
+
+Pure functions of hashable inputs, so the page can cache them (``ui.compute``) and benchmarks and
+tests can call them without a browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from figures.curves import curves_figure
+from figures.landscape import Landscape, landscape_layers
+from figures.race import race_figure
+from figures.runs import RunPath, run_paths
+from figures.surface3d import surface_figure
+from figures.sweep import sweep_figure
+from optimizers.settings import OptimizerSettings, learning_rate_sweep
+from optimizers.trajectory import Trajectories, run_trajectories
+from surfaces.choice import SurfaceChoice, resolve_surface
+from surfaces.grid import loss_grid
+
+RASTER_RESOLUTION = 200
+SURFACE_RESOLUTION = 70
+DIVERGENCE_MARGIN = 1.0
+
+
+@dataclass(frozen=True)
+class SurfaceView:
+    """What the pages draw of a surface: the 2D landscape (200 × 200) and a coarser 3D grid."""
+
+    landscape: Landscape
+    xs: np.ndarray
+    ys: np.ndarray
+    z: np.ndarray
+
+
+@dataclass(frozen=True)
+class Race:
+    """The runs of one page: the chosen optimizers first, then the learning-rate sweep of one of them."""
+
+    trajectories: Trajectories
+    optimizer_count: int
+    sweep_rates: tuple[float, ...]
+    sweep_active: int
+
+
+@dataclass(frozen=True)
+class ExplorerFigures:
+    """The four charts of the explorer and the runs they show (for messages)."""
+
+    runs: list[RunPath]
+    race: go.Figure
+    surface: go.Figure
+    curves: go.Figure
+    sweep: go.Figure
+
+
+def surface_view(choice: SurfaceChoice, resolution: int = RASTER_RESOLUTION) -> SurfaceView:
+    """The landscape layers of ``choice`` on a ``resolution``² grid and its 3D grid."""
+    surface = resolve_surface(choice)
+    xs, ys, z = loss_grid(surface, resolution)
+    coarse_xs, coarse_ys, coarse_z = loss_grid(surface, SURFACE_RESOLUTION)
+    return SurfaceView(landscape_layers(xs, ys, z), coarse_xs, coarse_ys, coarse_z)
+
+
+def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[OptimizerSettings, ...],
+         steps: int, sweep_slot: int) -> Race:
+    """All runs in one batched loop: ``settings`` from ``start``, plus the 32-value sweep of ``settings[sweep_slot]``."""
+    surface = resolve_surface(choice)
+    swept = settings[sweep_slot]
+    rates = learning_rate_sweep(swept)
+    every = (*settings, *(swept.with_lr(rate) for rate in rates))
+    trajectories = run_trajectories(
+        surface.loss, np.tile(np.asarray(start, dtype=float), (len(every), 1)), every, steps,
+        surface.domain.padded(DIVERGENCE_MARGIN).bounds,
+    )
+    nearest = int(np.argmin(np.abs(np.log(rates) - np.log(swept.lr))))
+    return Race(trajectories, len(settings), tuple(rates), nearest)
+
+
+def explorer_figures(view: SurfaceView, result: Race, labels: Sequence[str], sweep_slot: int) -> ExplorerFigures:
+    """The race map, the 3D surface, the training curves and the sweep, all from one race."""
+    runs = run_paths(result.trajectories, labels)
+    sweep_runs = run_paths(result.trajectories, [labels[sweep_slot]] * len(result.sweep_rates),
+                           first=result.optimizer_count)
+    return ExplorerFigures(
+        runs=runs,
+        race=race_figure(view.landscape, runs),
+        surface=surface_figure(view.xs, view.ys, view.z, runs),
+        curves=curves_figure(result.trajectories, labels),
+        sweep=sweep_figure(view.landscape, result.sweep_rates, sweep_runs, result.sweep_active,
+                           colour=runs[sweep_slot].colour),
+    )

@@ -1,0 +1,81 @@
+"""The Surface Explorer page, driven through AppTest like a user changing widgets."""
+
+from __future__ import annotations
+
+import pytest
+
+from surfaces.catalogue import SURFACES
+from ui.sidebar import SURFACE_KEYS
+
+
+def texts(app) -> str:
+    return " ".join(str(element.value) for group in (app.markdown, app.caption, app.warning, app.error, app.title)
+                    for element in group)
+
+
+def test_default_page_renders_the_race(app):
+    assert app.title[0].value.endswith("Himmelblau")
+    assert app.slider(key="steps").value == 200
+    assert app.selectbox(key="opt0").value == "gd"
+    assert not app.error
+
+
+@pytest.mark.parametrize("key", [key for key in SURFACE_KEYS if key != "own"])
+def test_every_built_in_surface_renders(app, key):
+    app.selectbox(key="surface").set_value(key).run()
+    assert not app.exception, app.exception
+    assert not app.error
+    assert app.title[0].value.endswith(SURFACES[key].name)
+
+
+def test_changing_widgets_reruns_without_error(app):
+    app.slider(key="steps").set_value(500).run()
+    app.selectbox(key="opt1").set_value("nesterov").run()
+    app.slider(key="mom1").set_value(0.5).run()
+    app.selectbox(key="opt2").set_value("adam").run()
+    app.select_slider(key="lr2").set_value(0.3).run()
+    assert not app.exception, app.exception
+    assert app.slider(key="mom1").value == 0.5
+
+
+def test_four_optimizers_with_schedules_and_noise(app):
+    app.segmented_control(key="n").set_value(4).run()
+    app.selectbox(key="sched3").set_value("warmup_cosine").run()
+    app.select_slider(key="noise3").set_value(2.0).run()
+    assert not app.exception, app.exception
+    assert app.slider(key="warm3").value == 50
+
+
+def test_a_learning_rate_that_blows_up_gets_a_message_not_a_traceback(app):
+    app.select_slider(key="lr0").set_value(1.0).run()
+    assert not app.exception, app.exception
+    assert any("diverged at step" in str(warning.value) for warning in app.warning)
+
+
+def test_zero_steps_is_fine(app):
+    app.slider(key="steps").set_value(0).run()
+    assert not app.exception, app.exception
+
+
+def test_start_point_moves_with_the_sliders(app):
+    app.slider(key="x0").set_value(-4.0).run()
+    assert app.slider(key="x0").value == -4.0
+    assert not app.exception, app.exception
+
+
+def test_extreme_controls(app):
+    app.segmented_control(key="n").set_value(4).run()
+    for slot in range(4):
+        app.select_slider(key=f"lr{slot}").set_value(10.0)
+    app.slider(key="steps").set_value(1000).run()
+    assert not app.exception, app.exception
+    assert len([w for w in app.warning if "diverged" in str(w.value)]) >= 1
+
+
+def test_own_formula_and_a_broken_one(app):
+    app.selectbox(key="surface").set_value("own").run()
+    assert not app.exception, app.exception
+    assert not app.error
+    app.text_input(key="formula").set_value("x**2 - z").run()
+    assert not app.exception, app.exception
+    assert "unknown name 'z'" in app.error[0].value

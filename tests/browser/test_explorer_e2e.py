@@ -1,0 +1,87 @@
+"""The Surface Explorer in real headless Chromium: drag a slider, click the map, press play."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.server import ARTIFACTS
+from tests.browser.plotly_dom import pixel_of, plot_area, trace_xy, wait_for_chart
+
+pytestmark = pytest.mark.browser
+
+FIRST_PATH = 1  # trace 0 is the iso-lines, then one path per optimizer
+
+
+def open_explorer(page, app_server, query: str = "") -> None:
+    page.goto(f"{app_server.url}/{query}")  # the explorer is the default page, at /
+    wait_for_chart(page, "race_chart")
+
+
+def slider_thumb(page, key: str):
+    """The visible thumb of a Streamlit slider (its ``input type=range`` is a 1-pixel hidden element)."""
+    return page.locator(f".st-key-{key} input[type=range]").locator("xpath=../..")
+
+
+def wait_until_changed(read, before, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = read()
+        if now != before and now != ([], []):
+            return now
+        time.sleep(0.1)
+    raise AssertionError(f"nothing changed in {timeout} s")
+
+
+def test_dragging_the_learning_rate_slider_changes_the_path(page, app_server):
+    open_explorer(page, app_server)
+    before = trace_xy(page, "race_chart", FIRST_PATH)
+    box = slider_thumb(page, "lr0").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    after = wait_until_changed(lambda: trace_xy(page, "race_chart", FIRST_PATH), before)
+    assert after[0][0] == pytest.approx(before[0][0])  # same start point
+    assert after[0][-1] != pytest.approx(before[0][-1])  # different path end
+
+
+def test_clicking_the_contour_moves_the_start_point(page, app_server):
+    open_explorer(page, app_server)
+    area = plot_area(page, "race_chart")
+    target = (-2.5, 2.0)
+    page.mouse.click(*pixel_of(area, *target))
+    after = wait_until_changed(lambda: trace_xy(page, "race_chart", FIRST_PATH)[0][:1], [])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        xs, ys = trace_xy(page, "race_chart", FIRST_PATH)
+        if xs and abs(xs[0] - target[0]) < 0.1 and abs(ys[0] - target[1]) < 0.1:
+            break
+        time.sleep(0.2)
+    assert xs[0] == pytest.approx(target[0], abs=0.1) and ys[0] == pytest.approx(target[1], abs=0.1), after
+
+
+BACKGROUND = """() => {
+    const images = document.querySelectorAll('.st-key-race_chart .js-plotly-plot .imagelayer image');
+    return Array.from(images).map(image => {
+        const box = image.getBoundingClientRect();
+        return {png: (image.getAttribute('href') || '').startsWith('data:image/png'), width: box.width};
+    });
+}"""
+
+
+def test_play_advances_the_animation_and_keeps_the_background(page, app_server):
+    open_explorer(page, app_server)
+    heads = page.evaluate("() => document.querySelector('.st-key-race_chart .js-plotly-plot').data.length - 1")
+    before = trace_xy(page, "race_chart", heads)
+    page.locator(".st-key-race_chart .updatemenu-button").first.click()
+    seen = []
+    for _ in range(4):  # while it plays, the heads move and the landscape image stays drawn
+        time.sleep(0.4)
+        seen.append(trace_xy(page, "race_chart", heads))
+        background = page.evaluate(BACKGROUND)
+        assert len(background) == 1 and background[0]["png"] and background[0]["width"] > 300, background
+    page.screenshot(path=str(ARTIFACTS / "explorer_playing.png"), full_page=False)
+    assert seen[0] != before and seen[-1] != seen[0]
+    page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)

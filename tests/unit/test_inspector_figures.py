@@ -1,0 +1,276 @@
+"""The Hessian inspector's figures against closed forms: arrows along the eigenvectors, the Taylor quadric,
+the 1D slices, and the atlas's markers and table."""
+
+from __future__ import annotations
+
+import collections
+import functools
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from analysis.atlas import Atlas, find_critical_points
+from analysis.point_report import escape_step, inspect_point
+from figures.atlas import KIND_STYLES, atlas_caption, atlas_markers, atlas_rows
+from figures.inspector import (
+    CURVES_DOWN_COLOUR,
+    CURVES_UP_COLOUR,
+    FLAT_COLOUR,
+    NEIGHBOURHOOD_FRACTION,
+    inspector_contour_figure,
+)
+from figures.inspector_slices import slice_figure
+from figures.inspector_surface import inspector_surface_figure
+from figures.landscape import landscape_layers
+from figures.surface3d import display_heights
+from surfaces.base import PointKind
+from surfaces.catalogue import get_surface
+from surfaces.grid import loss_grid
+
+SADDLE, HIMMELBLAU, RASTRIGIN = get_surface("saddle"), get_surface("himmelblau"), get_surface("rastrigin")
+
+
+@functools.cache
+def grid_of(key: str, resolution: int):
+    return loss_grid(get_surface(key), resolution)
+
+
+@functools.cache
+def landscape_of(key: str, resolution: int):
+    return landscape_layers(*grid_of(key, resolution))
+
+
+@functools.cache
+def atlas_of(key: str) -> Atlas:
+    return find_critical_points(get_surface(key))
+
+
+def himmelblau_derivatives(x: float, y: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Loss, gradient and Hessian of (x² + y − 11)² + (x + y² − 7)², differentiated by hand."""
+    first, second = x**2 + y - 11, x + y**2 - 7
+    gradient = np.array([4 * x * first + 2 * second, 2 * first + 4 * y * second])
+    hessian = np.array([[12 * x**2 + 4 * y - 42, 4 * x + 4 * y], [4 * x + 4 * y, 12 * y**2 + 4 * x - 26]])
+    return first**2 + second**2, gradient, hessian
+
+
+def assert_no_nan(figure: go.Figure) -> None:
+    """Every coordinate array of every trace is finite, except the iso-lines' deliberate NaN separators."""
+    for trace in figure.data:
+        if trace.name == "iso-lines":
+            continue
+        for name in ("x", "y", "z"):
+            values = getattr(trace, name, None)
+            if values is not None:
+                assert np.isfinite(np.asarray(values, dtype=float)).all(), f"{trace.name}.{name} has a non-finite value"
+
+
+def traces_named(figure: go.Figure, prefix: str) -> list:
+    return [trace for trace in figure.data if (trace.name or "").startswith(prefix)]
+
+
+def test_saddle_map_draws_one_arrow_per_eigenvector_coloured_by_the_sign_of_its_eigenvalue():
+    report = inspect_point(SADDLE.loss, 0.0, 0.0)
+    figure = inspector_contour_figure(landscape_of("saddle", 120), report)
+    arrows = traces_named(figure, "u")
+    assert [arrow.name for arrow in arrows] == ["u₁ (λ = −2.00, curves down)", "u₂ (λ = 2.00, curves up)"]
+    assert [arrow.line.color for arrow in arrows] == [CURVES_DOWN_COLOUR, CURVES_UP_COLOUR]
+    # x² − y² curves down along the y axis and up along the x axis; each arrow reaches 12 % of the
+    # domain's diagonal (4√2) from θ′, with a head at both ends.
+    reach = NEIGHBOURHOOD_FRACTION * math.hypot(4, 4)
+    np.testing.assert_allclose(np.c_[arrows[0].x, arrows[0].y], [[0, -reach], [0, reach], [0, -reach]], atol=1e-15)
+    np.testing.assert_allclose(np.c_[arrows[1].x, arrows[1].y], [[-reach, 0], [reach, 0], [-reach, 0]], atol=1e-15)
+    assert arrows[0].marker.symbol == "arrow" and arrows[0].marker.angleref == "previous"
+    assert list(arrows[0].marker.size)[0] == 0 and min(list(arrows[0].marker.size)[1:]) > 0
+    point = traces_named(figure, "θ′")[0]
+    assert (point.x, point.y) == ((0.0,), (0.0,))
+    assert figure.layout.clickmode == "event" and figure.layout.uirevision == "inspector"
+    assert len(figure.layout.images) == 1 and figure.data[0].name == "iso-lines"
+    assert_no_nan(figure)
+
+
+def test_himmelblau_minimum_has_two_upward_arrows_with_the_closed_form_eigenvalues():
+    report = inspect_point(HIMMELBLAU.loss, 3.0, 2.0)
+    _, gradient, hessian = himmelblau_derivatives(3.0, 2.0)
+    expected = np.linalg.eigvalsh(hessian)  # [[74, 20], [20, 34]]: 54 ∓ 20√2
+    assert np.allclose(gradient, 0) and np.allclose(expected, [54 - 20 * math.sqrt(2), 54 + 20 * math.sqrt(2)])
+    figure = inspector_contour_figure(landscape_of("himmelblau", 120), report, arrow_length=0.5)
+    arrows = traces_named(figure, "u")
+    assert [arrow.name for arrow in arrows] == [f"u{index} (λ = {value:.2f}, curves up)"
+                                                for index, value in zip("₁₂", expected)]
+    assert {arrow.line.color for arrow in arrows} == {CURVES_UP_COLOUR}
+    for arrow, vector in zip(arrows, np.linalg.eigh(hessian)[1].T):
+        # Each arrow lies along ± its eigenvector, 0.5 from θ′ on each side.
+        offset = np.array([arrow.x[1] - 3.0, arrow.y[1] - 2.0])
+        assert np.linalg.norm(offset) == pytest.approx(0.5)
+        assert abs(offset @ vector) == pytest.approx(0.5)
+
+
+def test_a_flat_direction_is_grey_and_the_escape_step_is_drawn_with_its_changes():
+    monkey = get_surface("monkey_saddle")
+    flat = inspector_contour_figure(landscape_of("monkey_saddle", 60), inspect_point(monkey.loss, 0.0, 0.0))
+    assert [arrow.line.color for arrow in traces_named(flat, "u")] == [FLAT_COLOUR, FLAT_COLOUR]
+    assert all(arrow.name.endswith("flat)") for arrow in traces_named(flat, "u"))
+
+    report = inspect_point(SADDLE.loss, 0.0, 0.0)
+    escape = escape_step(report, 0.5, SADDLE.loss)
+    figure = inspector_contour_figure(landscape_of("saddle", 120), report, escape=escape)
+    (arrow,) = traces_named(figure, "escape step")
+    # ½λ·step² = ½·(−2)·0.25, and the loss x² − y² really drops by 0.25.
+    assert arrow.name == "escape step: ΔL ≈ −0.25 predicted, −0.25 actual"
+    assert np.c_[arrow.x, arrow.y].tolist() == [[0.0, 0.0], list(escape.point)]
+    assert arrow.line.dash == "dash"
+    with pytest.raises(ValueError, match="arrow length"):
+        inspector_contour_figure(landscape_of("saddle", 120), report, arrow_length=0.0)
+
+
+def test_the_map_carries_the_atlas_with_one_trace_per_kind():
+    figure = inspector_contour_figure(landscape_of("himmelblau", 120), inspect_point(HIMMELBLAU.loss, 1.0, 1.0),
+                                      atlas=atlas_of("himmelblau"))
+    kinds = {kind.value for kind in PointKind}
+    counts = {trace.marker.symbol: len(trace.x) for trace in figure.data if trace.name.split(" (")[0] in kinds}
+    assert counts == {"circle": 4, "triangle-up": 1, "x": 4}
+    assert_no_nan(figure)
+
+
+def test_atlas_markers_match_the_known_himmelblau_points_and_cap_rastrigin():
+    traces = atlas_markers(atlas_of("himmelblau"))
+    assert [(trace.name, trace.marker.symbol) for trace in traces] == [
+        ("local minimum (4)", "circle"), ("local maximum (1)", "triangle-up"), ("saddle (4)", "x")]
+    for trace, kind in zip(traces, (PointKind.MINIMUM, PointKind.MAXIMUM, PointKind.SADDLE)):
+        known = sorted((p.x, p.y) for p in HIMMELBLAU.critical_points if p.kind is kind)
+        np.testing.assert_allclose(sorted(zip(trace.x, trace.y)), known, atol=1e-8)
+        assert trace.marker.color == KIND_STYLES[kind].colour
+
+    # All 441 Rastrigin critical points (121 minima, 100 maxima, 220 saddles): 60 markers, every kind shown.
+    every_point = Atlas(RASTRIGIN.critical_points, False, "found 441 critical points.")
+    capped = atlas_markers(every_point, max_markers=60)
+    assert sum(len(trace.x) for trace in capped) == 60
+    assert {trace.marker.symbol: len(trace.x) for trace in capped} == {"circle": 20, "triangle-up": 20, "x": 20}
+    found = find_critical_points(RASTRIGIN, max_points=441)
+    assert len(found.points) > 60 and sum(len(trace.x) for trace in atlas_markers(found)) == 60
+    assert atlas_markers(Atlas((), False, "no critical point found in this domain.")) == []
+    with pytest.raises(ValueError):
+        atlas_markers(every_point, max_markers=0)
+
+
+def test_atlas_rows_are_sorted_by_kind_then_loss_with_the_closed_form_values():
+    rows = atlas_rows(atlas_of("himmelblau"), HIMMELBLAU.loss)
+    assert [row["kind"] for row in rows] == ["local minimum"] * 4 + ["local maximum"] + ["saddle"] * 4
+    for kind in ("local minimum", "saddle"):
+        losses = [row["loss"] for row in rows if row["kind"] == kind]
+        assert losses == sorted(losses)
+    for row in rows:
+        loss, _, hessian = himmelblau_derivatives(row["x"], row["y"])
+        assert row["loss"] == pytest.approx(loss, abs=1e-9)
+        np.testing.assert_allclose([row["λ₁"], row["λ₂"]], np.linalg.eigvalsh(hessian), rtol=1e-9)
+    assert atlas_caption(atlas_of("himmelblau")) == "Found 9 critical points."
+
+    every_point = Atlas(RASTRIGIN.critical_points, False, "found 441 critical points.")
+    capped = atlas_rows(every_point, RASTRIGIN.loss, max_rows=30)
+    assert len(capped) == 30 and {row["kind"] for row in capped} == {"local minimum", "local maximum", "saddle"}
+    assert "show 60 of these 441" in atlas_caption(every_point)
+    assert "non-isolated" in atlas_caption(atlas_of("lecture_toy"))
+
+
+def test_taylor_quadric_equals_the_closed_form_quadratic_on_its_patch():
+    x, y = -0.1, -1.9  # not a critical point: the gradient term matters too
+    report = inspect_point(HIMMELBLAU.loss, x, y)
+    xs, ys, z = grid_of("himmelblau", 80)
+    figure = inspector_surface_figure(xs, ys, z, report, radius=0.6)
+    (quadric,) = traces_named(figure, "Taylor")
+    assert isinstance(quadric, go.Surface) and quadric.opacity == 0.5
+    patch_x, patch_y = np.meshgrid(np.asarray(quadric.x), np.asarray(quadric.y))
+    assert (patch_x.min(), patch_x.max(), patch_y.min(), patch_y.max()) == pytest.approx((-0.7, 0.5, -2.5, -1.3))
+    loss, gradient, hessian = himmelblau_derivatives(x, y)
+    offsets = np.stack([patch_x - x, patch_y - y], axis=-1)
+    expected = loss + offsets @ gradient + 0.5 * np.einsum("...i,ij,...j->...", offsets, hessian, offsets)
+    _, (low, high) = display_heights(z)
+    assert low < expected.min() and expected.max() < high  # nothing clipped here
+    np.testing.assert_allclose(np.asarray(quadric.z), expected, rtol=1e-12)
+    assert_no_nan(figure)
+
+
+def test_a_steep_quadric_is_clipped_to_the_displayed_range_and_eigen_lines_lie_on_the_surface():
+    rosenbrock = get_surface("rosenbrock")
+    xs, ys, z = grid_of("rosenbrock", 80)
+    figure = inspector_surface_figure(xs, ys, z, inspect_point(rosenbrock.loss, -1.0, 1.0), radius=1.5)
+    (quadric,) = traces_named(figure, "Taylor")
+    _, (low, high) = display_heights(z)
+    heights = np.asarray(quadric.z)
+    assert heights.min() >= low and heights.max() == high  # λ ≈ 1000 overshoots and is cut at the top
+    assert np.asarray(quadric.x).min() == xs[0]  # the patch is cut to the grid
+    assert_no_nan(figure)
+
+    xs, ys, z = grid_of("saddle", 201)
+    figure = inspector_surface_figure(xs, ys, z, inspect_point(SADDLE.loss, 0.0, 0.0))
+    down, up = traces_named(figure, "u")
+    _, (low, high) = display_heights(z)
+    lift = 0.01 * (high - low)
+    # Along u₁ = (0, 1) the surface is −y², along u₂ = (1, 0) it is x² (bilinear error ≤ h²/4 = 1e-4).
+    assert np.all(np.asarray(down.x) == 0) and np.all(np.asarray(up.y) == 0)
+    np.testing.assert_allclose(np.asarray(down.z) - lift, -np.asarray(down.y) ** 2, atol=1.1e-4)
+    np.testing.assert_allclose(np.asarray(up.z) - lift, np.asarray(up.x) ** 2, atol=1.1e-4)
+    with pytest.raises(ValueError, match="outside"):
+        inspector_surface_figure(xs, ys, z, inspect_point(SADDLE.loss, 3.0, 0.0))
+
+
+def test_saddle_slices_are_exact_parabolas_equal_to_their_taylor_prediction():
+    figure = slice_figure(SADDLE.loss, inspect_point(SADDLE.loss, 0.0, 0.0), half_width=1.5, samples=61)
+    titles = [annotation.text for annotation in figure.layout.annotations]
+    assert titles == ["along u₁ (λ = −2.00, curves down)", "along u₂ (λ = 2.00, curves up)"]
+    steps = np.linspace(-1.5, 1.5, 61)
+    loss_down, taylor_down, _, loss_up, taylor_up, _ = figure.data
+    for trace in (loss_down, taylor_down, loss_up, taylor_up):
+        np.testing.assert_allclose(trace.x, steps, rtol=0, atol=1e-15)
+    # θ′ + t·u is (0, t) or (t, 0) exactly, so x² − y² is −t² or t², and so is L + t·gᵀu + ½λt² (g = 0).
+    np.testing.assert_array_equal(loss_down.y, -np.asarray(loss_down.x) ** 2)
+    np.testing.assert_array_equal(taylor_down.y, loss_down.y)
+    np.testing.assert_array_equal(loss_up.y, np.asarray(loss_up.x) ** 2)
+    np.testing.assert_array_equal(taylor_up.y, loss_up.y)
+    assert taylor_down.line.dash == "dash" and taylor_down.line.color == CURVES_DOWN_COLOUR
+    assert_no_nan(figure)
+
+
+def test_slices_off_a_critical_point_agree_with_taylor_to_third_order():
+    x, y = -0.1, -1.9
+    report = inspect_point(HIMMELBLAU.loss, x, y)
+    figure = slice_figure(HIMMELBLAU.loss, report, half_width=0.4, samples=81)
+    for loss_trace, taylor_trace in (figure.data[0:2], figure.data[3:5]):
+        steps, gap = np.asarray(loss_trace.x), np.abs(np.asarray(loss_trace.y) - np.asarray(taylor_trace.y))
+        assert gap[40] == 0
+        # The difference is O(t³): shrinking t tenfold shrinks it about a thousandfold.
+        near, far = np.argmin(np.abs(steps - 0.04)), np.argmin(np.abs(steps - 0.4))
+        assert gap[near] < 2e-3 * gap[far]
+
+
+def test_slices_leave_out_points_where_the_loss_is_not_finite():
+    def log_well(points: torch.Tensor) -> torch.Tensor:
+        return torch.log(points[..., 0]) + points[..., 1] ** 2
+
+    report = inspect_point(log_well, 0.5, 0.0)
+    assert report.eigenvalues.tolist() == pytest.approx([-4.0, 2.0])
+    figure = slice_figure(log_well, report, half_width=1.0, samples=101)
+    along_x = figure.data[0]
+    # θ′ + t·(1, 0) has x = 0.5 + t ≤ 0 for t ≤ −0.5: log is −∞ or NaN there, so those samples are dropped.
+    assert len(along_x.x) == 101 - 26 and min(along_x.x) > -0.5  # t = −1, −0.98, …, −0.5 are dropped
+    np.testing.assert_allclose(along_x.y, np.log(0.5 + np.asarray(along_x.x)), rtol=1e-12)
+    assert len(figure.data[1].x) == 101  # the Taylor parabola is defined everywhere
+    assert_no_nan(figure)
+    with pytest.raises(ValueError):
+        slice_figure(log_well, report, samples=2)
+
+
+def test_figures_of_a_200_by_200_grid_stay_small():
+    report = inspect_point(HIMMELBLAU.loss, -0.1, -1.9)
+    xs, ys, z = grid_of("himmelblau", 200)
+    contour = inspector_contour_figure(landscape_of("himmelblau", 200), report, atlas=atlas_of("himmelblau"),
+                                       escape=escape_step(report, 0.3, HIMMELBLAU.loss))
+    surface = inspector_surface_figure(xs, ys, z, report)
+    sizes = collections.Counter({"contour": len(contour.to_json()), "surface": len(surface.to_json()),
+                                 "slices": len(slice_figure(HIMMELBLAU.loss, report).to_json())})
+    assert max(sizes.values()) < 1.5e6, sizes
+    for figure in (contour, surface):
+        assert_no_nan(figure)

@@ -1,0 +1,24 @@
+"""The explorer's scene, cached per session-independent inputs and bounded in size.
+
+Every cache has ``max_entries``: the keys come from user input (URL, sliders, formulas), so an
+unbounded cache would grow with every new value a classroom tries.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from optimizers.settings import OptimizerSettings
+from scenes import explorer
+from surfaces.choice import SurfaceChoice
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def surface_view(choice: SurfaceChoice) -> explorer.SurfaceView:
+    return explorer.surface_view(choice)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[OptimizerSettings, ...],
+         steps: int, sweep_slot: int) -> explorer.Race:
+    return explorer.race(choice, start, settings, steps, sweep_slot)
