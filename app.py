@@ -6,12 +6,7 @@ draws the shared sidebar itself (``ui.sidebar``), so a page is complete on its o
 
 import streamlit as st
 
-from ui.page import page_setup
+from ui.page import ROUTED, app_pages
 
-page_setup()
-
-PAGES = [
-    st.Page("pages/explorer.py", title="Surface Explorer", icon="🏁", url_path="explorer", default=True),
-]
-
-st.navigation(PAGES, position="top").run()
+st.session_state[ROUTED] = True
+st.navigation(app_pages(), position="top").run()

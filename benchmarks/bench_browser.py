@@ -31,10 +31,10 @@ SWEEP = ".st-key-sweep_chart .js-plotly-plot"
 
 WATCH_PATH = """selector => new Promise(resolve => {
     const began = performance.now();
-    const before = JSON.stringify(document.querySelector(selector).data[1].x);
+    const before = JSON.stringify(document.querySelector(selector)._fullData[1].x);
     const poll = () => {
         const plot = document.querySelector(selector);
-        if (plot && plot.data && plot.data[1] && JSON.stringify(plot.data[1].x) !== before) {
+        if (plot && plot._fullData && plot._fullData[1] && JSON.stringify(plot._fullData[1].x) !== before) {
             resolve(performance.now() - began);
         } else if (performance.now() - began > 30000) {
             resolve(-1);
@@ -59,7 +59,7 @@ def cold_start(browser) -> float:
     server = StreamlitServer("app.py")
     try:
         page = browser.new_page(viewport={"width": 1600, "height": 1100})
-        page.goto(f"{server.url}/explorer")
+        page.goto(f"{server.url}/")
         page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
         return time.perf_counter() - began
     finally:
@@ -67,7 +67,7 @@ def cold_start(browser) -> float:
 
 
 def slider_latencies(page, key: str, passes: tuple[str, ...]) -> dict[str, list[float]]:
-    thumb = page.locator(f".st-key-{key} [role='slider']")
+    thumb = page.locator(f".st-key-{key} input[type=range]")
     results = {}
     for direction in passes:
         timings = []
@@ -117,7 +117,7 @@ def main() -> None:
         server = StreamlitServer("app.py")
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1100})
-            page.goto(f"{server.url}/explorer")
+            page.goto(f"{server.url}/")
             page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
             page.wait_for_selector(SWEEP + " .main-svg", timeout=120_000)
             latencies = slider_latencies(page, "lr0", ("ArrowRight", "ArrowLeft"))

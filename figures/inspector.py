@@ -149,13 +149,14 @@ def escape_arrow(escape: EscapeStep) -> go.Scatter:
     )
 
 
-def inspector_contour_figure(landscape: Landscape, report: PointReport, *, atlas: Atlas | None = None,
+def inspector_contour_figure(landscape: Landscape, report: PointReport | None, *, atlas: Atlas | None = None,
                              escape: EscapeStep | None = None, arrow_length: float | None = None,
                              max_markers: int = MAX_MARKERS, height: int = 560) -> go.Figure:
     """The contour map with θ′, an arrow per Hessian eigenvector, and optionally the atlas and an escape step.
 
     ``arrow_length`` is the distance from θ′ to each arrow head (default: ``neighbourhood_radius`` of the
     map). Trace order: iso-lines, the atlas's markers, the eigenvector arrows, the escape step, θ′.
+    With ``report=None`` (a point where the Hessian is undefined) only the map and the atlas are drawn.
     The layout keeps zoom across reruns (constant ``uirevision``) and reports clicks (``clickmode="event"``).
     """
     reach = positive_length(arrow_length, neighbourhood_radius(landscape.x_range, landscape.y_range), "arrow length")
@@ -163,11 +164,13 @@ def inspector_contour_figure(landscape: Landscape, report: PointReport, *, atlas
     add_landscape(figure, landscape)
     if atlas is not None:
         figure.add_traces(atlas_markers(atlas, max_markers=max_markers))
-    for direction in eigen_directions(report):
-        figure.add_trace(eigen_arrow(report, direction, reach))
+    if report is not None:
+        for direction in eigen_directions(report):
+            figure.add_trace(eigen_arrow(report, direction, reach))
     if escape is not None:
         figure.add_trace(escape_arrow(escape))
-    figure.add_trace(point_marker(report))
+    if report is not None:
+        figure.add_trace(point_marker(report))
     figure.update_layout(
         height=height, margin={"l": 50, "r": 10, "t": 40, "b": 40}, hovermode="closest",
         clickmode="event", dragmode="zoom", uirevision="inspector",

@@ -9,7 +9,8 @@ from ui.messages import resolved_surface_or_stop
 from ui.optimizer_panel import optimizer_panel
 from ui.page import page_setup
 from ui.sidebar import surface_sidebar
-from ui.start_point import start_from_click, start_point_widgets
+from ui.inspect_point import inspector_link_params
+from ui.start_point import INSPECT_REQUEST, click_mode_widget, start_from_click, start_point_widgets
 
 CHART_CONFIG = {"displaylogo": False}
 
@@ -47,7 +48,10 @@ with left:
     st.subheader("Race on the contour map")
     st.plotly_chart(figures.race, key="race_chart", config={**CHART_CONFIG, "doubleClick": False})
     plotly_click("race_chart", key="race_click", on_click=lambda: start_from_click(surface, "race_click"))
-    st.caption("▶ Play animates the race in your browser; click the map to move the start point.")
+    click_mode_widget()
+    if INSPECT_REQUEST in st.session_state:
+        st.switch_page("pages/inspector.py", query_params=inspector_link_params(st.session_state.pop(INSPECT_REQUEST)))
+    st.caption("▶ Play animates the race in your browser, the slider scrubs through the steps.")
 with right:
     st.subheader("The same paths on the surface")
     st.plotly_chart(figures.surface, key="surface_chart", config=CHART_CONFIG)

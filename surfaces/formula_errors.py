@@ -21,3 +21,7 @@ class FormulaError(ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self) -> tuple[type[FormulaError], tuple[str, int | None]]:
+        # Keep the column when the error is pickled (ValueError would rebuild it from the message alone).
+        return (type(self), (self.message, self.column))

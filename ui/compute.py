@@ -1,4 +1,4 @@
-"""The explorer's scene, cached per session-independent inputs and bounded in size.
+"""The pages' scenes, cached per session-independent inputs and bounded in size.
 
 Every cache has ``max_entries``: the keys come from user input (URL, sliders, formulas), so an
 unbounded cache would grow with every new value a classroom tries.
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.atlas import Atlas
 from optimizers.settings import OptimizerSettings
-from scenes import explorer
-from surfaces.choice import SurfaceChoice
+from scenes import explorer, inspector
+from surfaces.choice import SurfaceChoice, resolve_surface
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -22,3 +23,9 @@ def surface_view(choice: SurfaceChoice) -> explorer.SurfaceView:
 def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[OptimizerSettings, ...],
          steps: int, sweep_slot: int) -> explorer.Race:
     return explorer.race(choice, start, settings, steps, sweep_slot)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def critical_atlas(choice: SurfaceChoice) -> Atlas:
+    """The surface's critical points (0.02-0.2 s for a built-in surface), once per surface."""
+    return inspector.critical_atlas(resolve_surface(choice))

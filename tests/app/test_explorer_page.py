@@ -79,3 +79,12 @@ def test_own_formula_and_a_broken_one(app):
     app.text_input(key="formula").set_value("x**2 - z").run()
     assert not app.exception, app.exception
     assert "unknown name 'z'" in app.error[0].value
+
+
+def test_a_click_in_inspect_mode_opens_the_inspector_at_that_point(app):
+    app.segmented_control(key="click_mode").set_value("inspect").run()
+    app.session_state["inspect_request"] = (3.0, 2.0)  # what the click callback stores (AppTest cannot click)
+    app.run()
+    assert not app.exception, app.exception
+    assert app.title[0].value.startswith("🔍 Hessian inspector")
+    assert "This is a local minimum" in " ".join(str(box.value) for box in app.success)

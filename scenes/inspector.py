@@ -1,0 +1,118 @@
+r"""The Hessian inspector's scene: what the lecture reads off one clicked point θ′, in words and figures.
+
+At a critical point (g = 0) the second-order Taylor expansion
+
+.. math::
+
+    L(\theta) \approx L(\theta') + \tfrac12 (\theta - \theta')^\top H (\theta - \theta')
+
+decides: all eigenvalues λ of H positive, a local minimum; all negative, a local maximum; both signs,
+a saddle, which is escaped along an eigenvector u of a negative λ, since
+:math:`L(\theta' + u) \approx L(\theta') + \tfrac12 \lambda \lVert u \rVert^2 < L(\theta')`.
+A zero eigenvalue leaves the question to higher orders: the Hessian cannot decide.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from analysis.atlas import Atlas, find_critical_points
+from analysis.point_report import (
+    EscapeStep, HessianUndefinedError, NoEscapeDirectionError, PointReport, escape_step, inspect_point,
+)
+from figures.inspector import inspector_contour_figure, neighbourhood_radius
+from figures.inspector_slices import slice_figure
+from figures.inspector_surface import inspector_surface_figure
+from scenes.explorer import SurfaceView
+from surfaces.base import CriticalPoint, PointKind, Surface
+
+VERDICTS = {
+    PointKind.MINIMUM: "a local minimum: every eigenvalue of H is positive, the loss curves up in every direction",
+    PointKind.MAXIMUM: "a local maximum: every eigenvalue of H is negative, the loss curves down in every direction",
+    PointKind.SADDLE: "a saddle point: H has eigenvalues of both signs; walk along the eigenvector of the "
+                      "negative one and the loss goes down",
+    PointKind.DEGENERATE: "degenerate: an eigenvalue of H is (almost) zero, so the Hessian cannot decide; "
+                          "higher-order terms do",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The headline for the student: ``kind`` (None off critical points) and a sentence saying why."""
+
+    kind: PointKind | None
+    sentence: str
+
+
+@dataclass(frozen=True, eq=False)
+class InspectorScene:
+    """Everything the inspector shows for one point: report, verdict, escape step and three figures."""
+
+    report: PointReport
+    verdict: Verdict
+    escape: EscapeStep | None
+    contour: go.Figure
+    surface: go.Figure
+    slices: go.Figure
+
+
+def nearest_critical_point(atlas: Atlas, x: float, y: float) -> CriticalPoint | None:
+    """The atlas point closest to (x, y) in the plane, if the atlas found any."""
+    return min(atlas.points, key=lambda point: math.hypot(point.x - x, point.y - y), default=None)
+
+
+def verdict_of(report: PointReport, atlas: Atlas | None = None) -> Verdict:
+    """The verdict sentence; off a critical point it says so and names the nearest one the atlas knows."""
+    if report.verdict is not None:
+        return Verdict(report.verdict, f"This is {VERDICTS[report.verdict]}.")
+    sentence = (f"Not a critical point: the gradient is clearly non-zero (‖g‖ = {report.gradient_norm:.3g}), "
+                "so gradient descent simply moves on along −g.")
+    nearest = None if atlas is None else nearest_critical_point(atlas, report.x, report.y)
+    if nearest is not None:
+        sentence += f" The nearest critical point is a {nearest.kind.value} at ({nearest.x:.3f}, {nearest.y:.3f})."
+    return Verdict(None, sentence)
+
+
+def escape_of(report: PointReport, surface: Surface, step: float | None = None) -> EscapeStep | None:
+    """The escape step along the most negative eigenvalue's eigenvector, or None where no λ is negative.
+
+    The default step is 12 % of the domain's diagonal (the same reach the arrows are drawn with).
+    """
+    domain = surface.domain
+    length = step if step is not None else neighbourhood_radius(
+        (domain.x_min, domain.x_max), (domain.y_min, domain.y_max))
+    try:
+        return escape_step(report, length, surface.loss)
+    except NoEscapeDirectionError:
+        return None
+
+
+def critical_atlas(surface: Surface) -> Atlas:
+    """All critical points in the surface's domain, found by multi-start Newton on ∇L."""
+    return find_critical_points(surface)
+
+
+def inspector_scene(surface: Surface, view: SurfaceView, atlas: Atlas | None, x: float, y: float,
+                    escape_length: float | None = None) -> InspectorScene:
+    """The report at (x, y) and its three figures. Raises ``HessianUndefinedError`` where H is not finite."""
+    report = inspect_point(surface.loss, x, y)
+    escape = escape_of(report, surface, escape_length)
+    domain = surface.domain
+    reach = neighbourhood_radius((domain.x_min, domain.x_max), (domain.y_min, domain.y_max))
+    return InspectorScene(
+        report=report,
+        verdict=verdict_of(report, atlas),
+        escape=escape,
+        contour=inspector_contour_figure(view.landscape, report, atlas=atlas, escape=escape),
+        surface=inspector_surface_figure(view.xs, view.ys, view.z, report),
+        slices=slice_figure(surface.loss, report, half_width=reach),
+    )
+
+
+__all__ = [
+    "HessianUndefinedError", "InspectorScene", "Verdict", "critical_atlas", "escape_of", "inspector_scene",
+    "nearest_critical_point", "verdict_of",
+]

@@ -1,0 +1,75 @@
+"""The Hessian inspector page through AppTest: verdicts at known points, the atlas, bad points."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP, TIMEOUT
+
+
+def inspector(query: dict[str, str]) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params.update(query)
+    app.switch_page("pages/inspector.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def boxes(app) -> str:
+    return " ".join(str(box.value) for group in (app.success, app.warning, app.info, app.error) for box in group)
+
+
+def latex(app) -> str:
+    return " ".join(str(element.value) for element in app.latex)
+
+
+def test_the_plain_saddle_origin_is_a_saddle_with_eigenvalues_plus_minus_two():
+    app = inspector({"surface": "Saddle", "px": "0", "py": "0"})
+    assert "This is a saddle point" in boxes(app)
+    assert r"\lambda_1 = -2.00" in latex(app) and r"\lambda_2 = 2.00" in latex(app)
+    assert app.button(key="escape_button")
+
+
+def test_himmelblau_near_its_minimum_is_a_local_minimum():
+    app = inspector({"surface": "Himmelblau", "px": "3", "py": "2"})
+    assert "This is a local minimum" in boxes(app)
+    assert len(app.dataframe) == 1 and len(app.dataframe[0].value) == 9  # 4 minima, 1 maximum, 4 saddles
+
+
+def test_a_point_off_the_critical_points_says_so_and_names_the_nearest_one():
+    app = inspector({"surface": "Himmelblau", "px": "2.5", "py": "2.5"})
+    text = boxes(app)
+    assert "Not a critical point" in text and "nearest critical point is a local minimum at (3.000, 2.000)" in text
+
+
+def test_moving_the_point_updates_the_verdict():
+    app = inspector({"surface": "Saddle"})
+    assert "saddle point" in boxes(app)
+    app.number_input(key="px").set_value(0.5).run()
+    assert "Not a critical point" in boxes(app)
+
+
+def test_the_monkey_saddle_origin_is_degenerate():
+    app = inspector({"surface": "Monkey saddle", "px": "0", "py": "0"})
+    assert "Hessian cannot decide" in boxes(app)
+
+
+@pytest.mark.parametrize("formula, message", [("abs(x) + y**2", "Hessian is undefined"),
+                                              ("sqrt(x**2 + y**2)", "Hessian is undefined")])
+def test_a_point_where_the_hessian_is_undefined_gets_a_message(formula, message):
+    app = inspector({"surface": "✎ Your own formula", "formula": formula, "px": "0", "py": "0"})
+    assert message in boxes(app)
+
+
+def test_the_users_own_formula_is_inspected_like_a_built_in_surface():
+    app = inspector({"surface": "✎ Your own formula", "formula": "x**2 - y**2", "px": "0", "py": "0"})
+    assert "This is a saddle point" in boxes(app)
+
+
+def test_the_escape_button_opens_the_explorer_at_the_escape_point():
+    app = inspector({"surface": "Saddle", "px": "0", "py": "0"})
+    app.button(key="escape_button").click().run()
+    assert not app.exception, app.exception
+    assert app.title[0].value.endswith("Saddle")
+    assert app.slider(key="x0").value == pytest.approx(0.0) and app.slider(key="y0").value > 0.5

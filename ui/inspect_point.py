@@ -1,0 +1,56 @@
+"""The inspected point θ′: two number inputs (bound to the URL), also set by clicking the map."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.plotly_click import clicked_point
+from surfaces.base import PointKind, Surface
+from ui.start_point import snapped_start
+
+def default_point(surface: Surface) -> tuple[float, float]:
+    """Where the inspector first looks: the surface's first known saddle, else its first start point."""
+    saddles = [point for point in surface.critical_points if point.kind is PointKind.SADDLE]
+    return (saddles[0].x, saddles[0].y) if saddles else surface.starts[0]
+
+
+def move_point_to(surface: Surface, x: float, y: float) -> None:
+    """Put θ′ at (x, y), clamped to the domain (call before the inputs are drawn: in a callback)."""
+    domain = surface.domain
+    st.session_state["px"] = round(min(max(x, domain.x_min), domain.x_max), 4)
+    st.session_state["py"] = round(min(max(y, domain.y_min), domain.y_max), 4)
+
+
+def point_from_click(surface: Surface, click_key: str) -> None:
+    """``on_click`` callback of the inspector's map: the clicked point becomes θ′."""
+    point = clicked_point(click_key)
+    if point is not None:
+        move_point_to(surface, point.x, point.y)
+
+
+def inspected_point_widgets(surface: Surface) -> tuple[float, float]:
+    """Number inputs for θ′ = (x, y) inside the domain."""
+    domain = surface.domain
+    x, y = default_point(surface)
+    left, right, _ = st.columns([1, 1, 3])
+    px = left.number_input("θ′ x", domain.x_min, domain.x_max, float(x), 0.01, format="%.4f",
+                           key="px", bind="query-params")
+    py = right.number_input("θ′ y", domain.y_min, domain.y_max, float(y), 0.01, format="%.4f",
+                            key="py", bind="query-params")
+    return float(px), float(py)
+
+
+def inspector_link_params(point: tuple[float, float]) -> dict[str, str]:
+    """Query parameters that open the inspector at ``point``.
+
+    Only the new ones: the surface's widgets are bound to the URL and keep their values across pages
+    by themselves (Streamlit refuses to set a bound parameter directly).
+    """
+    return {"px": f"{point[0]:.4f}", "py": f"{point[1]:.4f}"}
+
+
+def explorer_link_params(surface: Surface, start: tuple[float, float]) -> dict[str, str]:
+    """Query parameters that open the explorer on the same surface starting at ``start`` (snapped to its sliders)."""
+    domain = surface.domain
+    return {"x0": f"{snapped_start(start[0], domain.x_min, domain.x_max):g}",
+            "y0": f"{snapped_start(start[1], domain.y_min, domain.y_max):g}"}
