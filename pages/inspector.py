@@ -37,7 +37,7 @@ left, right = st.columns([1.1, 1])
 with left:
     contour = scene.contour if scene is not None else inspector_contour_figure(view.landscape, None, atlas=atlas)
     st.plotly_chart(contour, key="inspector_chart", config={**CHART_CONFIG, "doubleClick": False})
-    plotly_click("inspector_chart", key="inspector_click", on_click=lambda: point_from_click(surface, "inspector_click"))
+    plotly_click("inspector_chart", key="inspector_click", on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
 with right:
     if scene is not None:
         verdict_box(scene.verdict)

@@ -64,6 +64,22 @@ def nearest_critical_point(atlas: Atlas, x: float, y: float) -> CriticalPoint | 
     return min(atlas.points, key=lambda point: math.hypot(point.x - x, point.y - y), default=None)
 
 
+SNAP_FRACTION = 0.015
+
+
+def snap_to_critical_point(atlas: Atlas, surface: Surface, x: float, y: float,
+                           fraction: float = SNAP_FRACTION) -> tuple[float, float]:
+    """(x, y), or the atlas's critical point within ``fraction`` of the domain's diagonal of it.
+
+    A click never lands exactly on a critical point (a pixel is ~1/500 of the map), and off it the
+    gradient is not zero, so a click that close means the critical point.
+    """
+    nearest = nearest_critical_point(atlas, x, y)
+    if nearest is not None and math.hypot(nearest.x - x, nearest.y - y) <= fraction * surface.domain.diameter:
+        return nearest.x, nearest.y
+    return x, y
+
+
 def verdict_of(report: PointReport, atlas: Atlas | None = None) -> Verdict:
     """The verdict sentence; off a critical point it says so and names the nearest one the atlas knows."""
     if report.verdict is not None:
@@ -114,5 +130,5 @@ def inspector_scene(surface: Surface, view: SurfaceView, atlas: Atlas | None, x:
 
 __all__ = [
     "HessianUndefinedError", "InspectorScene", "Verdict", "critical_atlas", "escape_of", "inspector_scene",
-    "nearest_critical_point", "verdict_of",
+    "nearest_critical_point", "snap_to_critical_point", "verdict_of",
 ]

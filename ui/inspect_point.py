@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.atlas import Atlas
 from components.plotly_click import clicked_point
+from scenes.inspector import snap_to_critical_point
 from surfaces.base import PointKind, Surface
 from ui.start_point import snapped_start
 
@@ -17,15 +19,16 @@ def default_point(surface: Surface) -> tuple[float, float]:
 def move_point_to(surface: Surface, x: float, y: float) -> None:
     """Put θ′ at (x, y), clamped to the domain (call before the inputs are drawn: in a callback)."""
     domain = surface.domain
-    st.session_state["px"] = round(min(max(x, domain.x_min), domain.x_max), 4)
-    st.session_state["py"] = round(min(max(y, domain.y_min), domain.y_max), 4)
+    st.session_state["px"] = min(max(float(x), domain.x_min), domain.x_max)
+    st.session_state["py"] = min(max(float(y), domain.y_min), domain.y_max)
 
 
-def point_from_click(surface: Surface, click_key: str) -> None:
-    """``on_click`` callback of the inspector's map: the clicked point becomes θ′."""
+def point_from_click(surface: Surface, atlas: Atlas, click_key: str) -> None:
+    """``on_click`` callback of the inspector's map: the clicked point becomes θ′ (snapped to a critical
+    point of the atlas when the click is within a few pixels of one)."""
     point = clicked_point(click_key)
     if point is not None:
-        move_point_to(surface, point.x, point.y)
+        move_point_to(surface, *snap_to_critical_point(atlas, surface, point.x, point.y))
 
 
 def inspected_point_widgets(surface: Surface) -> tuple[float, float]:

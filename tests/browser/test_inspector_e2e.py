@@ -1,0 +1,68 @@
+"""The Hessian inspector in real headless Chromium: click a point, read the verdict."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.plotly_dom import pixel_of, plot_area, wait_for_chart
+from tests.browser.server import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+VERDICT = "[data-testid='stAlert']"
+
+
+def open_inspector(page, app_server, query: str) -> None:
+    page.goto(f"{app_server.url}/inspector?{query}")
+    wait_for_chart(page, "inspector_chart")
+
+
+def legend(page) -> str:
+    return " ".join(page.locator(".st-key-inspector_chart .legendtext").all_text_contents())
+
+
+def click_map_and_wait(page, x: float, y: float, expected: str, timeout: float = 30.0) -> str:
+    """Click the data point (x, y) of the inspector's map; wait until the verdict box contains ``expected``."""
+    area = plot_area(page, "inspector_chart")
+    page.mouse.click(*pixel_of(area, x, y))
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = " ".join(page.locator(VERDICT).all_text_contents())
+        if expected in text and f"({x:.3f}" in legend(page).replace("−", "-"):
+            return text
+        time.sleep(0.1)
+    raise AssertionError(f"verdict never said {expected!r}; last: {text!r}, legend: {legend(page)!r}")
+
+
+def test_clicking_himmelblau_near_3_2_says_local_minimum(page, app_server):
+    open_inspector(page, app_server, "surface=Himmelblau")
+    assert "local minimum" not in " ".join(page.locator(VERDICT).all_text_contents())  # starts at a saddle
+    click_map_and_wait(page, 3.0, 2.0, "This is a local minimum")
+    page.screenshot(path=str(ARTIFACTS / "inspector_himmelblau.png"), full_page=True)
+
+
+def test_clicking_the_plain_saddle_origin_says_saddle_with_eigenvalues_plus_minus_two(page, app_server):
+    open_inspector(page, app_server, "surface=Saddle&px=1&py=1")
+    assert "Not a critical point" in " ".join(page.locator(VERDICT).all_text_contents())
+    click_map_and_wait(page, 0.0, 0.0, "This is a saddle point")
+    labels = legend(page)
+    assert re.search(r"λ = −2\.00, curves down", labels) and re.search(r"λ = 2\.00, curves up", labels), labels
+
+
+def test_typing_a_formula_then_clicking_its_origin_says_saddle(page, app_server):
+    open_inspector(page, app_server, "surface=Booth")
+    page.locator(".st-key-surface").click()
+    page.get_by_role("option", name="✎ Your own formula").click()
+    box = page.locator(".st-key-formula input")
+    box.fill("x**2 - y**2")
+    box.press("Enter")
+    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1')"
+                           ".textContent.includes('Your formula')", timeout=30_000)
+    wait_for_chart(page, "inspector_chart")
+    time.sleep(0.5)
+    click_map_and_wait(page, 0.0, 0.0, "This is a saddle point")
+    page.screenshot(path=str(ARTIFACTS / "inspector_own_formula.png"), full_page=True)
