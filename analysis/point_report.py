@@ -25,6 +25,8 @@ from surfaces.base import PointKind
 
 GRADIENT_TOLERANCE = 1e-6
 EIGEN_TOLERANCE = 1e-6
+KINK_PROBE = 1e-6
+KINK_TOLERANCE = 1e-4
 
 
 class HessianUndefinedError(ValueError):
@@ -102,11 +104,36 @@ def _condition_number(eigenvalues: torch.Tensor) -> float:
     return math.inf if smallest == 0 else largest / smallest
 
 
+def gradient_jump(loss: Loss, x: float, y: float, hessian: torch.Tensor, probe: float = KINK_PROBE) -> float:
+    r"""How far the gradient is from continuous at θ′ = (x, y): 0 where the loss is smooth there.
+
+    For a twice-differentiable loss the gradients a tiny ``h`` to either side along each axis e_i obey
+
+    .. math::
+
+        g(\theta' + h e_i) - g(\theta' - h e_i) = 2h\, H e_i + O(h^3),
+
+    so the largest mismatch, relative to 1 + ‖g‖, is about h² times the third derivatives (≈ 1e-12 here).
+    Across a kink (``abs`` at 0, ``relu``, ``max``) the slope jumps by a finite amount, and autograd's
+    value *at* the kink (a one-sided or averaged slope, and a Hessian of 0) means nothing. The gradients
+    are autograd's at the probe points, never finite differences of the loss.
+    """
+    offsets = probe * torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], dtype=torch.float64)
+    _, gradients, _ = derivatives(loss, torch.tensor([x, y], dtype=torch.float64) + offsets)
+    if not bool(torch.isfinite(gradients).all()):
+        return math.inf
+    predicted = 2 * probe * hessian
+    mismatch = torch.stack([gradients[0] - gradients[1] - predicted[:, 0], gradients[2] - gradients[3] - predicted[:, 1]])
+    scale = 1.0 + float(torch.linalg.vector_norm(gradients, dim=-1).max())
+    return float(mismatch.abs().max()) / scale
+
+
 def inspect_point(loss: Loss, x: float, y: float, gradient_tolerance: float = GRADIENT_TOLERANCE,
                   eigen_tolerance: float = EIGEN_TOLERANCE) -> PointReport:
     """The full second-order picture of ``loss`` at (x, y), by autograd in float64 and ``torch.linalg.eigh``.
 
-    Raises ``HessianUndefinedError`` where the loss, gradient or Hessian is not finite (e.g. √(x²+y²) at 0).
+    Raises ``HessianUndefinedError`` where the loss, gradient or Hessian is not finite (e.g. √(x²+y²) at 0)
+    or where the gradient jumps, so the loss is not twice differentiable (e.g. |x| + y² on the line x = 0).
     """
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValueError(f"the point must have finite coordinates, got ({x}, {y})")
@@ -116,6 +143,10 @@ def inspect_point(loss: Loss, x: float, y: float, gradient_tolerance: float = GR
             raise HessianUndefinedError(
                 f"the Hessian is undefined here: {what} at ({x:g}, {y:g}) is not a finite number "
                 "(the surface is not smooth at this point)")
+    if gradient_jump(loss, x, y, hessian) > KINK_TOLERANCE:
+        raise HessianUndefinedError(
+            f"the Hessian is undefined here: the slope of the loss jumps at ({x:g}, {y:g}) "
+            "(the surface has a kink, as |x| has at 0, so it is not twice differentiable)")
     eigenvalues, eigenvectors = torch.linalg.eigh(hessian)
     gradient_norm = float(torch.linalg.vector_norm(gradient))
     curvature = classify_critical_point(eigenvalues, eigen_tolerance)

@@ -114,6 +114,7 @@ def main() -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         start = cold_start(browser)
+        print(f"cold start measured: {start:.1f} s", flush=True)
         server = StreamlitServer("app.py")
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1100})
@@ -121,6 +122,7 @@ def main() -> None:
             page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
             page.wait_for_selector(SWEEP + " .main-svg", timeout=120_000)
             latencies = slider_latencies(page, "lr0", ("ArrowRight", "ArrowLeft"))
+            print("slider latencies measured", flush=True)
             frames = sweep_frames(page)
         finally:
             server.close()

@@ -13,6 +13,7 @@ from analysis.point_report import (
     NoEscapeDirectionError,
     classify_critical_point,
     escape_step,
+    gradient_jump,
     inspect_point,
 )
 from surfaces.base import PointKind
@@ -175,6 +176,26 @@ def test_undefined_hessian_is_a_typed_error():
         inspect_point(lambda p: torch.log(p[..., 0]), -1.0, 0.0)
     with pytest.raises(ValueError, match="finite"):
         inspect_point(SURFACES["saddle"].loss, math.nan, 0.0)
+
+
+@pytest.mark.parametrize("loss, x, y", [
+    (lambda p: p[..., 0].abs() + p[..., 1] ** 2, 0.0, 0.0),            # autograd alone: H = diag(0, 2), "degenerate"
+    (lambda p: p[..., 0].abs() + p[..., 1] ** 2, 0.0, 1.5),            # anywhere on the kink line x = 0
+    (lambda p: (p[..., 0] - p[..., 1]).abs(), 0.3, 0.3),                # a diagonal kink line
+    (lambda p: torch.relu(p[..., 1]) * 1e-3 + p[..., 0] ** 2, 0.0, 0.0),  # a small jump of the slope
+    (lambda p: torch.maximum(p[..., 0], p[..., 1]), 1.0, 1.0),
+])
+def test_a_kink_makes_the_hessian_undefined(loss, x, y):
+    with pytest.raises(HessianUndefinedError, match="slope of the loss jumps"):
+        inspect_point(loss, x, y)
+
+
+@pytest.mark.parametrize("key", sorted(SURFACES))
+def test_smooth_surfaces_have_no_kink_at_their_critical_points(key):
+    surface = SURFACES[key]
+    for point in surface.critical_points:
+        hessian = hessian_at(surface.loss, point.x, point.y)
+        assert gradient_jump(surface.loss, point.x, point.y, hessian) < 1e-8
 
 
 @pytest.mark.parametrize("step", [1e-3, 0.1, 0.5])

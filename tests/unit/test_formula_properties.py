@@ -7,9 +7,8 @@ rendered to text, compiled, and compared with ``numpy_value`` of the very same t
 
 from __future__ import annotations
 
-import time
-
 import os
+import time
 
 import numpy as np
 import pytest
