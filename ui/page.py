@@ -20,6 +20,7 @@ def app_pages() -> list:
     return [
         st.Page("pages/explorer.py", title="Surface Explorer", icon="🏁", url_path="explorer", default=True),
         st.Page("pages/inspector.py", title="Hessian Inspector", icon="🔍", url_path="inspector"),
+        st.Page("pages/tour.py", title="Lecture tour", icon="🎓", url_path="tour"),
     ]
 
 

@@ -1,0 +1,121 @@
+"""The lecture tour: one preset scene per part of the lecture, each a claim the numbers must show.
+
+A scene is data: which page it opens, the surface, the optimizers with all their hyperparameters, the
+start point, the number of steps (or the point the inspector looks at), and, for the two parts that
+compare surfaces (loss function, normalization), a second surface raced side by side. Its texts (title,
+story, what to look for) live in the language catalogues under ``tour.<key>``.
+
+``run_scene`` runs a scene's optimizers on its surface(s) in one batched loop; the tests assert each
+scene's claim on exactly these runs, so the tour never promises what its presets do not show.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizers.schedules import Schedule
+from optimizers.settings import OptimizerKind, OptimizerSettings
+from optimizers.trajectory import Trajectories, run_trajectories
+from surfaces.choice import SurfaceChoice, resolve_surface
+
+EXPLORER, INSPECTOR, COMPARE = "explorer", "inspector", "compare"
+DIVERGENCE_MARGIN = 1.0  # the explorer's: a path leaving the domain padded by its size has diverged
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One preset of the tour. ``part`` numbers the lecture's parts (1-9), ``page`` is where it opens.
+
+    For ``EXPLORER`` and ``COMPARE`` scenes, ``optimizers`` race from ``start`` for ``steps`` updates
+    (on ``surface``, and for ``COMPARE`` on ``other`` too); an ``INSPECTOR`` scene looks at ``point``.
+    """
+
+    key: str
+    part: int
+    page: str
+    surface: SurfaceChoice
+    latex: str
+    optimizers: tuple[OptimizerSettings, ...] = ()
+    start: tuple[float, float] = (0.0, 0.0)
+    steps: int = 0
+    point: tuple[float, float] | None = None
+    other: SurfaceChoice | None = None
+
+    def __post_init__(self) -> None:
+        if self.page not in (EXPLORER, INSPECTOR, COMPARE):
+            raise ValueError(f"scene {self.key!r}: unknown page {self.page!r}")
+        if self.page == INSPECTOR and self.point is None:
+            raise ValueError(f"scene {self.key!r}: an inspector scene needs a point")
+        if self.page != INSPECTOR and not 1 <= len(self.optimizers) <= 4:
+            raise ValueError(f"scene {self.key!r}: a race needs 1 to 4 optimizers")
+        if (self.page == COMPARE) != (self.other is not None):
+            raise ValueError(f"scene {self.key!r}: exactly the compare scenes have a second surface")
+
+
+def _gd(lr: float, **knobs) -> OptimizerSettings:
+    return OptimizerSettings(OptimizerKind.GD, lr, **knobs)
+
+
+SCENE_LIST = (
+    Scene("critical_points", 1, INSPECTOR, SurfaceChoice("lecture_toy"), point=(0.0, 0.0),
+          latex=r"L(\theta) \approx L(\theta') + (\theta-\theta')^\top g + \tfrac12 (\theta-\theta')^\top H (\theta-\theta')"),
+    Scene("escape_saddle", 2, EXPLORER, SurfaceChoice("lecture_toy"), start=(0.0, 0.0), steps=300,
+          optimizers=(_gd(0.05), _gd(0.05, noise=0.1, seed=1)),
+          latex=r"L(\theta' + u) \approx L(\theta') + \tfrac12 \lambda \lVert u \rVert^2 < L(\theta') \quad (\lambda < 0)"),
+    Scene("min_ratio", 3, INSPECTOR, SurfaceChoice("monkey_saddle"), point=(0.0, 0.0),
+          latex=r"\text{minimum ratio} = \frac{\#\{\lambda_i > 0\}}{\#\{\lambda_i\}}"),
+    Scene("batch_noise", 4, EXPLORER, SurfaceChoice("flat_sharp"), start=(1.48, 0.0), steps=400,
+          optimizers=(_gd(0.1), _gd(0.1, noise=2.0, seed=0)),
+          latex=r"\theta^{t+1} = \theta^t - \eta\,(g^t + \xi^t), \qquad \xi^t \sim \mathcal{N}(0, \sigma^2 I)"),
+    Scene("momentum", 5, EXPLORER, SurfaceChoice("six_hump_camel"), start=(-2.49, 1.5), steps=500,
+          optimizers=(_gd(0.01), OptimizerSettings(OptimizerKind.MOMENTUM, 0.01, momentum=0.9)),
+          latex=r"m^{t+1} = \lambda m^t - \eta g^t, \qquad \theta^{t+1} = \theta^t + m^{t+1}"),
+    Scene("adaptive", 6, EXPLORER, SurfaceChoice("ravine", parameter=90.0), start=(-4.5, 1.5), steps=300,
+          optimizers=(_gd(0.02), OptimizerSettings(OptimizerKind.RMSPROP, 0.05, alpha=0.9)),
+          latex=r"\theta_i^{t+1} = \theta_i^t - \frac{\eta}{\sigma_i^t} g_i^t, \qquad "
+                r"\sigma_i^t = \sqrt{\alpha (\sigma_i^{t-1})^2 + (1-\alpha)(g_i^t)^2}"),
+    Scene("decay", 7, EXPLORER, SurfaceChoice("ravine", parameter=90.0), start=(-4.5, 1.5), steps=300,
+          optimizers=(OptimizerSettings(OptimizerKind.RMSPROP, 0.1, alpha=0.9),
+                      OptimizerSettings(OptimizerKind.RMSPROP, 0.1, alpha=0.9, schedule=Schedule("exponential", gamma=0.98))),
+          latex=r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t} g_i^t, \qquad \eta^t = \eta\,\gamma^t"),
+    Scene("warmup", 7, EXPLORER, SurfaceChoice("rosenbrock"), start=(-1.5, 2.0), steps=300,
+          optimizers=(OptimizerSettings(OptimizerKind.ADAM, 1.0),
+                      OptimizerSettings(OptimizerKind.ADAM, 1.0, schedule=Schedule("warmup_cosine", warmup_steps=50,
+                                                                                     total_steps=300))),
+          latex=r"\eta^t = \eta \cdot \begin{cases} t / w & t < w \\ \tfrac12\bigl(1 + \cos\frac{\pi (t-w)}{T-w}\bigr) & t \ge w \end{cases}"),
+    Scene("loss_function", 8, COMPARE, SurfaceChoice("classifier_mse"), other=SurfaceChoice("classifier_ce"),
+          start=(0.0, 0.0), steps=300, optimizers=(_gd(0.1),),
+          latex=r"e_{\text{MSE}} = \sum_i (\hat y_i - y_i)^2 \quad \text{vs} \quad e_{\text{CE}} = -\sum_i \hat y_i \ln y'_i"),
+    Scene("normalization", 9, COMPARE, SurfaceChoice("features_raw"), other=SurfaceChoice("features_normalized"),
+          start=(0.0, 0.0), steps=300, optimizers=(_gd(0.1),),
+          latex=r"\tilde x_i^r = \frac{x_i^r - m_i}{\sigma_i}"),
+)
+SCENES: Mapping[str, Scene] = types.MappingProxyType({scene.key: scene for scene in SCENE_LIST})
+
+
+@dataclass(frozen=True, eq=False)
+class SceneRuns:
+    """A scene's races: ``runs[0]`` on ``scene.surface`` and, for a compare scene, ``runs[1]`` on ``scene.other``."""
+
+    scene: Scene
+    runs: tuple[Trajectories, ...]
+
+
+def race_on(choice: SurfaceChoice, optimizers: tuple[OptimizerSettings, ...], start: tuple[float, float],
+            steps: int) -> Trajectories:
+    """The optimizers from ``start`` on the chosen surface, with the explorer's divergence box."""
+    surface = resolve_surface(choice)
+    starts = np.tile(np.asarray(start, dtype=float), (len(optimizers), 1))
+    return run_trajectories(surface.loss, starts, optimizers, steps, surface.domain.padded(DIVERGENCE_MARGIN).bounds)
+
+
+def run_scene(scene: Scene) -> SceneRuns:
+    """The races a scene shows (none for an inspector scene)."""
+    if scene.page == INSPECTOR:
+        return SceneRuns(scene, ())
+    choices = (scene.surface,) if scene.other is None else (scene.surface, scene.other)
+    return SceneRuns(scene, tuple(race_on(choice, scene.optimizers, scene.start, scene.steps) for choice in choices))

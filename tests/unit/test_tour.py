@@ -1,0 +1,114 @@
+"""Each scene of the lecture tour shows its claim, asserted on exactly the preset the tour opens."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from analysis.point_report import inspect_point
+from i18n import catalogue
+from scenes.tour import COMPARE, EXPLORER, INSPECTOR, SCENE_LIST, SCENES, Scene, race_on, run_scene
+from surfaces.base import PointKind
+from surfaces.choice import resolve_surface
+
+
+def runs(key: str):
+    return run_scene(SCENES[key]).runs
+
+
+def sign_changes(values: np.ndarray) -> int:
+    return int((np.sign(values[1:]) != np.sign(values[:-1])).sum())
+
+
+def test_every_part_of_the_lecture_has_a_scene_and_every_scene_its_texts():
+    assert sorted({scene.part for scene in SCENE_LIST}) == list(range(1, 10))
+    for language in ("en", "zh"):
+        texts = catalogue(language)
+        for scene in SCENE_LIST:
+            for field in ("title", "story", "look_for"):
+                assert texts[f"tour.{scene.key}.{field}"].strip()
+
+
+def test_scenes_are_checked_on_construction():
+    scene = SCENES["escape_saddle"]
+    with pytest.raises(ValueError, match="unknown page"):
+        dataclasses.replace(scene, page="nowhere")
+    with pytest.raises(ValueError, match="1 to 4 optimizers"):
+        dataclasses.replace(scene, optimizers=())
+    with pytest.raises(ValueError, match="needs a point"):
+        Scene("x", 1, INSPECTOR, scene.surface, latex="")
+
+
+def test_critical_points_the_toy_origin_is_a_saddle_with_eigenvalues_plus_minus_two():
+    scene = SCENES["critical_points"]
+    report = inspect_point(resolve_surface(scene.surface).loss, *scene.point)
+    assert report.verdict is PointKind.SADDLE and report.gradient_norm == 0.0
+    np.testing.assert_allclose(report.eigenvalues.numpy(), [-2.0, 2.0], atol=1e-12)
+    escape_direction = report.eigenvectors[:, 0].numpy()
+    np.testing.assert_allclose(np.abs(escape_direction), [2**-0.5, 2**-0.5], atol=1e-12)
+    assert escape_direction[0] * escape_direction[1] > 0  # along (1, 1)
+
+
+def test_escape_saddle_plain_gd_stays_stuck_noise_or_a_push_along_1_1_escapes():
+    (race,) = runs("escape_saddle")
+    stuck, noisy = race.losses(0), race.losses(1)
+    assert np.all(stuck == 1.0) and np.all(race.path(0) == 0.0)  # g = 0 exactly: GD never moves
+    assert noisy[-1] < 1e-3
+    scene = SCENES["escape_saddle"]
+    pushed = race_on(scene.surface, scene.optimizers[:1] + (dataclasses.replace(scene.optimizers[0], kind="momentum"),),
+                     (0.02, 0.02), scene.steps)
+    gd_escape, momentum_escape = (int(np.argmax(pushed.losses(run) < 0.5)) for run in range(2))
+    assert pushed.losses(0)[-1] < 1e-3 and 0 < momentum_escape < gd_escape
+
+
+def test_batch_noise_leaves_the_sharp_minimum_for_the_flat_one():
+    (race,) = runs("batch_noise")
+    np.testing.assert_allclose(race.path(0)[-1], [1.4896, 0.0], atol=1e-3)  # no noise: stays in the sharp well
+    assert race.path(1)[-1][0] < 0.8  # past the saddle at x ≈ 0.80, in the flat basin
+    scene = SCENES["batch_noise"]
+    seeds = tuple(dataclasses.replace(scene.optimizers[1], seed=seed) for seed in range(4))
+    from_sharp = race_on(scene.surface, seeds, scene.start, scene.steps)
+    from_flat = race_on(scene.surface, seeds, (-1.36, 0.0), scene.steps)
+    assert all(from_sharp.path(run)[-1][0] < 0.8 for run in range(4))  # the sharp minimum does not hold
+    assert all(from_flat.path(run)[-1][0] < 0.8 for run in range(4))   # the flat one does
+
+
+def test_momentum_rolls_past_the_local_minimum_where_gd_stops():
+    (race,) = runs("momentum")
+    assert race.losses(0)[-1] == pytest.approx(-0.2155, abs=1e-3)   # a local minimum of the camel
+    assert race.losses(1)[-1] == pytest.approx(-1.0316, abs=1e-3)   # a global one
+
+
+def test_adaptive_gd_zigzags_across_the_ravine_rmsprop_does_not():
+    (race,) = runs("adaptive")
+    assert sign_changes(race.path(0)[:100, 1]) >= 90
+    assert sign_changes(race.path(1)[:100, 1]) <= 40
+    reach = [int(np.argmax(race.losses(run) < 0.05)) for run in range(2)]
+    assert 0 < reach[1] < reach[0]
+
+
+def test_decay_tames_the_late_bursts_of_a_constant_learning_rate():
+    (race,) = runs("decay")
+    late_step = [np.linalg.norm(np.diff(race.path(run)[150:], axis=0), axis=1).max() for run in range(2)]
+    assert late_step[0] > 0.1 and late_step[1] < 0.01
+    assert race.losses(1)[-1] < 1e-3 < race.losses(0)[-1]
+
+
+def test_warmup_avoids_the_early_overshoot():
+    (race,) = runs("warmup")
+    start_loss = race.losses(0)[0]
+    assert race.losses(0)[:30].max() > 10 * start_loss     # Adam's first steps have size η: overshoot
+    assert race.losses(1)[:30].max() < 1.1 * start_loss    # warm-up: small first steps
+    assert race.losses(1)[-1] < race.losses(0)[-1]
+
+
+@pytest.mark.parametrize("scene", [scene for scene in SCENE_LIST if scene.page != INSPECTOR], ids=lambda s: s.key)
+def test_no_preset_diverges(scene):
+    for race in run_scene(scene).runs:
+        assert all(step is None for step in race.diverged_at)
+
+
+def test_scene_pages():
+    assert {scene.page for scene in SCENE_LIST} == {EXPLORER, INSPECTOR, COMPARE}

@@ -1,0 +1,82 @@
+"""The shareable URL: warn about values it held that the page could not use, and offer the link to copy.
+
+Every control is a widget bound to the URL (``bind="query-params"``). Streamlit (1.67, measured) seeds a
+bound widget from the URL on first load and silently drops a value it cannot use (``lr0=abc``, out of
+range, not an option), cleaning the URL. It also drops a *valid* value that equals the widget's
+default, since defaults are never kept in the URL. So a parameter that was in the URL when the run
+began and is gone after the widgets were drawn was rejected, unless it spelled the default value.
+``rejected_parameters`` makes that comparison; ``UrlCheck`` takes the snapshot at the top of a page
+and reports at the end, in a slot reserved at the top, with the link to share in the sidebar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ui.language import t
+
+
+def _spells(raw: str, value: object) -> bool:
+    """Whether the URL text ``raw`` stands for ``value`` (so dropping it was only dropping a default)."""
+    text = raw.strip()
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return math.isclose(float(text), float(value), rel_tol=1e-9, abs_tol=1e-12)
+        except ValueError:
+            return False
+    if isinstance(value, (tuple, list)):
+        return False
+    return text.casefold() == str(value).casefold()
+
+
+def rejected_parameters(before: Mapping[str, str], after: Mapping[str, str],
+                        values: Mapping[str, object]) -> list[tuple[str, str]]:
+    """``(key, raw)`` of the URL parameters the page's widgets refused, in URL order.
+
+    ``before``/``after``: the query parameters when the run began and after the widgets were drawn;
+    ``values``: the widgets' values by key. A parameter is refused when a widget with its key exists,
+    the parameter vanished from the URL, and its text does not spell the widget's (default) value.
+    """
+    return [(key, raw) for key, raw in before.items()
+            if key in values and key not in after and not _spells(raw, values[key])]
+
+
+@dataclass
+class UrlCheck:
+    """Snapshot of the URL at the top of a page; ``finish()`` at the bottom warns and draws the share link."""
+
+    before: dict[str, str]
+    warning_slot: object
+    link_slot: object
+
+    @classmethod
+    def start(cls) -> UrlCheck:
+        """Call before any widget: remembers the URL and reserves the places for the warning and the link."""
+        return cls(before=st.query_params.to_dict(), warning_slot=st.empty(), link_slot=st.sidebar.empty())
+
+    def finish(self) -> None:
+        """Call after every widget: the warning for refused values, and the current view's link."""
+        after = st.query_params.to_dict()
+        values = {key: st.session_state[key] for key in self.before if key in st.session_state}
+        refused = rejected_parameters(self.before, after, values)
+        if refused:
+            listed = ", ".join(f"`{key}={raw[:40]}`" for key, raw in refused)
+            self.warning_slot.warning(t("url.refused", parameters=listed), icon="🔗")
+        with self.link_slot.container():
+            st.markdown(f"**{t('url.share')}**")
+            st.code(share_link(after), language=None, wrap_lines=True)
+            st.caption(t("url.share_help"))
+
+
+def share_link(parameters: Mapping[str, str]) -> str:
+    """The address of this view: the page's URL and every parameter that differs from its default."""
+    base = st.context.url or ""
+    query = urlencode(parameters)
+    return f"{base}?{query}" if query else base
