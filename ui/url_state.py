@@ -69,7 +69,7 @@ class UrlCheck:
         if refused:
             listed = ", ".join(f"`{key}={raw[:40]}`" for key, raw in refused)
             self.warning_slot.warning(t("url.refused", parameters=listed), icon="🔗")
-        with self.link_slot.container():
+        with self.link_slot.container(key="share_link"):
             st.markdown(f"**{t('url.share')}**")
             st.code(share_link(after), language=None, wrap_lines=True)
             st.caption(t("url.share_help"))

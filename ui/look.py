@@ -1,0 +1,36 @@
+"""How the page and its figures are dressed: the language, projector mode (in the URL) and the theme.
+
+Projector mode is for the back row of a classroom: larger text everywhere and thicker lines in the
+figures. Light or dark is Streamlit's own theme (menu ⋮ → Settings); the figures follow it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from figures.style import Look
+from ui.language import current_language, t
+
+PROJECTOR_CSS = """
+<style>
+html { font-size: 21px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
+</style>
+"""
+
+
+def current_theme_is_dark() -> bool:
+    """Whether the viewer's Streamlit theme is dark (unknown, e.g. in tests: light)."""
+    try:
+        return st.context.theme.type == "dark"
+    except Exception:  # noqa: BLE001 - no browser context (AppTest, bare mode): assume light
+        return False
+
+
+def look_controls() -> Look:
+    """The projector toggle (drawn in the sidebar) and the Look every figure of the page takes."""
+    projector = st.sidebar.toggle(t("look.projector"), key="proj", bind="query-params", help=t("look.projector_help"))
+    if projector:
+        st.html(PROJECTOR_CSS)
+    return Look(language=current_language(), projector=projector, dark=current_theme_is_dark())
