@@ -2,11 +2,12 @@
 
 Both show the same points. When there are more than the map can carry, the cap is shared out among
 the kinds (round robin, each kind lowest loss first), so that a few maxima or saddles are not crowded
-out by a hundred minima.
+out by a hundred minima. Names, column headers and the caption come from the language catalogues.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -14,11 +15,17 @@ import torch
 
 from analysis.atlas import Atlas
 from analysis.derivatives import Loss, derivatives
+from figures.style import LIGHT, Look
+from i18n import DEFAULT_LANGUAGE, text
 from surfaces.base import CriticalPoint, PointKind
 
 MAX_MARKERS = 60
 MARKER_SIZE = 11
-MARKER_OUTLINE = {"color": "#111111", "width": 1}
+MARKER_OUTLINE = {"color": LIGHT.ink, "width": 1}
+# The atlas keeps at most analysis.atlas.MAX_POINTS points and states how many it found only in its
+# English note ("found 441 critical points; showing …", "…, and 1 isolated critical point; …").
+FOUND_IN_NOTE = re.compile(r"found (\d+)")
+ISOLATED_IN_NOTE = re.compile(r"(\d+) isolated critical point")
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,11 @@ KIND_STYLES = {
     PointKind.DEGENERATE: KindStyle("diamond", "#BBBBBB"),
 }
 KIND_ORDER = tuple(KIND_STYLES)
+
+
+def kind_name(kind: PointKind, language: str = DEFAULT_LANGUAGE) -> str:
+    """``"local minimum"``, ``"saddle"``, … in ``language``."""
+    return text(f"verdict.kind.{kind.name.lower()}", language)
 
 
 def _validated_cap(cap: int, name: str) -> int:
@@ -62,48 +74,90 @@ def shown_points(atlas: Atlas, max_markers: int = MAX_MARKERS) -> tuple[Critical
     return tuple(atlas.points[index] for index in sorted(kept))
 
 
-def atlas_markers(atlas: Atlas, *, max_markers: int = MAX_MARKERS) -> list[go.Scatter]:
+def atlas_markers(atlas: Atlas, *, max_markers: int = MAX_MARKERS, look: Look = Look()) -> list[go.Scatter]:
     """One marker trace per kind of critical point found (minimum ●, maximum ▲, saddle ✕, degenerate ◆)."""
     points = shown_points(atlas, max_markers)
+    outline = {"color": look.palette.ink, "width": look.line(MARKER_OUTLINE["width"])}
     traces = []
     for kind in KIND_ORDER:
         of_kind = [point for point in points if point.kind is kind]
         if not of_kind:
             continue
-        style = KIND_STYLES[kind]
+        style, name = KIND_STYLES[kind], kind_name(kind, look.language)
         traces.append(go.Scatter(
             x=[point.x for point in of_kind], y=[point.y for point in of_kind], mode="markers",
-            name=f"{kind.value} ({len(of_kind)})",
-            marker={"symbol": style.symbol, "color": style.colour, "size": MARKER_SIZE, "line": MARKER_OUTLINE},
-            hovertemplate=f"{kind.value} (%{{x:.4f}}, %{{y:.4f}})<extra></extra>",
+            name=look.text("atlas.marker", kind=name, count=len(of_kind)),
+            marker={"symbol": style.symbol, "color": style.colour, "size": look.marker(MARKER_SIZE), "line": outline},
+            hovertemplate=f"{name} (%{{x:.4f}}, %{{y:.4f}})<extra></extra>",
         ))
     return traces
 
 
-def atlas_rows(atlas: Atlas, loss: Loss, *, max_rows: int = MAX_MARKERS) -> list[dict[str, str | float]]:
+def atlas_rows(atlas: Atlas, loss: Loss, *, max_rows: int = MAX_MARKERS,
+               language: str = DEFAULT_LANGUAGE) -> list[dict[str, str | float]]:
     """A table of the shown critical points: kind, x, y, loss and the Hessian eigenvalues λ₁ ≤ λ₂.
 
     Sorted by kind (minima, maxima, saddles, degenerate points), then by loss. The points carry no
     loss or curvature of their own, so both are computed here from ``loss`` (autograd, float64).
+    The column headers "kind" and "loss" and the kinds are in ``language``.
     """
     points = shown_points(atlas, _validated_cap(max_rows, "max_rows"))
     if not points:
         return []
     values, _, hessian = derivatives(loss, torch.tensor([[point.x, point.y] for point in points], dtype=torch.float64))
     eigenvalues = torch.linalg.eigvalsh(hessian)
-    rows = [
-        {"kind": point.kind.value, "x": point.x, "y": point.y, "loss": float(value),
-         "λ₁": float(pair[0]), "λ₂": float(pair[1])}
-        for point, value, pair in zip(points, values, eigenvalues)
+    rank = {kind: position for position, kind in enumerate(KIND_ORDER)}
+    ordered = sorted(zip(points, values.tolist(), eigenvalues.tolist()),
+                     key=lambda entry: (rank[entry[0].kind], entry[1]))
+    kind_column, loss_column = text("atlas.column_kind", language), text("atlas.column_loss", language)
+    return [
+        {kind_column: kind_name(point.kind, language), "x": point.x, "y": point.y, loss_column: value,
+         "λ₁": pair[0], "λ₂": pair[1]}
+        for point, value, pair in ordered
     ]
-    rank = {kind.value: position for position, kind in enumerate(KIND_ORDER)}
-    return sorted(rows, key=lambda row: (rank[row["kind"]], row["loss"]))
 
 
-def atlas_caption(atlas: Atlas, *, max_markers: int = MAX_MARKERS) -> str:
-    """The atlas's own note (including any non-isolated set), plus how many points the map and table show."""
+def found_counts(atlas: Atlas) -> tuple[int, int]:
+    """How many critical points the search found before the atlas kept at most its cap of them.
+
+    ``(found, isolated)``: for an atlas with a non-isolated set, ``found`` counts the set's points and
+    ``isolated`` the isolated points besides it; otherwise ``found`` counts every point and ``isolated``
+    is 0. The atlas states these totals only in its note; where the note does not say, the kept points
+    are all there is.
+    """
+    kept_set = sum(point.kind is PointKind.DEGENERATE for point in atlas.points) if atlas.non_isolated else 0
+    found = FOUND_IN_NOTE.search(atlas.note)
+    if not atlas.non_isolated:
+        return max(int(found.group(1)) if found else 0, len(atlas.points)), 0
+    isolated = ISOLATED_IN_NOTE.search(atlas.note)
+    return (max(int(found.group(1)) if found else 0, kept_set),
+            max(int(isolated.group(1)) if isolated else 0, len(atlas.points) - kept_set))
+
+
+def atlas_caption(atlas: Atlas, *, max_markers: int = MAX_MARKERS, language: str = DEFAULT_LANGUAGE) -> str:
+    """What the search found (including any non-isolated set), plus how many points the map and table show."""
+    def say(key: str, **values: object) -> str:
+        return text(f"atlas.{key}", language, **values)
+
+    found, isolated = found_counts(atlas)
+    kept = len(atlas.points)
+    if kept == 0:
+        caption = say("none")
+    elif atlas.non_isolated:
+        kept_set = sum(point.kind is PointKind.DEGENERATE for point in atlas.points)
+        caption = say("set", count=found)
+        if isolated:
+            caption += say("set_isolated_one") if isolated == 1 else say("set_isolated_many", count=isolated)
+        if kept - kept_set < isolated or kept_set < found:
+            caption += say("set_sample", count=kept_set)
+            if kept - kept_set < isolated:
+                caption += say("set_sample_isolated", count=kept - kept_set)
+        caption += say("sentence_end")
+    elif kept < found:
+        caption = say("found_capped", total=found, shown=kept)
+    else:
+        caption = say("found_one") if found == 1 else say("found_many", count=found)
     shown = len(shown_points(atlas, max_markers))
-    caption = atlas.note[:1].upper() + atlas.note[1:]
-    if shown < len(atlas.points):
-        caption += f" The map and the table show {shown} of these {len(atlas.points)}, every kind included."
+    if shown < kept:
+        caption += say("map_shows", shown=shown, total=kept)
     return caption

@@ -12,10 +12,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from figures.style import run_colour
+from figures.style import Look, dress, run_colour
 from optimizers.trajectory import Trajectories
 
-PANELS = ("Loss L(θᵗ)", "Gradient norm ‖gᵗ‖", "Learning rate ηᵗ", "Step size per parameter η/σ")
+PANEL_KEYS = ("figures.curves.loss", "figures.curves.gradient_norm", "figures.curves.learning_rate",
+              "figures.curves.step_size")
 
 
 def _positive_or_gap(values: np.ndarray) -> np.ndarray:
@@ -23,9 +24,11 @@ def _positive_or_gap(values: np.ndarray) -> np.ndarray:
     return np.where(values > 0, values, np.nan)
 
 
-def curves_figure(trajectories: Trajectories, labels: Sequence[str], *, height: int = 520) -> go.Figure:
+def curves_figure(trajectories: Trajectories, labels: Sequence[str], *, height: int = 520,
+                  look: Look = Look()) -> go.Figure:
     """A 2 × 2 grid of curves for the first ``len(labels)`` runs, each in its race colour."""
-    figure = make_subplots(rows=2, cols=2, subplot_titles=PANELS, horizontal_spacing=0.1, vertical_spacing=0.16)
+    figure = make_subplots(rows=2, cols=2, subplot_titles=[look.text(key) for key in PANEL_KEYS],
+                           horizontal_spacing=0.1, vertical_spacing=0.16 * look.font_scale)
     all_positive = True
     for run, label in enumerate(labels):
         length = int(trajectories.lengths[run])
@@ -33,7 +36,7 @@ def curves_figure(trajectories: Trajectories, labels: Sequence[str], *, height: 
         steps = np.arange(length)
         loss = trajectories.loss[run, :length]
         all_positive &= bool(np.all(loss > 0))
-        common = {"legendgroup": label, "line": {"color": colour, "width": 2}}
+        common = {"legendgroup": label, "line": {"color": colour, "width": look.line(2)}}
         figure.add_trace(go.Scatter(x=steps, y=loss, name=label, **common), row=1, col=1)
         figure.add_trace(go.Scatter(x=steps, y=_positive_or_gap(trajectories.gradient_norm[run, :length]),
                                     name=label, showlegend=False, **common), row=1, col=2)
@@ -44,18 +47,19 @@ def curves_figure(trajectories: Trajectories, labels: Sequence[str], *, height: 
             figure.add_trace(go.Scatter(
                 x=updates, y=_positive_or_gap(trajectories.effective_step[run, : length - 1, axis]),
                 name=f"{label}, {'x' if axis == 0 else 'y'}", showlegend=False, legendgroup=label,
-                line={"color": colour, "width": 2, "dash": dash},
+                line={"color": colour, "width": look.line(2), "dash": dash},
             ), row=2, col=2)
     log_axis = {"type": "log", "exponentformat": "power"}
     figure.update_yaxes(**log_axis, row=1, col=2)
     figure.update_yaxes(**log_axis, row=2, col=2)
     if all_positive and len(labels):
         figure.update_yaxes(**log_axis, row=1, col=1)
-    figure.update_xaxes(title_text="step t", row=2)
+    figure.update_xaxes(title_text=look.text("figures.step_axis"), row=2)
     figure.update_layout(
-        height=height, margin={"l": 50, "r": 10, "t": 40, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
+        height=height, margin=look.margin(l=50, r=10, t=40, b=40),
+        legend={"orientation": "h", "y": -0.15 * look.font_scale},
     )
-    figure.add_annotation(text="solid: x, dotted: y", xref="x4 domain", yref="y4 domain", x=1, y=1.0,
-                          showarrow=False, font={"size": 11}, xanchor="right", yanchor="bottom")
+    dress(figure, look)
+    figure.add_annotation(text=look.text("figures.curves.line_styles"), xref="x4 domain", yref="y4 domain", x=1,
+                          y=1.0, showarrow=False, font={"size": look.font_size - 2}, xanchor="right", yanchor="bottom")
     return figure

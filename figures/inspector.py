@@ -23,16 +23,19 @@ from analysis.atlas import Atlas
 from analysis.point_report import EIGEN_TOLERANCE, EscapeStep, PointReport
 from figures.atlas import MAX_MARKERS, atlas_markers
 from figures.landscape import Landscape, add_landscape
+from figures.style import LIGHT, Look, dress
+from i18n import DEFAULT_LANGUAGE, text
 
 CURVES_UP_COLOUR = "#0072B2"  # Okabe-Ito blue
 CURVES_DOWN_COLOUR = "#D55E00"  # Okabe-Ito vermillion
 FLAT_COLOUR = "#999999"
-POINT_COLOUR = "#ffffff"
-POINT_OUTLINE = {"color": "#111111", "width": 2}
+POINT_COLOUR = LIGHT.paper
+POINT_OUTLINE = {"color": LIGHT.ink, "width": 2}
 # Arrows, the 3D Taylor patch and the slices reach this fraction of the domain's diagonal from θ′.
 NEIGHBOURHOOD_FRACTION = 0.12
 ARROW_HEAD_SIZE = 16
-ESCAPE_COLOUR = "#111111"
+ESCAPE_COLOUR = LIGHT.ink
+CURVATURE_COLOURS = {"up": CURVES_UP_COLOUR, "down": CURVES_DOWN_COLOUR, "flat": FLAT_COLOUR}
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -45,19 +48,23 @@ def format_number(value: float) -> str:
     return text.replace("-", "−")
 
 
-def curvature_word(eigenvalue: float, tolerance: float = EIGEN_TOLERANCE) -> str:
-    """``"curves up"`` for λ > tolerance, ``"curves down"`` for λ < −tolerance, else ``"flat"``."""
+def curvature(eigenvalue: float, tolerance: float = EIGEN_TOLERANCE) -> str:
+    """``"up"`` for λ > tolerance, ``"down"`` for λ < −tolerance, else ``"flat"``."""
     if eigenvalue > tolerance:
-        return "curves up"
+        return "up"
     if eigenvalue < -tolerance:
-        return "curves down"
+        return "down"
     return "flat"
+
+
+def curvature_word(eigenvalue: float, tolerance: float = EIGEN_TOLERANCE, language: str = DEFAULT_LANGUAGE) -> str:
+    """``"curves up"`` for λ > tolerance, ``"curves down"`` for λ < −tolerance, else ``"flat"``, in ``language``."""
+    return text(f"figures.curvature.{curvature(eigenvalue, tolerance)}", language)
 
 
 def curvature_colour(eigenvalue: float, tolerance: float = EIGEN_TOLERANCE) -> str:
     """Blue where the loss curves up along the eigenvector, vermillion where it curves down, grey if flat."""
-    return {"curves up": CURVES_UP_COLOUR, "curves down": CURVES_DOWN_COLOUR}.get(
-        curvature_word(eigenvalue, tolerance), FLAT_COLOUR)
+    return CURVATURE_COLOURS[curvature(eigenvalue, tolerance)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,25 +75,27 @@ class EigenDirection:
     eigenvalue: float
     vector: np.ndarray
     slope: float
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def label(self) -> str:
-        """E.g. ``"u₁ (λ = −2.00, curves down)"``."""
-        return f"{self.name} (λ = {format_number(self.eigenvalue)}, {curvature_word(self.eigenvalue)})"
+        """E.g. ``"u₁ (λ = −2.00, curves down)"``, in the direction's ``language``."""
+        return text("figures.eigen_label", self.language, name=self.name, eigenvalue=format_number(self.eigenvalue),
+                    curvature=curvature_word(self.eigenvalue, language=self.language))
 
     @property
     def colour(self) -> str:
         return curvature_colour(self.eigenvalue)
 
 
-def eigen_directions(report: PointReport) -> tuple[EigenDirection, ...]:
-    """One :class:`EigenDirection` per column of ``report.eigenvectors``, named u₁, u₂, …"""
+def eigen_directions(report: PointReport, language: str = DEFAULT_LANGUAGE) -> tuple[EigenDirection, ...]:
+    """One :class:`EigenDirection` per column of ``report.eigenvectors`` (u₁, u₂, …), labelled in ``language``."""
     directions = []
     for index in range(report.eigenvalues.shape[0]):
         vector = report.eigenvectors[:, index]
         directions.append(EigenDirection(
             name="u" + str(index + 1).translate(SUBSCRIPT_DIGITS), eigenvalue=float(report.eigenvalues[index]),
-            vector=vector.numpy().copy(), slope=float(report.gradient @ vector),
+            vector=vector.numpy().copy(), slope=float(report.gradient @ vector), language=language,
         ))
     return tuple(directions)
 
@@ -104,16 +113,18 @@ def positive_length(value: float | None, default: float, name: str) -> float:
     return float(length)
 
 
-def point_marker(report: PointReport) -> go.Scatter:
-    """The clicked point θ′, white with a dark outline, its loss in the hover label."""
+def point_marker(report: PointReport, look: Look = Look()) -> go.Scatter:
+    """The clicked point θ′ in the look's paper colour with an ink outline, its loss in the hover label."""
+    palette = look.palette
     return go.Scatter(
         x=[report.x], y=[report.y], mode="markers", name=f"θ′ = ({report.x:.3f}, {report.y:.3f})".replace("-", "−"),
-        marker={"symbol": "circle", "size": 12, "color": POINT_COLOUR, "line": POINT_OUTLINE},
+        marker={"symbol": "circle", "size": look.marker(12), "color": palette.paper,
+                "line": {"color": palette.ink, "width": look.line(2)}},
         hovertemplate=f"θ′ (%{{x:.4f}}, %{{y:.4f}})<br>L = {report.loss:.6g}<extra></extra>",
     )
 
 
-def eigen_arrow(report: PointReport, direction: EigenDirection, reach: float) -> go.Scatter:
+def eigen_arrow(report: PointReport, direction: EigenDirection, reach: float, look: Look = Look()) -> go.Scatter:
     """A double-headed arrow through θ′ along ±u, ``reach`` long on each side.
 
     The path runs θ′ − reach·u → θ′ + reach·u → θ′ − reach·u, and each of the last two points wears an
@@ -127,31 +138,32 @@ def eigen_arrow(report: PointReport, direction: EigenDirection, reach: float) ->
     vector = ", ".join(f"{round(component, 3) + 0.0:.3f}".replace("-", "−") for component in direction.vector)
     return go.Scatter(
         x=path[:, 0], y=path[:, 1], mode="lines+markers", name=direction.label,
-        line={"color": direction.colour, "width": 3},
-        marker={"symbol": "arrow", "angleref": "previous", "size": [0, ARROW_HEAD_SIZE, ARROW_HEAD_SIZE],
+        line={"color": direction.colour, "width": look.line(3)},
+        marker={"symbol": "arrow", "angleref": "previous", "size": [0, *[look.marker(ARROW_HEAD_SIZE)] * 2],
                 "color": direction.colour, "line": {"width": 0}},
         hovertemplate=f"{direction.label}<br>{direction.name} = ({vector})<extra></extra>",
     )
 
 
-def escape_arrow(escape: EscapeStep) -> go.Scatter:
-    """The escape step θ′ → θ′ + step·u as a dark dashed arrow (over the eigenvector arrow it follows),
-    named with the predicted and the actual change of the loss."""
-    name = f"escape step: ΔL ≈ {format_number(escape.predicted_change)} predicted"
+def escape_arrow(escape: EscapeStep, look: Look = Look()) -> go.Scatter:
+    """The escape step θ′ → θ′ + step·u as a dashed arrow in the look's ink (over the eigenvector arrow it
+    follows), named with the predicted and the actual change of the loss."""
+    name = look.text("figures.escape.name", predicted=format_number(escape.predicted_change))
     if escape.actual_change is not None:
-        name += f", {format_number(escape.actual_change)} actual"
+        name += look.text("figures.escape.actual", actual=format_number(escape.actual_change))
+    ink = look.palette.ink
     return go.Scatter(
         x=[escape.start[0], escape.point[0]], y=[escape.start[1], escape.point[1]], mode="lines+markers",
-        name=name, line={"color": ESCAPE_COLOUR, "width": 3, "dash": "dash"},
-        marker={"symbol": "arrow", "angleref": "previous", "size": [0, ARROW_HEAD_SIZE], "color": ESCAPE_COLOUR,
+        name=name, line={"color": ink, "width": look.line(3), "dash": "dash"},
+        marker={"symbol": "arrow", "angleref": "previous", "size": [0, look.marker(ARROW_HEAD_SIZE)], "color": ink,
                 "line": {"width": 0}},
-        hovertemplate="escape to (%{x:.4f}, %{y:.4f})<extra></extra>",
+        hovertemplate=look.text("figures.escape.hover") + " (%{x:.4f}, %{y:.4f})<extra></extra>",
     )
 
 
 def inspector_contour_figure(landscape: Landscape, report: PointReport | None, *, atlas: Atlas | None = None,
                              escape: EscapeStep | None = None, arrow_length: float | None = None,
-                             max_markers: int = MAX_MARKERS, height: int = 560) -> go.Figure:
+                             max_markers: int = MAX_MARKERS, height: int = 560, look: Look = Look()) -> go.Figure:
     """The contour map with θ′, an arrow per Hessian eigenvector, and optionally the atlas and an escape step.
 
     ``arrow_length`` is the distance from θ′ to each arrow head (default: ``neighbourhood_radius`` of the
@@ -161,20 +173,21 @@ def inspector_contour_figure(landscape: Landscape, report: PointReport | None, *
     """
     reach = positive_length(arrow_length, neighbourhood_radius(landscape.x_range, landscape.y_range), "arrow length")
     figure = go.Figure()
-    add_landscape(figure, landscape)
+    add_landscape(figure, landscape, look=look)
     if atlas is not None:
-        figure.add_traces(atlas_markers(atlas, max_markers=max_markers))
+        figure.add_traces(atlas_markers(atlas, max_markers=max_markers, look=look))
     if report is not None:
-        for direction in eigen_directions(report):
-            figure.add_trace(eigen_arrow(report, direction, reach))
+        for direction in eigen_directions(report, look.language):
+            figure.add_trace(eigen_arrow(report, direction, reach, look))
     if escape is not None:
-        figure.add_trace(escape_arrow(escape))
+        figure.add_trace(escape_arrow(escape, look))
     if report is not None:
-        figure.add_trace(point_marker(report))
+        figure.add_trace(point_marker(report, look))
     figure.update_layout(
-        height=height, margin={"l": 50, "r": 10, "t": 40, "b": 40}, hovermode="closest",
+        height=height, margin=look.margin(l=50, r=10, t=40, b=40), hovermode="closest",
         clickmode="event", dragmode="zoom", uirevision="inspector",
-        legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 0, "bgcolor": "rgba(255,255,255,0.6)"},
-        xaxis_title="x (w₁)", yaxis_title="y (w₂)",
+        legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 0,
+                "bgcolor": look.palette.legend_background},
+        xaxis_title=look.text("figures.x_axis"), yaxis_title=look.text("figures.y_axis"),
     )
-    return figure
+    return dress(figure, look)

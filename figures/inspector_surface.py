@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 import torch
 
 from analysis.point_report import PointReport
-from figures.inspector import POINT_COLOUR, POINT_OUTLINE, eigen_directions, neighbourhood_radius, positive_length
+from figures.inspector import eigen_directions, neighbourhood_radius, positive_length
+from figures.style import Look, dress
 from figures.surface3d import display_heights, surface_figure
 
 QUADRIC_COLOUR = "#E69F00"
@@ -50,7 +51,7 @@ def quadric_patch(xs: np.ndarray, ys: np.ndarray, report: PointReport, radius: f
 
 
 def inspector_surface_figure(xs, ys, z, report: PointReport, *, radius: float | None = None,
-                             height: int = 560) -> go.Figure:
+                             height: int = 560, look: Look = Look()) -> go.Figure:
     """The surface of :func:`figures.surface3d.surface_figure` with the Taylor quadric at θ′, θ′ and the eigenvectors.
 
     ``radius`` is the half-side of the quadric's square and the reach of the eigenvector lines (default:
@@ -65,16 +66,17 @@ def inspector_surface_figure(xs, ys, z, report: PointReport, *, radius: float | 
     reach = positive_length(radius, neighbourhood_radius(x_range, y_range), "radius")
     shown, (low, high) = display_heights(z)
     lift = LIFT_FRACTION * (high - low)
-    figure = surface_figure(xs, ys, z, (), height=height)
+    figure = surface_figure(xs, ys, z, (), height=height, look=look)
 
     patch_xs, patch_ys, quadric = quadric_patch(xs, ys, report, reach)
     figure.add_trace(go.Surface(
-        x=patch_xs, y=patch_ys, z=np.clip(quadric, low, high), name="Taylor quadric at θ′", showlegend=True,
-        colorscale=[[0, QUADRIC_COLOUR], [1, QUADRIC_COLOUR]], showscale=False, opacity=QUADRIC_OPACITY,
-        hovertemplate="Taylor model<br>(%{x:.3f}, %{y:.3f}) q=%{z:.4g}<extra></extra>",
+        x=patch_xs, y=patch_ys, z=np.clip(quadric, low, high), name=look.text("figures.quadric.name"),
+        showlegend=True, colorscale=[[0, QUADRIC_COLOUR], [1, QUADRIC_COLOUR]], showscale=False,
+        opacity=QUADRIC_OPACITY,
+        hovertemplate=look.text("figures.quadric.hover") + "<br>(%{x:.3f}, %{y:.3f}) q=%{z:.4g}<extra></extra>",
     ))
     centre, steps = np.array([report.x, report.y]), np.linspace(-reach, reach, LINE_SAMPLES)
-    for direction in eigen_directions(report):
+    for direction in eigen_directions(report, look.language):
         points = centre + steps[:, None] * direction.vector
         inside = ((points[:, 0] >= x_range[0]) & (points[:, 0] <= x_range[1])
                   & (points[:, 1] >= y_range[0]) & (points[:, 1] <= y_range[1]))
@@ -83,15 +85,16 @@ def inspector_surface_figure(xs, ys, z, report: PointReport, *, radius: float | 
         finite = np.isfinite(heights)
         figure.add_trace(go.Scatter3d(
             x=points[finite, 0], y=points[finite, 1], z=heights[finite] + lift, mode="lines", name=direction.label,
-            line={"color": direction.colour, "width": 7}, hoverinfo="skip",
+            line={"color": direction.colour, "width": look.line(7)}, hoverinfo="skip",
         ))
     figure.add_trace(go.Scatter3d(
         x=[report.x], y=[report.y], z=[min(report.loss, high) + lift], mode="markers", name="θ′",
-        marker={"size": 6, "color": POINT_COLOUR, "line": POINT_OUTLINE},
+        marker={"size": look.marker(6), "color": look.palette.paper,
+                "line": {"color": look.palette.ink, "width": look.line(2)}},
         hovertemplate=f"θ′ (%{{x:.4f}}, %{{y:.4f}})<br>L = {report.loss:.6g}<extra></extra>",
     ))
     figure.update_layout(
-        showlegend=True, uirevision="inspector-surface", margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        showlegend=True, uirevision="inspector-surface", margin=look.margin(l=0, r=0, t=30, b=0),
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
     )
-    return figure
+    return dress(figure, look)

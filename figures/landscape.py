@@ -17,8 +17,9 @@ import plotly.graph_objects as go
 
 from figures.isolines import contour_levels, iso_lines
 from figures.raster import LogScale, colour_raster, height_scale
+from figures.style import LIGHT, Look
 
-ISOLINE_COLOUR = "rgba(25, 25, 25, 0.45)"
+ISOLINE_COLOUR = LIGHT.isoline
 ISOLINE_WIDTH = 1.0
 
 
@@ -89,18 +90,19 @@ def landscape_layers(xs, ys, z, *, colorscale: str = "Viridis", level_count: int
 
 
 def add_landscape(figure: go.Figure, landscape: Landscape, row: int | None = None,
-                  col: int | None = None) -> go.Figure:
+                  col: int | None = None, *, look: Look = Look()) -> go.Figure:
     """Draw ``landscape`` under the figure's traces, in subplot ``(row, col)`` or the main axes.
 
     Adds one trace (the iso-lines, so call this before adding the moving traces) and one layout
     image on the same axes, stretched to the grid, and fixes those axes' ranges to the grid with
-    no autorange padding, so image and lines stay aligned with the data. Returns ``figure``.
+    no autorange padding, so image and lines stay aligned with the data. The iso-lines are dark on
+    a light ``look`` and light on a dark one; the raster is the same in both. Returns ``figure``.
     """
     if (row is None) != (col is None):
         raise ValueError("give both row and col of the subplot, or neither")
     figure.add_trace(go.Scatter(
         x=landscape.line_x, y=landscape.line_y, mode="lines", name="iso-lines", connectgaps=False,
-        line={"color": ISOLINE_COLOUR, "width": ISOLINE_WIDTH}, hoverinfo="skip", showlegend=False,
+        line={"color": look.palette.isoline, "width": look.line(ISOLINE_WIDTH)}, hoverinfo="skip", showlegend=False,
     ), row=row, col=col)
     xref, yref = figure.data[-1].xaxis or "x", figure.data[-1].yaxis or "y"
     (image_x0, image_x1), (image_y0, image_y1) = landscape.image_x_range, landscape.image_y_range

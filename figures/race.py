@@ -14,9 +14,14 @@ import plotly.graph_objects as go
 
 from figures.landscape import Landscape, add_landscape
 from figures.runs import RunPath
-from figures.style import MAX_FRAMES, MAX_PATH_POINTS, START_COLOUR, subsample
+from figures.style import MAX_FRAMES, MAX_PATH_POINTS, Look, dress, subsample
 
 FRAME_MS = 40
+MARGIN = {"l": 50, "r": 10, "t": 30, "b": 130}
+# How far under the plot the controls sit, in pixels with laptop fonts (they move down with larger
+# fonts, so that they clear the tick labels and the axis title).
+BUTTONS_BELOW = 52
+SLIDER_BELOW = 36
 
 
 def _head_positions(runs: Sequence[RunPath], step: int) -> tuple[list[float], list[float]]:
@@ -29,21 +34,23 @@ def _head_positions(runs: Sequence[RunPath], step: int) -> tuple[list[float], li
     return xs, ys
 
 
-def _animation_controls(frame_steps: np.ndarray) -> tuple[list[dict], list[dict]]:
-    """Play/pause buttons and the step scrubber of the animation."""
+def _animation_controls(frame_steps: np.ndarray, look: Look, plot_height: float) -> tuple[list[dict], list[dict]]:
+    """Play/pause buttons and the step scrubber of the animation, under a plot ``plot_height`` pixels high."""
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     playing = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     buttons = [{
         "type": "buttons", "direction": "left", "showactive": False,
-        "x": 0.0, "y": -0.13, "xanchor": "left", "yanchor": "top", "pad": {"r": 8, "t": 0},
+        "x": 0.0, "y": -BUTTONS_BELOW * look.font_scale / plot_height, "xanchor": "left", "yanchor": "top",
+        "pad": {"r": 8, "t": 0},
         "buttons": [
-            {"label": "▶ Play", "method": "animate", "args": [None, playing]},
-            {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
+            {"label": look.text("figures.play"), "method": "animate", "args": [None, playing]},
+            {"label": look.text("figures.pause"), "method": "animate", "args": [[None], still]},
         ],
     }]
     slider = [{
-        "active": 0, "x": 0.2, "len": 0.8, "y": -0.09, "yanchor": "top", "pad": {"t": 0},
-        "currentvalue": {"prefix": "step ", "visible": True, "xanchor": "right"},
+        "active": 0, "x": 0.2 * look.font_scale, "len": 1 - 0.2 * look.font_scale,
+        "y": -SLIDER_BELOW * look.font_scale / plot_height, "yanchor": "top", "pad": {"t": 0},
+        "currentvalue": {"prefix": look.text("figures.step_prefix"), "visible": True, "xanchor": "right"},
         "steps": [
             {"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]}
             for step in frame_steps
@@ -52,33 +59,37 @@ def _animation_controls(frame_steps: np.ndarray) -> tuple[list[dict], list[dict]
     return buttons, slider
 
 
-def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 560) -> go.Figure:
+def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 560,
+                look: Look = Look()) -> go.Figure:
     """Contour map with each run's faint full path, its start, and animated heads.
 
     Trace order: the landscape's iso-lines, one path per run, the start markers, the heads.
     The heads trace is the only one the frames change.
     """
+    palette = look.palette
     figure = go.Figure()
-    add_landscape(figure, landscape)
+    add_landscape(figure, landscape, look=look)
     for run in runs:
         shown = run.points[subsample(len(run.points), MAX_PATH_POINTS)]
         figure.add_trace(go.Scatter(
             x=shown[:, 0], y=shown[:, 1], mode="lines", name=run.label,
-            line={"color": run.colour, "width": 2.5}, opacity=0.75, hoverinfo="skip",
+            line={"color": run.colour, "width": look.line(2.5)}, opacity=0.75, hoverinfo="skip",
         ))
     starts = np.array([run.points[0] for run in runs]).reshape(-1, 2)
+    start_word = look.text("figures.start")
     figure.add_trace(go.Scatter(
-        x=starts[:, 0], y=starts[:, 1], mode="markers", name="start", showlegend=False,
-        marker={"symbol": "circle-open", "size": 14, "color": START_COLOUR, "line": {"width": 3}},
-        hovertemplate="start (%{x:.3f}, %{y:.3f})<extra></extra>",
+        x=starts[:, 0], y=starts[:, 1], mode="markers", name=start_word, showlegend=False,
+        marker={"symbol": "circle-open", "size": look.marker(14), "color": palette.start,
+                "line": {"width": look.line(3)}},
+        hovertemplate=f"{start_word} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
     ))
     longest = max((len(run.points) for run in runs), default=1)
     frame_steps = subsample(longest, MAX_FRAMES)
     colours = [run.colour for run in runs]
     head_xs, head_ys = _head_positions(runs, 0)
     figure.add_trace(go.Scatter(
-        x=head_xs, y=head_ys, mode="markers", name="position", showlegend=False,
-        marker={"size": 13, "color": colours, "line": {"color": "#111111", "width": 1.5}},
+        x=head_xs, y=head_ys, mode="markers", name=look.text("figures.position"), showlegend=False,
+        marker={"size": look.marker(13), "color": colours, "line": {"color": palette.ink, "width": look.line(1.5)}},
         hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>",
     ))
     heads_index = len(figure.data) - 1
@@ -87,11 +98,12 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
         xs, ys = _head_positions(runs, int(step))
         frames.append(go.Frame(name=str(int(step)), traces=[heads_index], data=[go.Scatter(x=xs, y=ys)]))
     figure.frames = frames
-    buttons, slider = _animation_controls(frame_steps)
+    margin = look.margin(**MARGIN)
+    buttons, slider = _animation_controls(frame_steps, look, max(height - margin["t"] - margin["b"], 1))
     figure.update_layout(
-        height=height, margin={"l": 50, "r": 10, "t": 30, "b": 130},
+        height=height, margin=margin,
         updatemenus=buttons, sliders=slider, clickmode="none", dragmode="zoom",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "bgcolor": "rgba(255,255,255,0.6)"},
-        xaxis_title="x (w₁)", yaxis_title="y (w₂)", uirevision="race",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "bgcolor": palette.legend_background},
+        xaxis_title=look.text("figures.x_axis"), yaxis_title=look.text("figures.y_axis"), uirevision="race",
     )
-    return figure
+    return dress(figure, look)

@@ -1,4 +1,4 @@
-"""Colours, sizes and the frame budget shared by every figure.
+"""Colours, sizes and the frame budget shared by every figure, and the :class:`Look` that dresses them.
 
 Colours are the Okabe-Ito palette (safe for colour-blind viewers and readable on a projector).
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
+
+from i18n import LANGUAGES, text
 
 RUN_COLOURS = ("#E69F00", "#56B4E9", "#D55E00", "#CC79A7", "#009E73", "#0072B2")
 START_COLOUR = "#ffffff"
@@ -31,6 +34,28 @@ def subsample(length: int, budget: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Palette:
+    """The colours that follow the theme.
+
+    ``ink`` draws lines and outlines on the figure's own background (slices, outlines, the escape
+    arrow), ``paper`` fills markers that must stand out against the ink. The run colours and the
+    landscape's raster are the same in both themes.
+    """
+
+    ink: str
+    paper: str
+    isoline: str
+    start: str
+    legend_background: str
+
+
+LIGHT = Palette(ink="#111111", paper="#ffffff", isoline="rgba(25, 25, 25, 0.45)", start=START_COLOUR,
+                legend_background="rgba(255,255,255,0.6)")
+DARK = Palette(ink="#f0f0f0", paper="#111111", isoline="rgba(240, 240, 240, 0.45)", start="#F0E442",
+               legend_background="rgba(14,17,23,0.6)")
+
+
+@dataclass(frozen=True)
 class Look:
     """How a figure is dressed for its audience: the language of its text, projector mode, dark theme.
 
@@ -41,6 +66,10 @@ class Look:
     language: str = "en"
     projector: bool = False
     dark: bool = False
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ValueError(f"unknown language {self.language!r}; choose one of: {', '.join(LANGUAGES)}")
 
     @property
     def font_size(self) -> int:
@@ -57,3 +86,44 @@ class Look:
     @property
     def template(self) -> str:
         return "plotly_dark" if self.dark else "plotly_white"
+
+    @property
+    def palette(self) -> Palette:
+        return DARK if self.dark else LIGHT
+
+    @property
+    def font_scale(self) -> float:
+        """Font size relative to a laptop's (1.0 there): margins and control offsets grow with it."""
+        return self.font_size / LAPTOP_FONT_SIZE
+
+    def line(self, width: float) -> float:
+        """A line drawn ``width`` pixels wide on a laptop, as wide as this look draws it (×1.8 on a projector)."""
+        return width * self.line_width / LAPTOP_LINE_WIDTH
+
+    def marker(self, size: float) -> float:
+        """A marker ``size`` pixels across on a laptop, as big as this look draws it (×1.6 on a projector)."""
+        return size * self.marker_size / LAPTOP_MARKER_SIZE
+
+    def margin(self, **sides: float) -> dict[str, float]:
+        """Plot margins (``l``, ``r``, ``t``, ``b`` in laptop pixels) grown with the font."""
+        return {side: round(pixels * self.font_scale) for side, pixels in sides.items()}
+
+    def text(self, key: str, /, **values: object) -> str:
+        """The catalogue text of ``key`` in this look's language (see :func:`i18n.text`)."""
+        return text(key, self.language, **values)
+
+
+LAPTOP_FONT_SIZE = 13
+LAPTOP_LINE_WIDTH = 2.5
+LAPTOP_MARKER_SIZE = 10
+
+
+def dress(figure: go.Figure, look: Look) -> go.Figure:
+    """Give a finished figure the look's template and font size (axes, legend, hover labels, controls).
+
+    Annotations (subplot titles) keep their own size, a little above the body text. Returns ``figure``.
+    """
+    figure.update_layout(template=look.template, font={"size": look.font_size},
+                         hoverlabel={"font": {"size": look.font_size}})
+    figure.update_annotations(font_size=look.font_size + 2)
+    return figure

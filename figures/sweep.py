@@ -13,33 +13,44 @@ import plotly.graph_objects as go
 
 from figures.landscape import Landscape, add_landscape
 from figures.runs import RunPath
-from figures.style import SWEEP_PATH_POINTS, subsample
+from figures.style import SWEEP_PATH_POINTS, Look, dress, subsample
+
+MARGIN = {"l": 50, "r": 10, "t": 50, "b": 90}
+SLIDER_BELOW = 22.8  # pixels under the plot with laptop fonts: 0.06 of the 380-pixel plot
 
 
-def _caption(learning_rate: float, run: RunPath) -> str:
-    outcome = run.note or f"final loss {run.losses[-1]:.4g} after {len(run.losses) - 1} steps"
-    return f"η = {learning_rate:.3g}: {outcome}"
+def _caption(learning_rate: float, run: RunPath, look: Look) -> str:
+    outcome = run.note or look.text("figures.sweep.outcome", loss=f"{run.losses[-1]:.4g}", steps=len(run.losses) - 1)
+    return look.text("figures.sweep.caption", rate=f"{learning_rate:.3g}", outcome=outcome)
 
 
 def sweep_figure(landscape: Landscape, learning_rates: Sequence[float], runs: Sequence[RunPath],
-                 active: int, *, colour: str, height: int = 520) -> go.Figure:
-    """Contour map with the path for ``learning_rates[active]`` and an in-figure slider over all of them."""
+                 active: int, *, colour: str, height: int = 520, look: Look = Look()) -> go.Figure:
+    """Contour map with the path for ``learning_rates[active]`` and an in-figure slider over all of them.
+
+    The runs' notes (why a run diverged) are shown as they are: make them with ``run_paths`` in the
+    look's language.
+    """
     if len(learning_rates) != len(runs) or not runs:
         raise ValueError("need one run per learning rate, and at least one")
     shown = [run.points[subsample(len(run.points), SWEEP_PATH_POINTS)] for run in runs]
     figure = go.Figure()
-    add_landscape(figure, landscape)
+    add_landscape(figure, landscape, look=look)
     path_index = len(figure.data)
     figure.add_trace(go.Scatter(
         x=shown[active][:, 0], y=shown[active][:, 1], mode="lines+markers", name="path",
-        line={"color": colour, "width": 3}, marker={"size": 4, "color": colour}, showlegend=False,
+        line={"color": colour, "width": look.line(3)}, marker={"size": look.marker(4), "color": colour},
+        showlegend=False,
         hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>",
     ))
     figure.add_trace(go.Scatter(
         x=[shown[active][-1, 0]], y=[shown[active][-1, 1]], mode="markers", name="end", showlegend=False,
-        marker={"size": 14, "color": colour, "symbol": "x", "line": {"color": "#111111", "width": 1.5}},
-        hovertemplate="end (%{x:.3f}, %{y:.3f})<extra></extra>",
+        marker={"size": look.marker(14), "color": colour, "symbol": "x",
+                "line": {"color": look.palette.ink, "width": look.line(1.5)}},
+        hovertemplate=look.text("figures.end") + " (%{x:.3f}, %{y:.3f})<extra></extra>",
     ))
+    margin = look.margin(**MARGIN)
+    plot_height = max(height - margin["t"] - margin["b"], 1)
     steps = []
     for rate, points, run in zip(learning_rates, shown, runs):
         steps.append({
@@ -47,20 +58,21 @@ def sweep_figure(landscape: Landscape, learning_rates: Sequence[float], runs: Se
             "method": "update",
             "args": [
                 {"x": [points[:, 0], [points[-1, 0]]], "y": [points[:, 1], [points[-1, 1]]]},
-                {"title.text": _caption(rate, run)},
+                {"title.text": _caption(rate, run, look)},
                 [path_index, path_index + 1],
             ],
         })
     figure.update_layout(
-        height=height, margin={"l": 50, "r": 10, "t": 50, "b": 90},
-        title={"text": _caption(learning_rates[active], runs[active]), "x": 0.01, "font": {"size": 15}},
+        height=height, margin=margin,
+        title={"text": _caption(learning_rates[active], runs[active], look), "x": 0.01,
+               "font": {"size": look.font_size + 2}},
         sliders=[{
-            "active": active, "steps": steps, "y": -0.06, "yanchor": "top", "pad": {"t": 0},
-            "currentvalue": {"prefix": "learning rate η = ", "visible": True},
+            "active": active, "steps": steps, "y": -SLIDER_BELOW * look.font_scale / plot_height, "yanchor": "top",
+            "pad": {"t": 0}, "currentvalue": {"prefix": look.text("figures.sweep.slider_prefix"), "visible": True},
         }],
-        xaxis_title="x (w₁)", yaxis_title="y (w₂)", clickmode="none",
+        xaxis_title=look.text("figures.x_axis"), yaxis_title=look.text("figures.y_axis"), clickmode="none",
     )
-    return figure
+    return dress(figure, look)
 
 
 def final_losses(runs: Sequence[RunPath]) -> np.ndarray:

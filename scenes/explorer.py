@@ -16,6 +16,7 @@ from figures.curves import curves_figure
 from figures.landscape import Landscape, landscape_layers
 from figures.race import race_figure
 from figures.runs import RunPath, run_paths
+from figures.style import Look
 from figures.surface3d import surface_figure
 from figures.sweep import sweep_figure
 from optimizers.settings import OptimizerSettings, learning_rate_sweep
@@ -82,16 +83,21 @@ def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[Opti
     return Race(trajectories, len(settings), tuple(rates), nearest)
 
 
-def explorer_figures(view: SurfaceView, result: Race, labels: Sequence[str], sweep_slot: int) -> ExplorerFigures:
-    """The race map, the 3D surface, the training curves and the sweep, all from one race."""
-    runs = run_paths(result.trajectories, labels)
+def explorer_figures(view: SurfaceView, result: Race, labels: Sequence[str], sweep_slot: int, *,
+                     look: Look = Look()) -> ExplorerFigures:
+    """The race map, the 3D surface, the training curves and the sweep, all from one race, dressed in ``look``.
+
+    ``labels`` (the optimizers' names) are shown as given; the runs' notes (why a run diverged) are in
+    the look's language.
+    """
+    runs = run_paths(result.trajectories, labels, language=look.language)
     sweep_runs = run_paths(result.trajectories, [labels[sweep_slot]] * len(result.sweep_rates),
-                           first=result.optimizer_count)
+                           first=result.optimizer_count, language=look.language)
     return ExplorerFigures(
         runs=runs,
-        race=race_figure(view.landscape, runs),
-        surface=surface_figure(view.xs, view.ys, view.z, runs),
-        curves=curves_figure(result.trajectories, labels),
+        race=race_figure(view.landscape, runs, look=look),
+        surface=surface_figure(view.xs, view.ys, view.z, runs, look=look),
+        curves=curves_figure(result.trajectories, labels, look=look),
         sweep=sweep_figure(view.landscape, result.sweep_rates, sweep_runs, result.sweep_active,
-                           colour=runs[sweep_slot].colour),
+                           colour=runs[sweep_slot].colour, look=look),
     )

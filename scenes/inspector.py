@@ -23,28 +23,27 @@ from analysis.atlas import Atlas, find_critical_points
 from analysis.point_report import (
     EscapeStep, HessianUndefinedError, NoEscapeDirectionError, PointReport, escape_step, inspect_point,
 )
+from figures.atlas import kind_name
 from figures.inspector import inspector_contour_figure, neighbourhood_radius
 from figures.inspector_slices import slice_figure
 from figures.inspector_surface import inspector_surface_figure
+from figures.style import Look
+from i18n import DEFAULT_LANGUAGE, text
 from scenes.explorer import SurfaceView
 from surfaces.base import CriticalPoint, PointKind, Surface
 
-VERDICTS = {
-    PointKind.MINIMUM: "a local minimum: every eigenvalue of H is positive, the loss curves up in every direction",
-    PointKind.MAXIMUM: "a local maximum: every eigenvalue of H is negative, the loss curves down in every direction",
-    PointKind.SADDLE: "a saddle point: H has eigenvalues of both signs; walk along the eigenvector of the "
-                      "negative one and the loss goes down",
-    PointKind.DEGENERATE: "degenerate: an eigenvalue of H is (almost) zero, so the Hessian cannot decide; "
-                          "higher-order terms do",
-}
+# The catalogue's sentence for each kind ("This is a saddle point: H has eigenvalues of both signs; …").
+VERDICTS = {kind: f"verdict.{kind.name.lower()}" for kind in PointKind}
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The headline for the student: ``kind`` (None off critical points) and a sentence saying why."""
+    """The headline for the student: ``kind`` (None off critical points), a sentence saying why, and a
+    short ``title`` ("Saddle", "Not a critical point"), both in the language they were asked in."""
 
     kind: PointKind | None
     sentence: str
+    title: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,16 +79,17 @@ def snap_to_critical_point(atlas: Atlas, surface: Surface, x: float, y: float,
     return x, y
 
 
-def verdict_of(report: PointReport, atlas: Atlas | None = None) -> Verdict:
-    """The verdict sentence; off a critical point it says so and names the nearest one the atlas knows."""
+def verdict_of(report: PointReport, atlas: Atlas | None = None, *, language: str = DEFAULT_LANGUAGE) -> Verdict:
+    """The verdict in ``language``; off a critical point it says so and names the nearest one the atlas knows."""
     if report.verdict is not None:
-        return Verdict(report.verdict, f"This is {VERDICTS[report.verdict]}.")
-    sentence = (f"Not a critical point: the gradient is clearly non-zero (‖g‖ = {report.gradient_norm:.3g}), "
-                "so gradient descent simply moves on along −g.")
+        title = text(f"verdict.title.{report.verdict.name.lower()}", language)
+        return Verdict(report.verdict, text(VERDICTS[report.verdict], language), title)
+    sentence = text("verdict.not_critical", language, gradient_norm=f"{report.gradient_norm:.3g}")
     nearest = None if atlas is None else nearest_critical_point(atlas, report.x, report.y)
     if nearest is not None:
-        sentence += f" The nearest critical point is a {nearest.kind.value} at ({nearest.x:.3f}, {nearest.y:.3f})."
-    return Verdict(None, sentence)
+        sentence += text("verdict.nearest", language, kind=kind_name(nearest.kind, language),
+                         x=f"{nearest.x:.3f}", y=f"{nearest.y:.3f}")
+    return Verdict(None, sentence, text("verdict.title.none", language))
 
 
 def escape_of(report: PointReport, surface: Surface, step: float | None = None) -> EscapeStep | None:
@@ -112,19 +112,22 @@ def critical_atlas(surface: Surface) -> Atlas:
 
 
 def inspector_scene(surface: Surface, view: SurfaceView, atlas: Atlas | None, x: float, y: float,
-                    escape_length: float | None = None) -> InspectorScene:
-    """The report at (x, y) and its three figures. Raises ``HessianUndefinedError`` where H is not finite."""
+                    escape_length: float | None = None, *, look: Look = Look()) -> InspectorScene:
+    """The report at (x, y) and its three figures, all dressed in ``look`` (and the verdict in its language).
+
+    Raises ``HessianUndefinedError`` where H is not finite.
+    """
     report = inspect_point(surface.loss, x, y)
     escape = escape_of(report, surface, escape_length)
     domain = surface.domain
     reach = neighbourhood_radius((domain.x_min, domain.x_max), (domain.y_min, domain.y_max))
     return InspectorScene(
         report=report,
-        verdict=verdict_of(report, atlas),
+        verdict=verdict_of(report, atlas, language=look.language),
         escape=escape,
-        contour=inspector_contour_figure(view.landscape, report, atlas=atlas, escape=escape),
-        surface=inspector_surface_figure(view.xs, view.ys, view.z, report),
-        slices=slice_figure(surface.loss, report, half_width=reach),
+        contour=inspector_contour_figure(view.landscape, report, atlas=atlas, escape=escape, look=look),
+        surface=inspector_surface_figure(view.xs, view.ys, view.z, report, look=look),
+        slices=slice_figure(surface.loss, report, half_width=reach, look=look),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -10,12 +12,15 @@ from figures.curves import curves_figure
 from figures.landscape import landscape_layers
 from figures.race import race_figure
 from figures.runs import run_paths
-from figures.style import MAX_FRAMES, MAX_PATH_POINTS, subsample
+from figures.style import LIGHT, MAX_FRAMES, MAX_PATH_POINTS, Look, subsample
 from figures.surface3d import surface_figure
 from figures.sweep import final_losses, sweep_figure
+from i18n import text
 from optimizers.settings import OptimizerSettings, learning_rate_sweep
-from optimizers.trajectory import run_trajectories
+from optimizers.trajectory import REASONS, run_trajectories
+from scenes.explorer import explorer_figures, race, surface_view
 from surfaces.catalogue import get_surface
+from surfaces.choice import SurfaceChoice
 from surfaces.grid import loss_grid
 
 HIMMELBLAU = get_surface("himmelblau")
@@ -163,3 +168,120 @@ def test_curves_figure_shows_adaptive_steps_per_axis():
     step_x, step_y = np.asarray(figure.data[3].y), np.asarray(figure.data[4].y)
     # On a ravine the steep axis gets a smaller η/σ than the flat one: the per-parameter rate.
     assert not np.allclose(step_x, step_y)
+
+
+# The look: language, projector mode, dark theme ----------------------------------------------------
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+PROJECTOR, DARK, CHINESE_LOOK = Look(projector=True), Look(dark=True), Look(language="zh")
+
+
+def explorer_of(look: Look, steps: int = 120):
+    """The explorer's four figures for a small Himmelblau race, dressed in ``look``."""
+    choice = SurfaceChoice("himmelblau")
+    result = race(choice, (-0.5, 0.5), RACE[:3], steps, 1)
+    return explorer_figures(surface_view(choice, resolution=80), result, [s.kind.label for s in RACE[:3]], 1,
+                            look=look)
+
+
+@pytest.fixture(scope="module")
+def laptop_figures():
+    return explorer_of(Look())
+
+
+def line_widths(figure) -> list[float]:
+    return [trace.line.width for trace in figure.data if getattr(trace, "line", None) is not None
+            and trace.line.width is not None]
+
+
+def marker_sizes(figure) -> list[float]:
+    sizes = []
+    for trace in figure.data:
+        size = getattr(getattr(trace, "marker", None), "size", None)
+        if isinstance(size, (int, float)):
+            sizes.append(size)
+    return sizes
+
+
+def test_the_default_look_is_a_laptop_in_english(laptop_figures):
+    assert laptop_figures.race.layout.template.layout.paper_bgcolor == "white"  # plotly_white
+    assert laptop_figures.race.layout.font.size == Look().font_size
+    assert laptop_figures.race.layout.xaxis.title.text == "x (w₁)"
+    assert laptop_figures.race.layout.updatemenus[0].buttons[0].label == "▶ Play"
+    assert laptop_figures.race.layout.sliders[0].currentvalue.prefix == "step "
+    assert [a.text for a in laptop_figures.curves.layout.annotations][:4] == [
+        "Loss L(θᵗ)", "Gradient norm ‖gᵗ‖", "Learning rate ηᵗ", "Step size per parameter η/σ"]
+
+
+def test_projector_mode_enlarges_fonts_lines_and_markers(laptop_figures):
+    projected = explorer_of(PROJECTOR)
+    for name in ("race", "surface", "curves", "sweep"):
+        laptop, projector = getattr(laptop_figures, name), getattr(projected, name)
+        assert projector.layout.font.size == PROJECTOR.font_size > laptop.layout.font.size
+        thin, thick = line_widths(laptop), line_widths(projector)
+        assert len(thin) == len(thick) > 0 and all(b > a for a, b in zip(thin, thick)), name
+    assert all(b > a for a, b in zip(marker_sizes(laptop_figures.race), marker_sizes(projected.race)))
+    assert projected.race.data[-1].marker.size > laptop_figures.race.data[-1].marker.size  # the heads
+    # Subplot titles and the sweep's title grow too, and the margins make room for the larger text.
+    assert projected.curves.layout.annotations[0].font.size > laptop_figures.curves.layout.annotations[0].font.size
+    assert projected.sweep.layout.title.font.size > laptop_figures.sweep.layout.title.font.size
+    assert projected.race.layout.margin.b > laptop_figures.race.layout.margin.b
+    # The controls move down with the larger font, and stay under the plot.
+    assert projected.race.layout.sliders[0].y < laptop_figures.race.layout.sliders[0].y < 0
+
+
+def test_dark_mode_changes_the_template_and_the_colours_on_the_background(laptop_figures):
+    dark = explorer_of(DARK)
+    for name in ("race", "surface", "curves", "sweep"):
+        assert getattr(dark, name).layout.template.layout.paper_bgcolor == "rgb(17,17,17)"  # plotly_dark
+    assert dark.race.data[0].line.color == DARK.palette.isoline != laptop_figures.race.data[0].line.color
+    start = next(trace for trace in dark.race.data if trace.name == "start")
+    assert start.marker.color == DARK.palette.start != LIGHT.start
+    assert dark.race.layout.legend.bgcolor != laptop_figures.race.layout.legend.bgcolor
+    # The landscape's raster is the same image in both themes.
+    assert dark.race.layout.images[0].source == laptop_figures.race.layout.images[0].source
+
+
+def test_chinese_figures_carry_chinese_text_and_still_animate(laptop_figures):
+    chinese = explorer_of(CHINESE_LOOK)
+    race_layout = chinese.race.layout
+    assert CHINESE.search(race_layout.xaxis.title.text) and CHINESE.search(race_layout.yaxis.title.text)
+    assert [button.label for button in race_layout.updatemenus[0].buttons] == ["▶ 播放", "❚❚ 暂停"]
+    assert CHINESE.search(race_layout.sliders[0].currentvalue.prefix)
+    assert all(CHINESE.search(annotation.text) for annotation in chinese.curves.layout.annotations)
+    assert CHINESE.search(chinese.curves.layout.xaxis3.title.text)
+    assert CHINESE.search(chinese.surface.layout.scene.xaxis.title.text)
+    assert CHINESE.search(chinese.sweep.layout.title.text)
+    assert CHINESE.search(chinese.sweep.layout.sliders[0].currentvalue.prefix)
+    assert all(CHINESE.search(step.args[1]["title.text"]) for step in chinese.sweep.layout.sliders[0].steps)
+    # Optimizer labels stay as the page gave them; frames and sliders are the same as in English.
+    assert [trace.name for trace in chinese.race.data[1:4]] == [s.kind.label for s in RACE[:3]]
+    assert len(chinese.race.frames) == len(laptop_figures.race.frames)
+    assert [step.args for step in race_layout.sliders[0].steps] == \
+        [step.args for step in laptop_figures.race.layout.sliders[0].steps]
+    heads = len(chinese.race.data) - 1
+    for frame in chinese.race.frames:
+        assert list(frame.traces) == [heads]
+        assert_no_nan(frame.data)
+    for figure in (chinese.race, chinese.surface, chinese.curves, chinese.sweep):
+        assert_no_nan(figure.data[1:])
+
+
+def test_a_diverged_run_says_so_in_the_looks_language(landscape):
+    settings = (OptimizerSettings("gd", 1.0), OptimizerSettings("adam", 0.1))
+    trajectories, english = race_of(settings, 200)
+    chinese = run_paths(trajectories, [s.kind.label for s in settings], language="zh")
+    assert english[0].note == trajectories.message(0)  # the catalogue's English is the trajectory's own
+    assert chinese[0].note.startswith(f"在第 {trajectories.diverged_at[0]} 步发散") and chinese[1].note == ""
+    assert chinese[0].label.startswith("Gradient descent — 在第")
+    every_reason = {name: text(f"figures.reason.{name}", "en") for name in REASONS}
+    assert every_reason == dict(REASONS)
+    figure = race_figure(landscape, chinese, look=Look(language="zh", projector=True, dark=True))
+    assert_no_nan(figure.data[1:])
+    for frame in figure.frames:
+        assert_no_nan(frame.data)
+
+
+def test_a_look_with_an_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="unknown language"):
+        Look(language="xx")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import functools
 import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -25,6 +26,7 @@ from figures.inspector import (
 from figures.inspector_slices import slice_figure
 from figures.inspector_surface import inspector_surface_figure
 from figures.landscape import landscape_layers
+from figures.style import Look
 from figures.surface3d import display_heights
 from surfaces.base import PointKind
 from surfaces.catalogue import get_surface
@@ -274,3 +276,92 @@ def test_figures_of_a_200_by_200_grid_stay_small():
     assert max(sizes.values()) < 1.5e6, sizes
     for figure in (contour, surface):
         assert_no_nan(figure)
+
+
+# The look: language, projector mode, dark theme ----------------------------------------------------
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def inspector_figures(look: Look) -> dict[str, go.Figure]:
+    """The saddle's three inspector figures at the origin, with the atlas and the escape step, in ``look``."""
+    report = inspect_point(SADDLE.loss, 0.0, 0.0)
+    xs, ys, z = grid_of("saddle", 60)
+    return {
+        "contour": inspector_contour_figure(landscape_of("saddle", 60), report, atlas=atlas_of("saddle"),
+                                            escape=escape_step(report, 0.5, SADDLE.loss), look=look),
+        "surface": inspector_surface_figure(xs, ys, z, report, look=look),
+        "slices": slice_figure(SADDLE.loss, report, half_width=1.0, samples=31, look=look),
+    }
+
+
+def widths(figure: go.Figure) -> list[float]:
+    return [trace.line.width for trace in figure.data
+            if getattr(trace, "line", None) is not None and trace.line.width is not None]
+
+
+def test_projector_mode_thickens_arrows_and_slices_and_enlarges_text():
+    laptop, projector = inspector_figures(Look()), inspector_figures(Look(projector=True))
+    for name in laptop:
+        assert projector[name].layout.font.size == 20 > laptop[name].layout.font.size == 13
+        assert len(widths(laptop[name])) == len(widths(projector[name])) > 0
+        assert all(thick > thin for thin, thick in zip(widths(laptop[name]), widths(projector[name]))), name
+    laptop_arrow, projector_arrow = traces_named(laptop["contour"], "u")[0], traces_named(projector["contour"], "u")[0]
+    assert max(projector_arrow.marker.size) > max(laptop_arrow.marker.size)
+    (big_point,), (small_point,) = traces_named(projector["contour"], "θ′"), traces_named(laptop["contour"], "θ′")
+    assert big_point.marker.size > small_point.marker.size
+    assert all(a.font.size > 15 for a in projector["slices"].layout.annotations)
+
+
+def test_dark_mode_uses_the_dark_template_and_light_ink():
+    light, dark = inspector_figures(Look()), inspector_figures(Look(dark=True))
+    for name in dark:
+        assert dark[name].layout.template.layout.paper_bgcolor == "rgb(17,17,17)"
+        assert light[name].layout.template.layout.paper_bgcolor == "white"
+    # The slice curve and the escape arrow are drawn in ink: near black on white, near white on black.
+    assert light["slices"].data[0].line.color == "#111111"
+    assert dark["slices"].data[0].line.color == Look(dark=True).palette.ink != "#111111"
+    (escape,) = traces_named(dark["contour"], "escape step")
+    assert escape.line.color == Look(dark=True).palette.ink
+    assert dark["contour"].data[0].line.color == Look(dark=True).palette.isoline
+    # The curvature colours mean the same in both themes.
+    assert [arrow.line.color for arrow in traces_named(dark["contour"], "u")] == [CURVES_DOWN_COLOUR, CURVES_UP_COLOUR]
+
+
+def test_chinese_inspector_figures_name_the_curvature_in_chinese():
+    figures = inspector_figures(Look(language="zh"))
+    arrows = traces_named(figures["contour"], "u")
+    assert [arrow.name for arrow in arrows] == ["u₁（λ = −2.00，向下弯）", "u₂（λ = 2.00，向上弯）"]
+    assert CHINESE.search(figures["contour"].layout.xaxis.title.text)
+    (escape,) = [trace for trace in figures["contour"].data if trace.line.dash == "dash"]
+    assert escape.name == "逃离的一步：预测 ΔL ≈ −0.25，实际 −0.25"
+    (saddle_markers,) = [trace for trace in figures["contour"].data if trace.name.startswith("鞍点")]
+    assert saddle_markers.name == "鞍点（1）"
+    assert all(CHINESE.search(annotation.text) for annotation in figures["slices"].layout.annotations)
+    assert CHINESE.search(figures["slices"].layout.xaxis.title.text)
+    assert CHINESE.search(figures["slices"].data[0].name) and CHINESE.search(figures["slices"].data[1].name)
+    assert any(CHINESE.search(trace.name or "") for trace in figures["surface"].data if isinstance(trace, go.Surface))
+    assert CHINESE.search(figures["surface"].layout.scene.zaxis.title.text)
+    for figure in figures.values():
+        assert_no_nan(figure)
+
+
+def test_atlas_rows_and_captions_in_chinese_keep_the_numbers():
+    english, chinese = atlas_rows(atlas_of("himmelblau"), HIMMELBLAU.loss), \
+        atlas_rows(atlas_of("himmelblau"), HIMMELBLAU.loss, language="zh")
+    assert list(chinese[0]) == ["类型", "x", "y", "损失", "λ₁", "λ₂"]
+    assert [row["类型"] for row in chinese] == ["局部最小值"] * 4 + ["局部最大值"] + ["鞍点"] * 4
+    assert [list(row.values())[1:] for row in chinese] == [list(row.values())[1:] for row in english]
+    assert atlas_caption(atlas_of("himmelblau"), language="zh") == "找到 9 个临界点。"
+    every_point = Atlas(RASTRIGIN.critical_points, False, "found 441 critical points.")
+    assert "441" in atlas_caption(every_point, language="zh") and "60" in atlas_caption(every_point, language="zh")
+    assert "不孤立" in atlas_caption(atlas_of("lecture_toy"), language="zh")
+
+
+@pytest.mark.parametrize("key", ["saddle", "himmelblau", "lecture_toy", "rastrigin", "flat_sharp"])
+def test_the_english_caption_is_the_atlas_note_word_for_word(key):
+    """The caption is rebuilt from the catalogue; in English it must say exactly what the atlas's note says."""
+    atlas = atlas_of(key)
+    assert atlas_caption(atlas, max_markers=100).rstrip() == atlas.note[:1].upper() + atlas.note[1:]
+    assert atlas_caption(Atlas((), False, "no critical point found in this domain.")) == \
+        "No critical point found in this domain."

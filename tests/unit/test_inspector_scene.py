@@ -7,6 +7,8 @@ import math
 import pytest
 
 from analysis.point_report import inspect_point
+from figures.style import Look
+from i18n import text
 from scenes.explorer import surface_view
 from scenes.inspector import (
     critical_atlas, escape_of, inspector_scene, nearest_critical_point, snap_to_critical_point, verdict_of,
@@ -76,3 +78,38 @@ def test_the_scene_builds_all_three_figures_for_a_saddle():
     names = " ".join(trace.name or "" for trace in scene.contour.data)
     assert "λ = −2.00" in names and "λ = 2.00" in names and "escape step" in names
     assert len(scene.slices.data) >= 4 and len(scene.surface.data) >= 3
+
+
+def test_verdicts_in_chinese_use_the_lectures_words(himmelblau_atlas):
+    words = {PointKind.MINIMUM: "局部最小值", PointKind.MAXIMUM: "局部最大值", PointKind.SADDLE: "鞍点"}
+    for point in HIMMELBLAU.critical_points:
+        verdict = verdict_of(inspect_point(HIMMELBLAU.loss, point.x, point.y), himmelblau_atlas, language="zh")
+        assert verdict.kind is point.kind and words[point.kind] in verdict.sentence
+        assert verdict.title == words[point.kind]
+    off = verdict_of(inspect_point(HIMMELBLAU.loss, 2.6, 2.4), himmelblau_atlas, language="zh")
+    assert off.kind is None and off.title == "不是临界点"
+    assert off.sentence.startswith("不是临界点")
+    assert "最近的临界点是 (3.000, 2.000) 处的局部最小值" in off.sentence
+
+
+def test_english_titles_and_every_kind_has_a_sentence_in_both_languages(himmelblau_atlas):
+    minimum = verdict_of(inspect_point(HIMMELBLAU.loss, 3.0, 2.0), himmelblau_atlas)
+    assert minimum.title == "Local minimum" and minimum.sentence.startswith("This is a local minimum:")
+    assert verdict_of(inspect_point(HIMMELBLAU.loss, 2.6, 2.4)).title == "Not a critical point"
+    for kind in PointKind:
+        for language in ("en", "zh"):
+            assert text(f"verdict.{kind.name.lower()}", language).strip()
+            assert text(f"verdict.title.{kind.name.lower()}", language).strip()
+
+
+def test_the_scene_dresses_every_figure_in_the_look():
+    saddle = get_surface("saddle")
+    view = surface_view(SurfaceChoice("saddle"), resolution=60)
+    look = Look(language="zh", projector=True, dark=True)
+    scene = inspector_scene(saddle, view, critical_atlas(saddle), 0.0, 0.0, look=look)
+    assert scene.verdict.kind is PointKind.SADDLE and "鞍点" in scene.verdict.sentence
+    for figure in (scene.contour, scene.surface, scene.slices):
+        assert figure.layout.font.size == look.font_size
+        assert figure.layout.template.layout.paper_bgcolor == "rgb(17,17,17)"
+    names = " ".join(trace.name or "" for trace in scene.contour.data)
+    assert "向下弯" in names and "逃离" in names
