@@ -5,57 +5,62 @@ import streamlit as st
 from components.plotly_click import plotly_click
 from figures.atlas import atlas_caption, atlas_rows
 from figures.inspector import inspector_contour_figure
+from figures.style import Look
 from scenes.inspector import HessianUndefinedError, inspector_scene
 from ui.compute import critical_atlas, surface_view
 from ui.inspect_point import explorer_link_params, inspected_point_widgets, point_from_click
+from ui.language import current_language, t
 from ui.messages import resolved_surface_or_stop
 from ui.page import page_setup
 from ui.point_report_panel import escape_numbers, report_numbers, verdict_box
-from ui.sidebar import surface_sidebar
+from ui.sidebar import surface_lecture, surface_name, surface_sidebar
 
 CHART_CONFIG = {"displaylogo": False}
 
 page_setup()
 choice = surface_sidebar()
 surface = resolved_surface_or_stop(choice)
+language = current_language()
+look = Look(language=language)
 
-st.title(f"🔍 Hessian inspector: {surface.name}")
+st.title(t("inspector.title", surface=surface_name(surface.key)))
 st.latex(f"L(x, y) = {surface.latex}")
-st.caption("Click anywhere on the map: where training stalls, the gradient is about zero and only the "
-           "Hessian tells a minimum from a saddle. " + surface.lecture)
+st.caption(t("inspector.intro", lecture=surface_lecture(surface.key)))
 
 x, y = inspected_point_widgets(surface)
 view = surface_view(choice)
 atlas = critical_atlas(choice)
 try:
-    scene = inspector_scene(surface, view, atlas, x, y)
-except HessianUndefinedError as error:
-    st.warning(f"{error}. Click another point.", icon="⚠️")
+    scene = inspector_scene(surface, view, atlas, x, y, look=look)
+except HessianUndefinedError:
+    st.warning(t("inspector.hessian_undefined", x=f"{x:g}", y=f"{y:g}"), icon="⚠️")
     scene = None
 
 left, right = st.columns([1.1, 1])
 with left:
-    contour = scene.contour if scene is not None else inspector_contour_figure(view.landscape, None, atlas=atlas)
+    contour = scene.contour if scene is not None else inspector_contour_figure(view.landscape, None, atlas=atlas,
+                                                                               look=look)
     st.plotly_chart(contour, key="inspector_chart", config={**CHART_CONFIG, "doubleClick": False})
-    plotly_click("inspector_chart", key="inspector_click", on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
+    plotly_click("inspector_chart", key="inspector_click",
+                 on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
 with right:
     if scene is not None:
         verdict_box(scene.verdict)
         report_numbers(scene.report)
         if scene.escape is not None:
             escape_numbers(scene.escape)
-            if st.button("▶ Start an optimizer here in the explorer", key="escape_button"):
+            if st.button(t("inspector.escape_button"), key="escape_button"):
                 st.switch_page("pages/explorer.py", query_params=explorer_link_params(surface, scene.escape.point))
 
 if scene is not None:
     surface_column, slices_column = st.columns(2)
     with surface_column:
-        st.subheader("Second-order Taylor model on the surface")
+        st.subheader(t("inspector.taylor"))
         st.plotly_chart(scene.surface, key="inspector_surface", config=CHART_CONFIG)
     with slices_column:
-        st.subheader("Slices along the eigenvectors")
+        st.subheader(t("inspector.slices"))
         st.plotly_chart(scene.slices, key="inspector_slices", config=CHART_CONFIG)
 
-st.subheader("Critical-point atlas")
-st.caption(atlas_caption(atlas))
-st.dataframe(atlas_rows(atlas, surface.loss), hide_index=True, key="atlas_table")
+st.subheader(t("inspector.atlas"))
+st.caption(atlas_caption(atlas, language=language))
+st.dataframe(atlas_rows(atlas, surface.loss, language=language), hide_index=True, key="atlas_table")

@@ -7,6 +7,7 @@ import streamlit as st
 from surfaces.base import Surface
 from surfaces.choice import SurfaceChoice, resolve_surface
 from surfaces.formula import FormulaError
+from ui.language import t
 
 
 def resolved_surface_or_stop(choice: SurfaceChoice) -> Surface:
@@ -14,7 +15,7 @@ def resolved_surface_or_stop(choice: SurfaceChoice) -> Surface:
     try:
         return resolve_surface(choice)
     except FormulaError as error:
-        st.error(f"Your formula cannot be used: {error}", icon="✏️")
+        st.error(t("messages.formula", error=error), icon="✏️")
     except ValueError as error:
-        st.error(f"This surface cannot be shown: {error}")
+        st.error(t("messages.surface", error=error))
     st.stop()

@@ -10,6 +10,7 @@ from analysis.point_report import EscapeStep, PointReport
 from figures.inspector import format_number
 from scenes.inspector import Verdict
 from surfaces.base import PointKind
+from ui.language import t
 
 VERDICT_BOXES = {
     PointKind.MINIMUM: st.success,
@@ -30,9 +31,9 @@ def _matrix(rows: list[list[float]]) -> str:
 
 
 def verdict_box(verdict: Verdict) -> None:
-    """The headline, coloured by kind: green minimum, amber saddle, blue otherwise."""
-    title = verdict.kind.value.capitalize() if verdict.kind is not None else "Not a critical point"
-    VERDICT_BOXES[verdict.kind](f"**{title}.** {verdict.sentence}")
+    """The headline (title and sentence in the scene's language), coloured by kind: green minimum, amber saddle,
+    blue otherwise."""
+    VERDICT_BOXES[verdict.kind](t("point_report.verdict", title=verdict.title, sentence=verdict.sentence))
 
 
 def report_numbers(report: PointReport) -> None:
@@ -50,16 +51,13 @@ def report_numbers(report: PointReport) -> None:
         for index, (value, vector) in enumerate(zip(values, vectors)))
     st.latex(eigen)
     condition = "∞" if math.isinf(report.condition_number) else format_number(report.condition_number)
-    st.caption(f"Condition number |λ|max / |λ|min = {condition}. Blue arrows: the loss curves up along u; "
-               "vermillion: it curves down.")
+    st.caption(t("point_report.condition", condition=condition))
 
 
 def escape_numbers(escape: EscapeStep) -> None:
     """The escape step and its predicted (Taylor) and actual loss change."""
     x, y = escape.point
-    st.markdown(
-        f"Escape: a step of length {escape.step:.3g} along u₁ (λ₁ = {format_number(escape.eigenvalue)}) "
-        f"lands at ({x:.3f}, {y:.3f})."
-    )
-    st.latex(rf"\Delta L \approx g^\top u\,s + \tfrac12 \lambda_1 s^2 = {_number(escape.predicted_change)}"
-             rf"\qquad \text{{actual: }} {_number(escape.actual_change or 0.0)}")
+    st.markdown(t("point_report.escape", step=f"{escape.step:.3g}", eigenvalue=format_number(escape.eigenvalue),
+                  x=f"{x:.3f}", y=f"{y:.3f}"))
+    st.latex(rf"\Delta L \approx g^\top u\,s + \tfrac12 \lambda_1 s^2 = {_number(escape.predicted_change)}")
+    st.caption(t("point_report.actual", actual=_number(escape.actual_change or 0.0)))

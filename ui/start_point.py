@@ -6,6 +6,8 @@ import streamlit as st
 
 from components.plotly_click import clicked_point
 from surfaces.base import Surface
+from ui.language import t
+from ui.url_choice import url_choice
 
 SLIDER_STEPS = 200
 
@@ -28,7 +30,7 @@ def move_start_to(surface: Surface, x: float, y: float) -> None:
     st.session_state["y0"] = snapped_start(y, domain.y_min, domain.y_max)
 
 
-CLICK_MODES = {"start": "moves the start point", "inspect": "opens the Hessian inspector there"}
+CLICK_MODES = ("start", "inspect")
 INSPECT_REQUEST = "inspect_request"
 
 
@@ -46,16 +48,18 @@ def start_from_click(surface: Surface, click_key: str) -> None:
 
 def click_mode_widget() -> str:
     """What a click on the race map does."""
-    return st.segmented_control("A click on the map", tuple(CLICK_MODES), format_func=CLICK_MODES.get,
-                                default="start", key="click_mode", bind="query-params") or "start"
+    return url_choice(st, "segmented_control", t("click.label"), CLICK_MODES, key="click_mode", default="start",
+                      format_func=lambda mode: t(f"click.{mode}"))
 
 
 def start_point_widgets(surface: Surface, x_column, y_column) -> tuple[float, float]:
     """Sliders for the start point θ⁰ inside the surface's domain."""
     domain = surface.domain
     default_x, default_y = surface.starts[0]
-    x = x_column.slider("start x₀", domain.x_min, domain.x_max, snapped_start(default_x, domain.x_min, domain.x_max),
-                        _step(domain.x_min, domain.x_max), key="x0", bind="query-params")
-    y = y_column.slider("start y₀", domain.y_min, domain.y_max, snapped_start(default_y, domain.y_min, domain.y_max),
-                        _step(domain.y_min, domain.y_max), key="y0", bind="query-params")
+    x = x_column.slider(t("explorer.start_x"), domain.x_min, domain.x_max,
+                        snapped_start(default_x, domain.x_min, domain.x_max), _step(domain.x_min, domain.x_max),
+                        key="x0", bind="query-params")
+    y = y_column.slider(t("explorer.start_y"), domain.y_min, domain.y_max,
+                        snapped_start(default_y, domain.y_min, domain.y_max), _step(domain.y_min, domain.y_max),
+                        key="y0", bind="query-params")
     return float(x), float(y)

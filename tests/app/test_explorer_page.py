@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from surfaces.catalogue import SURFACES
-from ui.sidebar import SURFACE_KEYS
+from i18n import text
+from ui.sidebar import DEFAULT_SURFACE, SURFACE_KEYS
+from ui.url_choice import menu_key
 
 
 def texts(app) -> str:
@@ -17,22 +18,24 @@ def test_default_page_renders_the_race(app):
     assert app.title[0].value.endswith("Himmelblau")
     assert app.slider(key="steps").value == 200
     assert app.selectbox(key="opt0").value == "gd"
+    assert app.selectbox(key=menu_key("opt0")).value == "gd"
     assert not app.error
 
 
 @pytest.mark.parametrize("key", [key for key in SURFACE_KEYS if key != "own"])
 def test_every_built_in_surface_renders(app, key):
-    app.selectbox(key="surface").set_value(key).run()
+    app.selectbox(key=menu_key("surface")).set_value(key).run()
     assert not app.exception, app.exception
     assert not app.error
-    assert app.title[0].value.endswith(SURFACES[key].name)
+    assert app.title[0].value.endswith(text(f"surfaces.{key}.name", "en"))
+    assert app.query_params.get("surface") == (None if key == DEFAULT_SURFACE else key)  # the default is left out
 
 
 def test_changing_widgets_reruns_without_error(app):
     app.slider(key="steps").set_value(500).run()
-    app.selectbox(key="opt1").set_value("nesterov").run()
+    app.selectbox(key=menu_key("opt1")).set_value("nesterov").run()
     app.slider(key="mom1").set_value(0.5).run()
-    app.selectbox(key="opt2").set_value("adam").run()
+    app.selectbox(key=menu_key("opt2")).set_value("adam").run()
     app.select_slider(key="lr2").set_value(0.3).run()
     assert not app.exception, app.exception
     assert app.slider(key="mom1").value == 0.5
@@ -40,7 +43,7 @@ def test_changing_widgets_reruns_without_error(app):
 
 def test_four_optimizers_with_schedules_and_noise(app):
     app.segmented_control(key="n").set_value(4).run()
-    app.selectbox(key="sched3").set_value("warmup_cosine").run()
+    app.selectbox(key=menu_key("sched3")).set_value("warmup_cosine").run()
     app.select_slider(key="noise3").set_value(2.0).run()
     assert not app.exception, app.exception
     assert app.slider(key="warm3").value == 50
@@ -73,7 +76,7 @@ def test_extreme_controls(app):
 
 
 def test_own_formula_and_a_broken_one(app):
-    app.selectbox(key="surface").set_value("own").run()
+    app.selectbox(key=menu_key("surface")).set_value("own").run()
     assert not app.exception, app.exception
     assert not app.error
     app.text_input(key="formula").set_value("x**2 - z").run()
@@ -82,7 +85,7 @@ def test_own_formula_and_a_broken_one(app):
 
 
 def test_a_click_in_inspect_mode_opens_the_inspector_at_that_point(app):
-    app.segmented_control(key="click_mode").set_value("inspect").run()
+    app.segmented_control(key=menu_key("click_mode")).set_value("inspect").run()
     app.session_state["inspect_request"] = (3.0, 2.0)  # what the click callback stores (AppTest cannot click)
     app.run()
     assert not app.exception, app.exception

@@ -49,7 +49,7 @@ def test_a_copied_link_reproduces_the_view_in_a_fresh_browser(browser, app_serve
         other.goto(link)
         wait_for_chart(other, "race_chart")
         assert path_end(other) == pytest.approx(end, abs=1e-9)
-        assert other.locator(".st-key-surface").inner_text().count("Rosenbrock") == 1
+        assert other.locator(".st-key-surface_menu input[role=combobox]").input_value() == "Rosenbrock"
     finally:
         fresh.close()
 
@@ -79,7 +79,7 @@ def test_switching_to_chinese_changes_the_labels_and_keeps_the_settings(page, ap
     page.goto(f"{app_server.url}/explorer?steps=300")
     wait_for_chart(page, "race_chart")
     assert "Training curves" in page.content()
-    page.locator(".st-key-lang label", has_text="简体中文").click()
+    page.locator(".st-key-lang_menu label", has_text="简体中文").click()
     page.get_by_text("训练曲线").first.wait_for(timeout=30_000)
     assert "lang=zh" in wait_for_url_param(page, "lang")
     assert "steps=300" in page.url

@@ -39,14 +39,14 @@ def click_map_and_wait(page, x: float, y: float, expected: str, timeout: float =
 
 
 def test_clicking_himmelblau_near_3_2_says_local_minimum(page, app_server):
-    open_inspector(page, app_server, "surface=Himmelblau")
+    open_inspector(page, app_server, "surface=himmelblau")
     assert "local minimum" not in " ".join(page.locator(VERDICT).all_text_contents())  # starts at a saddle
     click_map_and_wait(page, 3.0, 2.0, "This is a local minimum")
     page.screenshot(path=str(ARTIFACTS / "inspector_himmelblau.png"), full_page=True)
 
 
 def test_clicking_the_plain_saddle_origin_says_saddle_with_eigenvalues_plus_minus_two(page, app_server):
-    open_inspector(page, app_server, "surface=Saddle&px=1&py=1")
+    open_inspector(page, app_server, "surface=saddle&px=1&py=1")
     assert "Not a critical point" in " ".join(page.locator(VERDICT).all_text_contents())
     click_map_and_wait(page, 0.0, 0.0, "This is a saddle point")
     labels = legend(page)
@@ -54,8 +54,8 @@ def test_clicking_the_plain_saddle_origin_says_saddle_with_eigenvalues_plus_minu
 
 
 def test_typing_a_formula_then_clicking_its_origin_says_saddle(page, app_server):
-    open_inspector(page, app_server, "surface=Booth")
-    page.locator(".st-key-surface").click()
+    open_inspector(page, app_server, "surface=booth")
+    page.locator(".st-key-surface_menu").click()
     page.get_by_role("option", name="✎ Your own formula").click()
     box = page.locator(".st-key-formula input")
     box.fill("x**2 - y**2")
