@@ -3,21 +3,23 @@
 import streamlit as st
 
 from components.plotly_click import plotly_click
-from figures.style import Look
 from scenes.explorer import explorer_figures
 from ui.compute import race, surface_view
+from ui.exports import CHART_CONFIG, chart_config, export_buttons
 from ui.inspect_point import inspector_link_params
-from ui.language import current_language, t
+from ui.language import t
+from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
 from ui.optimizer_panel import optimizer_panel, rule_name
 from ui.page import page_setup
 from ui.sidebar import surface_lecture, surface_name, surface_sidebar
 from ui.start_point import INSPECT_REQUEST, click_mode_widget, start_from_click, start_point_widgets
 from ui.url_choice import url_choice
-
-CHART_CONFIG = {"displaylogo": False}
+from ui.url_state import UrlCheck
 
 page_setup()
+url_check = UrlCheck.start()
+look = look_controls()
 choice = surface_sidebar()
 surface = resolved_surface_or_stop(choice)
 
@@ -43,7 +45,7 @@ with st.container(border=True):
 
 result = race(choice, start, tuple(settings), steps, sweep_slot)
 labels = [rule_name(setting.kind) for setting in settings]
-figures = explorer_figures(surface_view(choice), result, labels, sweep_slot, look=Look(language=current_language()))
+figures = explorer_figures(surface_view(choice), result, labels, sweep_slot, look=look)
 for label, run in zip(labels, figures.runs):
     if run.note:
         st.warning(t("explorer.diverged", label=label, note=run.note), icon="⚠️")
@@ -51,12 +53,14 @@ for label, run in zip(labels, figures.runs):
 left, right = st.columns([1.15, 1])
 with left:
     st.subheader(t("explorer.race"))
-    st.plotly_chart(figures.race, key="race_chart", config={**CHART_CONFIG, "doubleClick": False})
+    st.plotly_chart(figures.race, key="race_chart", config=chart_config(f"{surface.key}-race", doubleClick=False))
     plotly_click("race_chart", key="race_click", on_click=lambda: start_from_click(surface, "race_click"))
     click_mode_widget()
     if INSPECT_REQUEST in st.session_state:
         st.switch_page("pages/inspector.py", query_params=inspector_link_params(st.session_state.pop(INSPECT_REQUEST)))
     st.caption(t("explorer.play_caption"))
+    export_buttons(figures.race, result.trajectories, labels, f"{surface.key}-race", surface=surface,
+                   settings=tuple(settings), key="export")
 with right:
     st.subheader(t("explorer.surface"))
     st.plotly_chart(figures.surface, key="surface_chart", config=CHART_CONFIG)
@@ -72,3 +76,5 @@ with st.expander(t("explorer.rules")):
     for label, setting in zip(labels, settings):
         st.markdown(f"**{label}**")
         st.latex(setting.kind.latex)
+
+url_check.finish()

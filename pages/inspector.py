@@ -5,23 +5,24 @@ import streamlit as st
 from components.plotly_click import plotly_click
 from figures.atlas import atlas_caption, atlas_rows
 from figures.inspector import inspector_contour_figure
-from figures.style import Look
 from scenes.inspector import HessianUndefinedError, inspector_scene
 from ui.compute import critical_atlas, surface_view
+from ui.exports import CHART_CONFIG, chart_config
 from ui.inspect_point import explorer_link_params, inspected_point_widgets, point_from_click
-from ui.language import current_language, t
+from ui.language import t
+from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
 from ui.page import page_setup
 from ui.point_report_panel import escape_numbers, report_numbers, verdict_box
 from ui.sidebar import surface_lecture, surface_name, surface_sidebar
-
-CHART_CONFIG = {"displaylogo": False}
+from ui.url_state import UrlCheck
 
 page_setup()
+url_check = UrlCheck.start()
+look = look_controls()
+language = look.language
 choice = surface_sidebar()
 surface = resolved_surface_or_stop(choice)
-language = current_language()
-look = Look(language=language)
 
 st.title(t("inspector.title", surface=surface_name(surface.key)))
 st.latex(f"L(x, y) = {surface.latex}")
@@ -40,7 +41,7 @@ left, right = st.columns([1.1, 1])
 with left:
     contour = scene.contour if scene is not None else inspector_contour_figure(view.landscape, None, atlas=atlas,
                                                                                look=look)
-    st.plotly_chart(contour, key="inspector_chart", config={**CHART_CONFIG, "doubleClick": False})
+    st.plotly_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False))
     plotly_click("inspector_chart", key="inspector_click",
                  on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
 with right:
@@ -64,3 +65,5 @@ if scene is not None:
 st.subheader(t("inspector.atlas"))
 st.caption(atlas_caption(atlas, language=language))
 st.dataframe(atlas_rows(atlas, surface.loss, language=language), hide_index=True, key="atlas_table")
+
+url_check.finish()

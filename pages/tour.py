@@ -2,26 +2,25 @@
 
 import streamlit as st
 
-from figures.style import Look
-from scenes.tour import COMPARE, INSPECTOR, SCENES
-from ui.language import current_language, t
+from scenes.tour import COMPARE, INSPECTOR, SCENE_LIST, SCENES
+from ui.language import t
+from ui.look import look_controls
 from ui.page import page_setup
 from ui.tour_links import follow_open_request, request_scene
 from ui.tour_preview import scene_preview, surface_title
+from ui.url_choice import url_choice
 from ui.url_state import UrlCheck
 
 page_setup()
 follow_open_request()
 url_check = UrlCheck.start()
-look = Look(language=current_language())
+look = look_controls()
 
 st.title(f"🎓 {t('tour.title')}")
 st.caption(t("tour.intro"))
 
-scene = SCENES[st.selectbox(
-    t("tour.choose"), tuple(SCENES), format_func=lambda key: f"{SCENES[key].part} · {t(f'tour.{key}.title')}",
-    key="scene", bind="query-params",
-)]
+scene = SCENES[url_choice(st, "selectbox", t("tour.choose"), tuple(SCENES), key="scene", default=SCENE_LIST[0].key,
+                          format_func=lambda key: f"{SCENES[key].part} · {t(f'tour.{key}.title')}")]
 with st.container(border=True):
     st.subheader(t(f"tour.{scene.key}.title"))
     st.markdown(f"**{t('tour.part', part=scene.part)}** · {t(f'tour.{scene.key}.story')}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from figures.style import Look
-from ui.language import current_language, t
+from ui.language import current_language, language_widget, t
 
 PROJECTOR_CSS = """
 <style>
@@ -29,7 +29,9 @@ def current_theme_is_dark() -> bool:
 
 
 def look_controls() -> Look:
-    """The projector toggle (drawn in the sidebar) and the Look every figure of the page takes."""
+    """The language picker and projector toggle (top of the sidebar) and the Look every figure takes."""
+    with st.sidebar:
+        language_widget()
     projector = st.sidebar.toggle(t("look.projector"), key="proj", bind="query-params", help=t("look.projector_help"))
     if projector:
         st.html(PROJECTOR_CSS)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from surfaces.catalogue import SURFACES
 from surfaces.choice import OWN_FORMULA_KEY, SurfaceChoice
-from ui.language import language_widget, t
+from ui.language import t
 from ui.url_choice import url_choice
 
 SURFACE_KEYS = (*SURFACES.keys(), OWN_FORMULA_KEY)
@@ -39,7 +39,6 @@ def _forget_start_point() -> None:
 def surface_sidebar() -> SurfaceChoice:
     """Sidebar widgets: the language picker, then the surface; returns the choice (not yet resolved or validated)."""
     with st.sidebar:
-        language_widget()
         key = url_choice(st, "selectbox", t("sidebar.surface"), SURFACE_KEYS, key="surface", default=DEFAULT_SURFACE,
                          format_func=_surface_label, aliases=SURFACE_ALIASES, on_change=_forget_start_point)
         if key == OWN_FORMULA_KEY:

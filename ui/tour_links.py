@@ -13,7 +13,6 @@ from optimizers.settings import OptimizerSettings
 from scenes.tour import INSPECTOR, Scene
 from surfaces.catalogue import get_surface
 from surfaces.choice import SurfaceChoice
-from ui.language import LANGUAGE_KEY, current_language
 
 PAGE_FILES = {"explorer": "pages/explorer.py", "inspector": "pages/inspector.py"}
 OPEN_REQUEST = "tour_open_request"
@@ -63,6 +62,4 @@ def follow_open_request() -> None:
     """Switch to the page a tour button asked for, if any (call in the page body, not in a callback)."""
     target = st.session_state.pop(OPEN_REQUEST, None)
     if target is not None:
-        # A fresh query string: otherwise a bound parameter left in the URL by an earlier visit would
-        # win over the preset when the page's widgets are first drawn.
-        st.switch_page(target, query_params={LANGUAGE_KEY: current_language()})
+        st.switch_page(target)

@@ -12,6 +12,7 @@ from scenes.tour import Scene, race_on
 from surfaces.choice import SurfaceChoice, resolve_surface
 from ui.compute import surface_view
 from ui.language import t
+from ui.optimizer_panel import rule_name
 
 PREVIEW_HEIGHT = 460
 
@@ -24,11 +25,11 @@ def surface_title(choice: SurfaceChoice) -> str:
 @st.cache_data(max_entries=32, show_spinner=False)
 def _preview(scene: Scene, choice: SurfaceChoice, look: Look, labels: tuple[str, ...]) -> go.Figure:
     race = race_on(choice, scene.optimizers, scene.start, scene.steps)
-    return race_figure(surface_view(choice).landscape, run_paths(race, labels), height=PREVIEW_HEIGHT)
+    return race_figure(surface_view(choice).landscape, run_paths(race, labels, language=look.language), height=PREVIEW_HEIGHT, look=look)
 
 
 def scene_preview(scene: Scene, choice: SurfaceChoice, look: Look) -> go.Figure:
     """The race map of ``scene``'s optimizers on ``choice``, exactly as the scene opens in the explorer."""
-    labels = tuple(f"{slot + 1}. {settings.kind.label}" + (f" (σ = {settings.noise:g})" if settings.noise else "")
+    labels = tuple(f"{slot + 1}. {rule_name(settings.kind)}" + (f" (σ = {settings.noise:g})" if settings.noise else "")
                    for slot, settings in enumerate(scene.optimizers))
     return _preview(scene, choice, look, labels)
