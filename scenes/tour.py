@@ -88,10 +88,10 @@ SCENE_LIST = (
                                                                                      total_steps=300))),
           latex=r"\eta^t = \eta \cdot \begin{cases} t / w & t < w \\ \tfrac12\bigl(1 + \cos\frac{\pi (t-w)}{T-w}\bigr) & t \ge w \end{cases}"),
     Scene("loss_function", 8, COMPARE, SurfaceChoice("classifier_mse"), other=SurfaceChoice("classifier_ce"),
-          start=(0.0, 0.0), steps=300, optimizers=(_gd(0.1),),
+          start=(-6.0, 6.0), steps=300, optimizers=(_gd(1.0),),
           latex=r"e_{\text{MSE}} = \sum_i (\hat y_i - y_i)^2 \quad \text{vs} \quad e_{\text{CE}} = -\sum_i \hat y_i \ln y'_i"),
     Scene("normalization", 9, COMPARE, SurfaceChoice("features_raw"), other=SurfaceChoice("features_normalized"),
-          start=(0.0, 0.0), steps=300, optimizers=(_gd(0.1),),
+          start=(-3.0, -3.0), steps=300, optimizers=(_gd(0.1),),
           latex=r"\tilde x_i^r = \frac{x_i^r - m_i}{\sigma_i}"),
 )
 SCENES: Mapping[str, Scene] = types.MappingProxyType({scene.key: scene for scene in SCENE_LIST})

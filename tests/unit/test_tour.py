@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from analysis.derivatives import hessian_at
 from analysis.point_report import inspect_point
 from i18n import catalogue
 from scenes.tour import COMPARE, EXPLORER, INSPECTOR, SCENE_LIST, SCENES, Scene, race_on, run_scene
@@ -102,6 +103,30 @@ def test_warmup_avoids_the_early_overshoot():
     assert race.losses(0)[:30].max() > 10 * start_loss     # Adam's first steps have size η: overshoot
     assert race.losses(1)[:30].max() < 1.1 * start_loss    # warm-up: small first steps
     assert race.losses(1)[-1] < race.losses(0)[-1]
+
+
+def test_loss_function_mse_is_stuck_on_its_plateau_where_cross_entropy_descends():
+    mse, cross_entropy = runs("loss_function")
+    assert mse.losses(0)[-1] > 0.99 * mse.losses(0)[0]            # 300 steps: under 1 % of progress
+    assert mse.gradient_norms(0)[0] < 1e-2 < cross_entropy.gradient_norms(0)[0]
+    minimum = resolve_surface(SCENES["loss_function"].other).critical_points[0]
+    np.testing.assert_allclose(cross_entropy.path(0)[-1], [minimum.x, minimum.y], atol=1e-2)
+
+
+def test_normalization_turns_the_ravine_round_and_gradient_descent_fast():
+    raw, normalized = runs("normalization")
+    scene = SCENES["normalization"]
+    conditions = []
+    for choice in (scene.surface, scene.other):
+        surface = resolve_surface(choice)
+        point = surface.critical_points[0]
+        eigenvalues = np.linalg.eigvalsh(hessian_at(surface.loss, point.x, point.y).numpy())
+        conditions.append(eigenvalues[-1] / eigenvalues[0])
+    assert conditions[0] > 1000 and conditions[1] < 1.5
+    best = [resolve_surface(choice).loss_at(*[(p.x, p.y) for p in resolve_surface(choice).critical_points][0])
+            for choice in (scene.surface, scene.other)]
+    assert normalized.losses(0)[50] - best[1] < 1e-6                # at the minimum within 50 steps
+    assert raw.losses(0)[-1] - best[0] > 10 * (normalized.losses(0)[-1] - best[1]) + 1e-3  # still crawling
 
 
 @pytest.mark.parametrize("scene", [scene for scene in SCENE_LIST if scene.page != INSPECTOR], ids=lambda s: s.key)
