@@ -7,8 +7,9 @@ The plane through an end point θ* is spanned by the Hessian eigenvectors u₁ (
 
     \Delta L(a, b) = L(\theta^* + a u_1 + b u_2) - L(\theta^*) \approx \tfrac12 (\lambda_1 a^2 + \lambda_2 b^2)
 
-(no linear term: θ* is a critical point), on a diverging colour scale centred at 0, so a saddle shows
-as two downhill lobes (λ₁ < 0) beside two uphill ones.
+(no linear term: θ* is a critical point). The colours are the app's curvature colours: vermillion
+below L(θ*) (downhill, as along an eigenvector of λ < 0), blue above, the background colour at 0. The
+scale is split at 0 whatever the range, so a saddle's two downhill lobes show however shallow they are.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR,
 from figures.style import Look, dress
 
 LECTURE_RATIO_BAND = (0.5, 0.6)
-SLICE_COLOURSCALE = "RdBu_r"  # below θ*'s loss blue, above red; symmetric about 0 (zmid)
 NOT_CRITICAL_COLOUR = "#999999"
 MAX_GROUP_MARKER = 2.2  # a marker for many identical runs grows at most this much
 
@@ -171,13 +171,34 @@ def _loss_changes(plane: LossSlice) -> np.ndarray:
     return plane.losses - plane.center_loss
 
 
+def change_colourscale(low: float, high: float, look: Look = Look()) -> list[list]:
+    """Vermillion at ``low`` (if below 0), the background colour at 0, blue at ``high`` (if above 0).
+
+    The neutral colour sits at 0 even when the range is lopsided (a dip of 10⁻⁷ beside a rise of 10⁻⁵).
+    """
+    neutral = look.palette.paper
+    if low >= 0:
+        return [[0.0, neutral], [1.0, CURVES_UP_COLOUR]]
+    if high <= 0:
+        return [[0.0, CURVES_DOWN_COLOUR], [1.0, neutral]]
+    return [[0.0, CURVES_DOWN_COLOUR], [-low / (high - low), neutral], [1.0, CURVES_UP_COLOUR]]
+
+
+def _colour_range(changes: np.ndarray) -> tuple[float, float]:
+    low, high = float(np.nanmin(changes)), float(np.nanmax(changes))
+    return (low, high) if high > low else (low - 1e-12, high + 1e-12)
+
+
 def slice_contour_figure(plane: LossSlice, *, height: int = 420, look: Look = Look()) -> go.Figure:
-    """ΔL on the plane (a along u₁, b along u₂) as filled contours centred at 0, θ* marked at the origin."""
+    """ΔL on the plane (a along u₁, b along u₂) as filled contours split in colour at 0, θ* at the origin."""
     first_title, second_title = _slice_axes(plane, look)
     change = look.text("network.figures.slice_change")
+    changes = _loss_changes(plane)
+    low, high = _colour_range(changes)
     figure = go.Figure(go.Contour(
-        x=plane.first_steps, y=plane.second_steps, z=_loss_changes(plane), colorscale=SLICE_COLOURSCALE, zmid=0,
-        ncontours=24, line={"width": look.line(0.8)}, colorbar={"title": {"text": change}},
+        x=plane.first_steps, y=plane.second_steps, z=changes, colorscale=change_colourscale(low, high, look),
+        zmin=low, zmax=high, ncontours=24, line={"width": look.line(0.8)},
+        colorbar={"title": {"text": change}, "exponentformat": "power"},
         hovertemplate=f"a=%{{x:.3f}}<br>b=%{{y:.3f}}<br>{change}=%{{z:.3g}}<extra></extra>",
     ))
     figure.add_trace(go.Scatter(
@@ -186,8 +207,9 @@ def slice_contour_figure(plane: LossSlice, *, height: int = 420, look: Look = Lo
                                                                                 "width": look.line(2)}},
         hovertemplate=look.text("network.figures.end_point") + f"<br>L = {plane.center_loss:.5g}<extra></extra>",
     ))
-    figure.update_layout(height=height, margin=look.margin(l=60, r=10, t=20, b=50), xaxis_title=first_title,
-                         yaxis_title=second_title, uirevision="network-slice")
+    figure.update_layout(height=height, margin=look.margin(l=60, r=10, t=20, b=50), uirevision="network-slice",
+                         xaxis={"title": first_title, "exponentformat": "power"},
+                         yaxis={"title": second_title, "exponentformat": "power"})
     return dress(figure, look)
 
 
@@ -196,8 +218,10 @@ def slice_surface_figure(plane: LossSlice, *, height: int = 420, look: Look = Lo
     first_title, second_title = _slice_axes(plane, look)
     change = look.text("network.figures.slice_change")
     changes = _loss_changes(plane)
+    low, high = _colour_range(changes)
     figure = go.Figure(go.Surface(
-        x=plane.first_steps, y=plane.second_steps, z=changes, colorscale=SLICE_COLOURSCALE, cmid=0,
+        x=plane.first_steps, y=plane.second_steps, z=changes, colorscale=change_colourscale(low, high, look),
+        cmin=low, cmax=high,
         showscale=False, hovertemplate=f"a=%{{x:.3f}}<br>b=%{{y:.3f}}<br>{change}=%{{z:.3g}}<extra></extra>",
     ))
     figure.add_trace(go.Scatter3d(
@@ -207,7 +231,9 @@ def slice_surface_figure(plane: LossSlice, *, height: int = 420, look: Look = Lo
     ))
     figure.update_layout(
         height=height, margin=look.margin(l=0, r=0, t=10, b=0), uirevision="network-slice-3d",
-        scene={"xaxis_title": "a (u₁)", "yaxis_title": "b (u₂)", "zaxis_title": change,
+        scene={"xaxis": {"title": {"text": "a (u₁)"}, "exponentformat": "power"},
+               "yaxis": {"title": {"text": "b (u₂)"}, "exponentformat": "power"},
+               "zaxis": {"title": {"text": change}, "exponentformat": "power"},
                "camera": {"eye": {"x": 1.6, "y": -1.4, "z": 0.9}}, "aspectmode": "cube"},
     )
     return dress(figure, look)

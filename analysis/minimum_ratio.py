@@ -1,0 +1,383 @@
+r"""The lecture's experiment on a real small network: where training stops, how many directions curve up?
+
+For each of K random starts (one batch, one tensor loop):
+
+1. **train**: full-batch Adam on L_ρ(θ) = MSE + (ρ/2)‖θ‖² for a fixed number of steps;
+2. **find the critical point** training was heading for, by minimizing ½‖∇L(θ)‖² (as in the lecture's
+   source experiment) with damped Newton steps (Levenberg-Marquardt on the equation g(θ) = 0, whose
+   Jacobian is the Hessian H = Σ λ_i u_i u_iᵀ):
+
+   .. math::
+
+       \theta \leftarrow \theta - (H^2 + \mu \lambda_{\max}^2 I)^{-1} H g
+             = \theta - \sum_i \frac{\lambda_i\, u_i^\top g}{\lambda_i^2 + \mu\lambda_{\max}^2}\, u_i ,
+
+   trying a ladder of dampings μ at once (μ = 0 is Newton's step, quadratic once close), each followed
+   by two cheap corrector steps with the same H and a fixed μ = 10⁻⁴ that pull the steep directions
+   back (the low valleys of a network's loss are curved: a step along a flat direction climbs the
+   steep walls). Each run keeps whichever candidate has the smallest ‖g‖. Unlike Newton on L, this is
+   attracted by saddles as much as by minima, so it does not bias the verdict towards minima;
+3. **count**: the eigenvalues λ of the full Hessian at the end point (``torch.linalg.eigh``, float64) and
+
+   .. math::
+
+       \text{minimum ratio} = \frac{\#\{\lambda_i > \text{tol}\}}{P},
+
+   1 at a true local minimum, lower at a saddle (the lecture: training usually stops at ratios of 0.5-0.6).
+
+Why the weight decay ρ (default 10⁻³): without it the valleys of a tanh network keep sloping gently
+down towards ever larger weights (measured: ‖g‖ stalls at 10⁻⁴, the search walks several units and
+the loss still falls), so there is no critical point at a finite distance to find. The penalty gives
+every valley a bottom; it shifts the Hessian by ρI.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from analysis.network import (
+    Dataset,
+    check_hidden_width,
+    gradient,
+    initial_parameters,
+    loss,
+    loss_gradient_hessian,
+    make_dataset,
+    mean_squared_error,
+)
+
+MAX_RUNS = 24
+MAX_TRAINING_STEPS = 5000
+GRADIENT_TOLERANCE = 1e-10
+EIGEN_TOLERANCE = 1e-7  # relative to the largest |λ| of the run
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+# The search's ladder of dampings μ (relative to λ_max²), and its corrector (see critical_point_search).
+DAMPINGS = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1.0)
+CORRECTOR_DAMPING = 1e-4
+CORRECTOR_STEPS = 2
+MAX_SLICE_HALF_WIDTH = 3.0
+SLICE_LOSS_FRACTION = 0.05
+SADDLE_CONTRAST = 4.0
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run the block with one intra-op torch thread, then restore the previous count.
+
+    The experiment is thousands of operations on tensors of a few thousand numbers, each costing
+    microseconds; a second thread only adds waiting for a second core. Measured on 2 shared cores
+    (load average 5-8): a gradient step of 24 runs took 2-12 ms on two threads, 0.3-0.8 ms on one; the
+    default experiment 20 s against 1-2 s. One thread also makes the result independent of the machine's
+    core count (no thread-dependent order of additions). ``torch.set_num_threads`` applies to the calling
+    thread (and threads started meanwhile), so it is restored right after.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@dataclass(frozen=True)
+class ExperimentSettings:
+    """What a student picks: K runs, H hidden units, the seed, and how long Adam trains before the search."""
+
+    runs: int = 16
+    hidden: int = 6
+    seed: int = 0
+    training_steps: int = 2000
+    learning_rate: float = 0.02
+    weight_decay: float = 1e-3
+    search_iterations: int = 150
+
+    def __post_init__(self) -> None:
+        check_hidden_width(self.hidden)
+        for name, low, high in (("runs", 1, MAX_RUNS), ("training_steps", 0, MAX_TRAINING_STEPS),
+                                ("search_iterations", 0, 10_000), ("seed", 0, 2**32 - 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+                raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError(f"Invalid learning rate: {self.learning_rate}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"Invalid weight decay: {self.weight_decay}")
+
+
+def adam_training(start: torch.Tensor, data: Dataset, steps: int, learning_rate: float,
+                  weight_decay: float = 0.0) -> torch.Tensor:
+    r"""``steps`` full-batch Adam updates of every run in ``start`` (K, P) at once; returns the end (K, P).
+
+    The numerics of ``torch.optim.Adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=ρ)`` (ρθ added to
+    the gradient, ε outside the root, both moments bias-corrected):
+
+    .. math::
+
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad
+        \theta_t = \theta_{t-1} - \eta\, \frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \varepsilon}.
+
+    Each run only sees its own gradient, so a run ends where it would end alone.
+    """
+    beta1, beta2 = ADAM_BETAS
+    parameters = start.clone()
+    first, second = torch.zeros_like(start), torch.zeros_like(start)
+    for step in range(1, steps + 1):
+        slope = gradient(parameters, data, weight_decay)
+        first.mul_(beta1).add_(slope, alpha=1 - beta1)
+        second.mul_(beta2).addcmul_(slope, slope, value=1 - beta2)
+        scale = (second / (1 - beta2**step)).sqrt_().add_(ADAM_EPS)
+        parameters.addcdiv_(first, scale, value=-learning_rate / (1 - beta1**step))
+    return parameters
+
+
+def _search_candidates(parameters: torch.Tensor, data: Dataset, weight_decay: float
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every damped Newton step of the ladder from each run, with its corrected versions (K, C, P), and ‖g‖ there.
+
+    All steps reuse the eigen-decomposition H = U diag(λ) Uᵀ at the current point, so a step costs
+    matrix products and gradient evaluations, never another Hessian.
+    """
+    _, slope, hessian = loss_gradient_hessian(parameters, data, weight_decay)
+    eigenvalues, eigenvectors = torch.linalg.eigh(hessian)
+    largest_squared = eigenvalues.abs().amax(-1, keepdim=True).clamp_min(1e-150).unsqueeze(-1) ** 2  # (K, 1, 1)
+
+    def damped_newton(gradients: torch.Tensor, dampings: torch.Tensor) -> torch.Tensor:
+        """Σ_i λ_i (u_iᵀg) / (λ_i² + μ λ_max²) u_i for gradients (K, C, P) and dampings μ (M, 1)."""
+        factors = eigenvalues.unsqueeze(-2) / (eigenvalues.unsqueeze(-2) ** 2 + dampings * largest_squared)
+        return ((gradients @ eigenvectors) * torch.nan_to_num(factors, posinf=0.0, neginf=0.0)) @ eigenvectors.mT
+
+    dampings = torch.tensor(DAMPINGS, dtype=torch.float64).reshape(-1, 1)
+    candidates = parameters.unsqueeze(-2) - damped_newton(slope.unsqueeze(-2).expand(-1, len(DAMPINGS), -1), dampings)
+    correction = torch.tensor([[CORRECTOR_DAMPING]], dtype=torch.float64)
+    tried, norms = [], []
+    for corrections in range(CORRECTOR_STEPS + 1):
+        candidate_gradients = gradient(candidates, data, weight_decay)
+        tried.append(candidates)
+        norms.append(torch.linalg.vector_norm(candidate_gradients, dim=-1))
+        if corrections < CORRECTOR_STEPS:
+            candidates = candidates - damped_newton(candidate_gradients, correction)
+    return torch.cat(tried, dim=-2), torch.cat(norms, dim=-1)
+
+
+def critical_point_search(start: torch.Tensor, data: Dataset, weight_decay: float = 0.0,
+                          iterations: int = 200, tolerance: float = GRADIENT_TOLERANCE
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Minimize ‖∇L‖² from every run of ``start`` (K, P): the end points (K, P) and the steps each took (K,).
+
+    A run stops when ‖g‖ ≤ ``tolerance``, when no step of the ladder lowers ‖g‖ any more (a local
+    minimum of ‖g‖ that is not a critical point), or after ``iterations`` steps; only the runs still
+    searching are computed, so a run ends where it would end alone (up to rounding: ``eigh`` of a batch
+    may differ from ``eigh`` of one matrix in the last bits).
+    """
+    parameters = start.clone()
+    steps_taken = torch.zeros(start.shape[0], dtype=torch.int64)
+    norms = torch.linalg.vector_norm(gradient(parameters, data, weight_decay), dim=-1)
+    active = torch.nonzero(norms > tolerance).flatten()
+    for _ in range(iterations):
+        if active.numel() == 0:
+            break
+        candidates, candidate_norms = _search_candidates(parameters[active], data, weight_decay)
+        best_norms, best = candidate_norms.min(dim=-1)
+        improved = best_norms < norms[active]
+        moved = active[improved]
+        parameters[moved] = candidates[improved, best[improved]]
+        norms[moved] = best_norms[improved]
+        steps_taken[moved] += 1
+        active = moved[norms[moved] > tolerance]
+    return parameters, steps_taken
+
+
+def flat_tolerance(eigenvalues: torch.Tensor, relative_tolerance: float = EIGEN_TOLERANCE) -> torch.Tensor:
+    """tol = relative_tolerance · max|λ| per row of ``eigenvalues`` (..., P), shape (..., 1): |λ| ≤ tol is flat."""
+    return relative_tolerance * eigenvalues.abs().amax(-1, keepdim=True)
+
+
+def minimum_ratio(eigenvalues: torch.Tensor, relative_tolerance: float = EIGEN_TOLERANCE) -> torch.Tensor:
+    """The share of eigenvalues > tol in each row of ``eigenvalues`` (..., P), tol from :func:`flat_tolerance`.
+
+    A |λ| ≤ tol counts as flat, not positive: a direction the second order cannot call upward.
+    """
+    return (eigenvalues > flat_tolerance(eigenvalues, relative_tolerance)).to(torch.float64).mean(-1)
+
+
+def _oriented(eigenvectors: torch.Tensor) -> torch.Tensor:
+    """Eigenvector columns (..., P, P) with a reproducible sign: the largest component made positive."""
+    largest = eigenvectors.abs().argmax(dim=-2, keepdim=True)
+    signs = torch.sign(eigenvectors.gather(-2, largest))
+    return eigenvectors * torch.where(signs == 0, torch.ones_like(signs), signs)
+
+
+@dataclass(frozen=True, eq=False)
+class Experiment:
+    """Per run k: start, end point θ*_k, training loss (MSE), ‖g‖, Hessian spectrum (ascending) and ratio.
+
+    ``converged[k]`` says the search reached ‖g‖ ≤ ``GRADIENT_TOLERANCE``: only then is θ*_k a critical
+    point and its minimum ratio the lecture's. ``objective`` is L_ρ, the loss actually minimized.
+    """
+
+    settings: ExperimentSettings
+    data: Dataset
+    starts: torch.Tensor
+    trained: torch.Tensor
+    end_points: torch.Tensor
+    training_losses: torch.Tensor
+    objective: torch.Tensor
+    gradient_norms: torch.Tensor
+    eigenvalues: torch.Tensor
+    eigenvectors: torch.Tensor
+    minimum_ratios: torch.Tensor
+    negative_counts: torch.Tensor
+    converged: torch.Tensor
+    search_steps: torch.Tensor
+
+    @property
+    def parameter_count(self) -> int:
+        return self.end_points.shape[-1]
+
+    @property
+    def positive_counts(self) -> torch.Tensor:
+        """How many eigenvalues of each run are > tol: the numerator of the minimum ratio, (K,)."""
+        return torch.round(self.minimum_ratios * self.parameter_count).to(torch.int64)
+
+    def summary(self) -> ExperimentSummary:
+        """How many runs reached a critical point, how many of those are minima and saddles, their ratios."""
+        critical = self.converged
+        has_negative = self.negative_counts > 0
+        is_minimum = self.minimum_ratios == 1
+        ratios = self.minimum_ratios[critical]
+        return ExperimentSummary(
+            runs=self.settings.runs, critical=int(critical.sum()), minima=int((critical & is_minimum).sum()),
+            saddles=int((critical & has_negative).sum()),
+            degenerate=int((critical & ~has_negative & ~is_minimum).sum()),
+            lowest_ratio=float(ratios.min()) if ratios.numel() else None,
+            median_ratio=float(ratios.median()) if ratios.numel() else None,
+        )
+
+
+@dataclass(frozen=True)
+class ExperimentSummary:
+    """Counts over the runs: ``critical`` reached ‖g‖ ≤ tol; of those ``minima`` (ratio 1), ``saddles`` (some
+    λ < 0) and ``degenerate`` (no λ < 0 but some λ ≈ 0); lowest and median ratio of the critical ones."""
+
+    runs: int
+    critical: int
+    minima: int
+    saddles: int
+    degenerate: int
+    lowest_ratio: float | None
+    median_ratio: float | None
+
+
+def run_experiment(settings: ExperimentSettings = ExperimentSettings(), data: Dataset | None = None) -> Experiment:
+    """Train K networks from seeded starts, find the critical point each was heading for, read its Hessian.
+
+    Runs on one torch thread (:func:`single_threaded`): 1-3 s for 24 runs of 2000 steps on 2 busy cores.
+    """
+    data = make_dataset() if data is None else data
+    starts = initial_parameters(settings.hidden, settings.seed, settings.runs)
+    with single_threaded():
+        trained = adam_training(starts, data, settings.training_steps, settings.learning_rate, settings.weight_decay)
+        end_points, search_steps = critical_point_search(trained, data, settings.weight_decay,
+                                                         settings.search_iterations)
+        objective, slope, hessian = loss_gradient_hessian(end_points, data, settings.weight_decay)
+        eigenvalues, eigenvectors = torch.linalg.eigh(hessian)
+    gradient_norms = torch.linalg.vector_norm(slope, dim=-1)
+    tolerance = flat_tolerance(eigenvalues)
+    return Experiment(
+        settings=settings, data=data, starts=starts, trained=trained, end_points=end_points,
+        training_losses=mean_squared_error(end_points, data), objective=objective, gradient_norms=gradient_norms,
+        eigenvalues=eigenvalues, eigenvectors=_oriented(eigenvectors), minimum_ratios=minimum_ratio(eigenvalues),
+        negative_counts=(eigenvalues < -tolerance).sum(-1), converged=gradient_norms <= GRADIENT_TOLERANCE,
+        search_steps=search_steps,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class LossSlice:
+    """L_ρ(θ* + a·u₁ + b·u₂) on a grid: ``losses[i, j]`` at a = ``first_steps[j]``, b = ``second_steps[i]``.
+
+    u₁ is the eigenvector of the smallest (most negative) eigenvalue, u₂ of the largest.
+    """
+
+    run: int
+    first_steps: np.ndarray
+    second_steps: np.ndarray
+    losses: np.ndarray
+    center_loss: float
+    first_eigenvalue: float
+    second_eigenvalue: float
+
+
+def slice_half_width(eigenvalue: float, loss_change: float, smallest: float = 1e-6,
+                     largest: float = MAX_SLICE_HALF_WIDTH) -> float:
+    """How far along an eigenvector the quadratic ½|λ|t² reaches ``loss_change``, kept in [smallest, largest]."""
+    if eigenvalue == 0 or loss_change <= 0:
+        return largest
+    return float(min(max(math.sqrt(2 * loss_change / abs(eigenvalue)), smallest), largest))
+
+
+def downhill_extent(experiment: Experiment, run: int) -> tuple[float, float]:
+    """How far the loss stays below L(θ*) along u₁ (either side), and how deep it gets there: (extent, depth).
+
+    Sampled at |t| from 10⁻⁶ to ``MAX_SLICE_HALF_WIDTH`` (log-spaced) on both sides; (0, 0) if the loss
+    never drops. At a network's saddle the dip is often tiny and short: e.g. λ₁ = −6·10⁻⁴ drops the loss
+    by 6·10⁻⁷ within |t| < 0.1, beyond which higher-order terms take over and it rises steeply.
+    """
+    magnitudes = torch.logspace(-6, math.log10(MAX_SLICE_HALF_WIDTH), 241, dtype=torch.float64)
+    center, direction = experiment.end_points[run], experiment.eigenvectors[run][:, 0]
+    weight_decay = experiment.settings.weight_decay
+    with torch.no_grad():
+        center_loss = loss(center, experiment.data, weight_decay)
+        extent, depth = 0.0, 0.0
+        for sign in (1.0, -1.0):
+            changes = loss(center + sign * magnitudes.unsqueeze(-1) * direction, experiment.data, weight_decay)
+            changes = changes - center_loss
+            rising = torch.nonzero(changes >= 0).flatten()
+            inside = int(rising[0]) if rising.numel() else len(magnitudes)  # samples below L(θ*) from the centre out
+            if inside:
+                extent = max(extent, float(magnitudes[inside - 1]))
+                depth = max(depth, float(-changes[:inside].min()))
+    return extent, depth
+
+
+def loss_slice(experiment: Experiment, run: int, resolution: int = 41, loss_change: float | None = None) -> LossSlice:
+    """The objective on the plane through run ``run``'s end point spanned by its extreme eigenvectors.
+
+    Each axis gets its own half-width, so that a saddle's weak downward direction is not flattened by
+    the steep upward one. Where the loss drops along u₁ (a saddle), the u₁ axis reaches 1.5× as far as
+    the drop (:func:`downhill_extent`) and the u₂ axis as far as the quadratic ½λ₂b² needs to climb
+    ``SADDLE_CONTRAST`` times the drop's depth. Otherwise both axes go as far as the quadratic model needs
+    to change by ``loss_change`` (default: 5% of the end point's loss). One batched call over the grid.
+    """
+    if not 0 <= run < experiment.settings.runs:
+        raise ValueError(f"run must be from 0 to {experiment.settings.runs - 1}, got {run}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 3 or resolution % 2 == 0:
+        raise ValueError(f"the slice needs an odd resolution of at least 3 (so θ* is on the grid), got {resolution!r}")
+    center = experiment.end_points[run]
+    first, second = experiment.eigenvalues[run, 0].item(), experiment.eigenvalues[run, -1].item()
+    center_loss = loss(center, experiment.data, experiment.settings.weight_decay).item()
+    with single_threaded():
+        extent, depth = downhill_extent(experiment, run) if first < 0 else (0.0, 0.0)
+    if depth > 0:
+        first_half = min(1.5 * extent, MAX_SLICE_HALF_WIDTH)
+        second_half = slice_half_width(second, SADDLE_CONTRAST * depth)
+    else:
+        change = SLICE_LOSS_FRACTION * center_loss if loss_change is None else loss_change
+        first_half, second_half = slice_half_width(first, change), slice_half_width(second, change)
+    half = resolution // 2
+    unit_steps = torch.arange(-half, half + 1, dtype=torch.float64) / half  # exactly 0 in the middle, symmetric
+    first_steps, second_steps = unit_steps * first_half, unit_steps * second_half
+    vectors = experiment.eigenvectors[run]
+    points = (center + second_steps.reshape(-1, 1, 1) * vectors[:, -1]
+              + first_steps.reshape(1, -1, 1) * vectors[:, 0])
+    with torch.no_grad():
+        losses = loss(points, experiment.data, experiment.settings.weight_decay)
+    return LossSlice(run=run, first_steps=first_steps.numpy(), second_steps=second_steps.numpy(),
+                     losses=losses.numpy(), center_loss=center_loss, first_eigenvalue=first, second_eigenvalue=second)

@@ -1,0 +1,107 @@
+"""The real-network page through AppTest: it runs, its widgets drive the experiment, the URL restores the view.
+
+The page is run on its own (``pages/network.py``) until it is in ``app.py``'s navigation: the session
+is marked as routed, so ``page_setup`` does not reroute through the router. AppTest cannot read
+Plotly charts: the charts' data is checked by calling the same figure builders on the same cached
+experiment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis.minimum_ratio import ExperimentSettings
+from figures.network import ratio_scatter_figure, slice_contour_figure, spectrum_figure
+from i18n import text
+from tests.app.conftest import TIMEOUT
+from ui.network_compute import network_experiment, network_slice
+from ui.page import ROUTED
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "network.py")
+# Small and quick settings for most tests (the default page trains 16 networks for 2000 steps).
+QUICK = {"net_runs": "4", "net_hidden": "3", "net_steps": "300"}
+
+
+def network_page(query: dict[str, str] | None = None) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.session_state[ROUTED] = True
+    app.query_params.update(query or {})
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def page_text(app: AppTest) -> str:
+    parts = [element.value for group in (app.title, app.subheader, app.markdown, app.caption, app.info, app.warning)
+             for element in group]
+    return " ".join(str(part) for part in parts)
+
+
+def test_the_default_page_runs_the_experiment_and_draws_its_four_charts():
+    app = network_page()
+    assert app.title[0].value.endswith(text("network.title", "en"))
+    assert app.slider(key="net_runs").value == 16 and app.slider(key="net_hidden").value == 6
+    assert app.select_slider(key="net_steps").value == 2000 and app.number_input(key="net_seed").value == 0
+    assert "of 16 runs** reached a critical point" in page_text(app)
+    assert len(app.get("plotly_chart")) == 4
+    experiment = network_experiment(ExperimentSettings(runs=16, hidden=6, seed=0, training_steps=2000))
+    summary = experiment.summary()
+    assert f"**{summary.critical} of 16 runs**" in page_text(app)
+    # The run shown first is the critical point with the lowest minimum ratio.
+    critical = [run for run in range(16) if experiment.converged[run]]
+    lowest = min(critical, key=lambda run: (float(experiment.minimum_ratios[run]), run))
+    assert app.selectbox(key="net_run").value == lowest + 1
+    assert f"run {lowest + 1}" in page_text(app)
+    scatter = ratio_scatter_figure(experiment, lowest)
+    assert sum(len(trace.x) for trace in scatter.data if trace.customdata is not None) >= 1
+    assert sum(len(trace.x) for trace in spectrum_figure(experiment, lowest).data) == 19
+    plane = network_slice(experiment.settings, lowest)
+    assert slice_contour_figure(plane).data[0].z.shape == (41, 41)
+
+
+def test_the_widgets_drive_the_experiment():
+    app = network_page(QUICK)
+    assert "P = 3H + 1 = 10" in page_text(app)
+    assert len(app.selectbox(key="net_run_menu").options) == 4
+    app.slider(key="net_runs").set_value(6).run()
+    assert not app.exception, app.exception
+    assert len(app.selectbox(key="net_run_menu").options) == 6 and "of 6 runs**" in page_text(app)
+    app.slider(key="net_hidden").set_value(2).run()
+    assert not app.exception, app.exception
+    assert "P = 3H + 1 = 7" in page_text(app)
+    app.number_input(key="net_seed").set_value(3).run()
+    assert not app.exception, app.exception
+    reseeded = network_experiment(ExperimentSettings(runs=6, hidden=2, seed=3, training_steps=300))
+    expected = [f"run {run + 1} · ratio {float(reseeded.minimum_ratios[run]):.3f}" for run in range(6)
+                if reseeded.converged[run]]
+    labels = " ".join(app.selectbox(key="net_run_menu").options)
+    assert expected and all(label in labels for label in expected)
+
+
+def test_choosing_a_run_shows_its_spectrum_and_slice():
+    app = network_page(QUICK)
+    app.selectbox(key="net_run_menu").set_value(2).run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="net_run").value == 2
+    headings = [heading.value for heading in app.subheader]
+    assert text("network.spectrum_heading", "en", run=2) in headings
+    assert text("network.slice_heading", "en", run=2) in headings
+
+
+def test_a_link_restores_the_view_and_a_bad_value_is_reported():
+    app = network_page({**QUICK, "net_run": "3", "net_seed": "7"})
+    assert app.slider(key="net_runs").value == 4 and app.select_slider(key="net_steps").value == 300
+    assert app.number_input(key="net_seed").value == 7 and app.selectbox(key="net_run").value == 3
+    refused = network_page({**QUICK, "net_hidden": "99"})
+    assert refused.slider(key="net_hidden").value == 6
+    assert any("net_hidden" in str(warning.value) for warning in refused.warning)
+
+
+@pytest.mark.parametrize("language, title", [("zh", "一个真实的小网络"), ("en", "A real small network")])
+def test_the_page_speaks_the_chosen_language(language, title):
+    app = network_page({**QUICK, "lang": language})
+    assert app.title[0].value.endswith(title)
+    assert app.slider(key="net_runs").label == text("network.runs", language)
