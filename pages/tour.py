@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from scenes.tour import COMPARE, INSPECTOR, SCENE_LIST, SCENES
+from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, SCENE_LIST, SCENES
 from ui.language import t
 from ui.look import look_controls
 from ui.page import page_setup
@@ -35,9 +35,9 @@ with st.container(border=True):
                 st.button(t("tour.open_side", surface=surface_title(choice)), key=f"open_{scene.key}_{choice.key}",
                           on_click=request_scene, args=(scene, choice))
     else:
-        label = t("tour.open_inspector") if scene.page == INSPECTOR else t("tour.open_explorer")
+        label = t({INSPECTOR: "tour.open_inspector", NETWORK: "tour.open_network"}.get(scene.page, "tour.open_explorer"))
         st.button(label, key=f"open_{scene.key}", type="primary", on_click=request_scene, args=(scene,))
-        if scene.page != INSPECTOR:
+        if scene.page == EXPLORER:
             st.caption(t("tour.preview"))
             st.plotly_chart(scene_preview(scene, scene.surface, look), key=f"tour_{scene.key}")
 

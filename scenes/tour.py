@@ -22,7 +22,7 @@ from optimizers.settings import OptimizerKind, OptimizerSettings
 from optimizers.trajectory import Trajectories, run_trajectories
 from surfaces.choice import SurfaceChoice, resolve_surface
 
-EXPLORER, INSPECTOR, COMPARE = "explorer", "inspector", "compare"
+EXPLORER, INSPECTOR, COMPARE, NETWORK = "explorer", "inspector", "compare", "network"
 DIVERGENCE_MARGIN = 1.0  # the explorer's: a path leaving the domain padded by its size has diverged
 
 
@@ -31,13 +31,14 @@ class Scene:
     """One preset of the tour. ``part`` numbers the lecture's parts (1-9), ``page`` is where it opens.
 
     For ``EXPLORER`` and ``COMPARE`` scenes, ``optimizers`` race from ``start`` for ``steps`` updates
-    (on ``surface``, and for ``COMPARE`` on ``other`` too); an ``INSPECTOR`` scene looks at ``point``.
+    (on ``surface``, and for ``COMPARE`` on ``other`` too); an ``INSPECTOR`` scene looks at ``point``;
+    the ``NETWORK`` scene opens the real-network experiment with its own defaults.
     """
 
     key: str
     part: int
     page: str
-    surface: SurfaceChoice
+    surface: SurfaceChoice | None
     latex: str
     optimizers: tuple[OptimizerSettings, ...] = ()
     start: tuple[float, float] = (0.0, 0.0)
@@ -46,12 +47,14 @@ class Scene:
     other: SurfaceChoice | None = None
 
     def __post_init__(self) -> None:
-        if self.page not in (EXPLORER, INSPECTOR, COMPARE):
+        if self.page not in (EXPLORER, INSPECTOR, COMPARE, NETWORK):
             raise ValueError(f"scene {self.key!r}: unknown page {self.page!r}")
         if self.page == INSPECTOR and self.point is None:
             raise ValueError(f"scene {self.key!r}: an inspector scene needs a point")
-        if self.page != INSPECTOR and not 1 <= len(self.optimizers) <= 4:
+        if self.page in (EXPLORER, COMPARE) and not 1 <= len(self.optimizers) <= 4:
             raise ValueError(f"scene {self.key!r}: a race needs 1 to 4 optimizers")
+        if (self.page == NETWORK) != (self.surface is None):
+            raise ValueError(f"scene {self.key!r}: every scene but the network one shows a surface")
         if (self.page == COMPARE) != (self.other is not None):
             raise ValueError(f"scene {self.key!r}: exactly the compare scenes have a second surface")
 
@@ -66,7 +69,7 @@ SCENE_LIST = (
     Scene("escape_saddle", 2, EXPLORER, SurfaceChoice("lecture_toy"), start=(0.0, 0.0), steps=300,
           optimizers=(_gd(0.05), _gd(0.05, noise=0.1, seed=1)),
           latex=r"L(\theta' + u) \approx L(\theta') + \tfrac12 \lambda \lVert u \rVert^2 < L(\theta') \quad (\lambda < 0)"),
-    Scene("min_ratio", 3, INSPECTOR, SurfaceChoice("monkey_saddle"), point=(0.0, 0.0),
+    Scene("min_ratio", 3, NETWORK, None,
           latex=r"\text{minimum ratio} = \frac{\#\{\lambda_i > 0\}}{\#\{\lambda_i\}}"),
     Scene("batch_noise", 4, EXPLORER, SurfaceChoice("flat_sharp"), start=(1.48, 0.0), steps=400,
           optimizers=(_gd(0.1), _gd(0.1, noise=2.0, seed=0)),
@@ -114,8 +117,8 @@ def race_on(choice: SurfaceChoice, optimizers: tuple[OptimizerSettings, ...], st
 
 
 def run_scene(scene: Scene) -> SceneRuns:
-    """The races a scene shows (none for an inspector scene)."""
-    if scene.page == INSPECTOR:
+    """The races a scene shows (none for an inspector or network scene)."""
+    if scene.page in (INSPECTOR, NETWORK):
         return SceneRuns(scene, ())
     choices = (scene.surface,) if scene.other is None else (scene.surface, scene.other)
     return SceneRuns(scene, tuple(race_on(choice, scene.optimizers, scene.start, scene.steps) for choice in choices))

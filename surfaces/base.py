@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
+from surfaces.datasets import Dataset
+
 MAX_STARTS = 4
 
 
@@ -127,6 +129,8 @@ class Surface:
     it is written with torch operations so autograd gives exact gradients and Hessians.
     ``critical_points`` lists the isolated critical points inside the domain (the tests check them);
     ``critical_sets`` describes critical points that are not isolated, such as a valley of minima.
+    A surface defined by data (the error surface of a tiny model) carries its ``dataset``: then ``loss``
+    is the model's average loss over those examples, and a page can draw them.
     """
 
     key: str
@@ -139,6 +143,7 @@ class Surface:
     critical_points: tuple[CriticalPoint, ...]
     critical_sets: tuple[str, ...] = ()
     parameter: SurfaceParameter | None = None
+    dataset: Dataset | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.starts) <= MAX_STARTS:

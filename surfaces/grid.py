@@ -7,6 +7,11 @@ import torch
 
 from surfaces.base import Surface
 
+# Points per call of the loss. A loss defined by data makes (points × examples) intermediates: for a
+# 200 × 200 grid and 40 examples that is 13 MB per operation, which is 5-10× slower than the same work
+# in blocks that stay in the CPU's cache (and need no fresh memory from the system at every step).
+GRID_BLOCK_POINTS = 5000
+
 
 def grid_axes(surface: Surface, resolution: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``resolution`` evenly spaced float64 values across the domain in x and in y, ends included."""
@@ -21,14 +26,18 @@ def grid_axes(surface: Surface, resolution: int) -> tuple[torch.Tensor, torch.Te
 def loss_grid(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(xs, ys, z)`` with ``z[i, j] = L(xs[j], ys[i])``: rows follow y, columns follow x (Plotly's layout).
 
-    One batched call of the loss on all resolution² points, without autograd.
+    Batched calls of the loss without autograd, one per block of rows (about ``GRID_BLOCK_POINTS`` points).
     Points where the loss is not finite (a user's ``log`` of a negative number) come back as NaN,
     which Plotly leaves blank.
     """
     xs, ys = grid_axes(surface, resolution)
     points = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1)
+    rows_per_block = max(1, GRID_BLOCK_POINTS // len(xs))
     with torch.no_grad():
-        values = torch.broadcast_to(torch.as_tensor(surface.loss(points), dtype=torch.float64), points.shape[:-1])
+        values = torch.cat([
+            torch.broadcast_to(torch.as_tensor(surface.loss(block), dtype=torch.float64), block.shape[:-1])
+            for block in points.split(rows_per_block)
+        ])
     z = values.numpy().copy()
     z[~np.isfinite(z)] = np.nan
     return xs.numpy(), ys.numpy(), z

@@ -25,6 +25,7 @@ def app_pages() -> list:
     return [
         st.Page("pages/explorer.py", title=t("app.pages.explorer"), icon="🏁", url_path="explorer", default=True),
         st.Page("pages/inspector.py", title=t("app.pages.inspector"), icon="🔍", url_path="inspector"),
+        st.Page("pages/network.py", title=t("network.title"), icon="🧠", url_path="network"),
         st.Page("pages/tour.py", title=t("tour.title"), icon="🎓", url_path="tour"),
     ]
 

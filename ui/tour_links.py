@@ -10,11 +10,13 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizers.settings import OptimizerSettings
-from scenes.tour import INSPECTOR, Scene
+from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, Scene
 from surfaces.catalogue import get_surface
 from surfaces.choice import SurfaceChoice
 
-PAGE_FILES = {"explorer": "pages/explorer.py", "inspector": "pages/inspector.py"}
+PAGE_FILES = {
+    EXPLORER: "pages/explorer.py", COMPARE: "pages/explorer.py", INSPECTOR: "pages/inspector.py", NETWORK: "pages/network.py",
+}
 OPEN_REQUEST = "tour_open_request"
 
 
@@ -41,6 +43,8 @@ def optimizer_state(slot: int, settings: OptimizerSettings) -> dict[str, object]
 
 def widget_state(scene: Scene, surface: SurfaceChoice | None = None) -> dict[str, object]:
     """Every widget value the scene sets on its page (``surface`` overrides the scene's, for compare scenes)."""
+    if scene.page == NETWORK:
+        return {}
     state = surface_state(surface or scene.surface)
     if scene.page == INSPECTOR:
         state["px"], state["py"] = scene.point
@@ -55,7 +59,7 @@ def widget_state(scene: Scene, surface: SurfaceChoice | None = None) -> dict[str
 def request_scene(scene: Scene, surface: SurfaceChoice | None = None) -> None:
     """Button callback: write the scene into the widgets' state and ask the page to switch."""
     st.session_state.update(widget_state(scene, surface))
-    st.session_state[OPEN_REQUEST] = PAGE_FILES["inspector" if scene.page == INSPECTOR else "explorer"]
+    st.session_state[OPEN_REQUEST] = PAGE_FILES[scene.page]
 
 
 def follow_open_request() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scenes.tour import COMPARE, INSPECTOR, SCENE_LIST
+from i18n import text
+from scenes.tour import COMPARE, INSPECTOR, NETWORK, SCENE_LIST
 from tests.app.conftest import APP, TIMEOUT
 from ui.tour_links import widget_state
 
@@ -36,6 +37,9 @@ def test_each_scene_opens_its_page_with_every_preset_value(scene):
     button = f"open_{scene.key}" if scene.page != COMPARE else f"open_{scene.key}_{scene.surface.key}"
     app.button(key=button).click().run()
     assert not app.exception, app.exception
+    if scene.page == NETWORK:
+        assert app.title[0].value == f"🧠 {text('network.title')}"
+        return
     shown = {}
     for key, value in widget_state(scene).items():
         try:

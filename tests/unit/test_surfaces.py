@@ -15,6 +15,7 @@ from surfaces.grid import loss_grid
 
 REQUIRED_KEYS = ("saddle", "monkey_saddle", "lecture_toy", "ravine", "rosenbrock", "flat_sharp", "himmelblau",
                  "six_hump_camel", "rastrigin", "plateau", "booth")
+DATA_KEYS = ("classifier_mse", "classifier_ce", "features_raw", "features_normalized")  # tested in test_data_surfaces
 
 
 def gradient_and_hessian(surface: Surface, x: float, y: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -39,7 +40,7 @@ def listed_points() -> list[tuple[str, CriticalPoint]]:
 
 
 def test_registry_holds_the_required_surfaces_in_menu_order_and_is_read_only():
-    assert tuple(SURFACES) == REQUIRED_KEYS
+    assert tuple(SURFACES) == REQUIRED_KEYS + DATA_KEYS
     assert isinstance(SURFACES, types.MappingProxyType)
     with pytest.raises(TypeError):
         SURFACES["new"] = SURFACES["saddle"]  # type: ignore[index]

@@ -10,7 +10,8 @@ import pytest
 from analysis.derivatives import hessian_at
 from analysis.point_report import inspect_point
 from i18n import catalogue
-from scenes.tour import COMPARE, EXPLORER, INSPECTOR, SCENE_LIST, SCENES, Scene, race_on, run_scene
+from analysis.minimum_ratio import ExperimentSettings, run_experiment
+from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, SCENE_LIST, SCENES, Scene, race_on, run_scene
 from surfaces.base import PointKind
 from surfaces.choice import resolve_surface
 
@@ -136,4 +137,22 @@ def test_no_preset_diverges(scene):
 
 
 def test_scene_pages():
-    assert {scene.page for scene in SCENE_LIST} == {EXPLORER, INSPECTOR, COMPARE}
+    assert {scene.page for scene in SCENE_LIST} == {EXPLORER, INSPECTOR, COMPARE, NETWORK}
+    with pytest.raises(ValueError, match="every scene but the network one"):
+        dataclasses.replace(SCENES["min_ratio"], surface=SCENES["escape_saddle"].surface)
+
+
+def test_min_ratio_trained_runs_stop_near_minima_and_early_stops_at_saddles_with_lower_ratio():
+    """The network scene's look-for text, on the network page's defaults and with training cut short."""
+    assert SCENES["min_ratio"].page == NETWORK
+    full = run_experiment(ExperimentSettings())
+    critical = full.converged
+    assert critical.all()
+    assert (full.minimum_ratios[critical] >= 0.9).all() and (full.minimum_ratios == 1).any()
+    assert (full.negative_counts[critical] <= 1).all()
+    early = run_experiment(ExperimentSettings(training_steps=200))
+    saddles = early.converged & (early.negative_counts > 0)
+    assert saddles.sum() >= 3 and (early.negative_counts[saddles] >= 2).all()
+    assert early.minimum_ratios[saddles].max() < full.minimum_ratios[critical].min()
+    ratios, losses = early.minimum_ratios[saddles], early.training_losses[saddles]
+    assert losses[ratios == ratios.min()].min() > losses[ratios == ratios.max()].max()  # higher loss, lower ratio
