@@ -58,12 +58,20 @@ def widget_state(scene: Scene, surface: SurfaceChoice | None = None) -> dict[str
 
 def request_scene(scene: Scene, surface: SurfaceChoice | None = None) -> None:
     """Button callback: write the scene into the widgets' state and ask the page to switch."""
-    st.session_state.update(widget_state(scene, surface))
-    st.session_state[OPEN_REQUEST] = PAGE_FILES[scene.page]
+    state = widget_state(scene, surface)
+    st.session_state[OPEN_REQUEST] = (PAGE_FILES[scene.page], {key: str(value) for key, value in state.items()})
 
 
 def follow_open_request() -> None:
-    """Switch to the page a tour button asked for, if any (call in the page body, not in a callback)."""
-    target = st.session_state.pop(OPEN_REQUEST, None)
-    if target is not None:
-        st.switch_page(target)
+    """Switch to the page a tour button asked for, if any (call in the page body, not in a callback).
+
+    The scene's values go both into the widgets' state (above) and into the new page's URL: Streamlit
+    1.67 (measured) writes a programmatically set value into the URL only for a widget drawn before in
+    this session, so a student who opens the tour first would get a view whose link loses the scene.
+    Passing the parameters also avoids ``st.switch_page``'s plain clear of the URL, which raises while
+    this page's own widgets (``?scene=...``) are bound to it.
+    """
+    request = st.session_state.pop(OPEN_REQUEST, None)
+    if request is not None:
+        target, parameters = request
+        st.switch_page(target, query_params=parameters)

@@ -30,7 +30,7 @@ def wait_for_url_param(page, name: str, timeout: float = 30.0) -> str:
 
 
 def test_a_copied_link_reproduces_the_view_in_a_fresh_browser(browser, app_server, page):
-    page.goto(f"{app_server.url}/explorer?surface=Rosenbrock")
+    page.goto(f"{app_server.url}/?surface=Rosenbrock")
     wait_for_chart(page, "race_chart")
     before = trace_xy(page, "race_chart", FIRST_PATH)
     slider_thumb(page, "lr0").click()
@@ -59,11 +59,11 @@ GARBAGE = {"surface": "Atlantis", "n": "9", "steps": "-5", "x0": "east", "y0": "
 
 
 def test_garbage_in_every_url_parameter_shows_a_warning_and_the_defaults(page, app_server):
-    page.goto(f"{app_server.url}/explorer")
+    page.goto(f"{app_server.url}/")
     wait_for_chart(page, "race_chart")
     default_end = path_end(page)
     query = "&".join(f"{key}={value}" for key, value in GARBAGE.items())
-    page.goto(f"{app_server.url}/explorer?{query}")
+    page.goto(f"{app_server.url}/?{query}")
     wait_for_chart(page, "race_chart")
     warning = page.locator("[data-testid='stAlert']", has_text="could not be used").first
     warning.wait_for(timeout=30_000)
@@ -76,7 +76,7 @@ def test_garbage_in_every_url_parameter_shows_a_warning_and_the_defaults(page, a
 
 
 def test_switching_to_chinese_changes_the_labels_and_keeps_the_settings(page, app_server):
-    page.goto(f"{app_server.url}/explorer?steps=300")
+    page.goto(f"{app_server.url}/?steps=300")
     wait_for_chart(page, "race_chart")
     assert "Training curves" in page.content()
     page.locator(".st-key-lang_menu label", has_text="简体中文").click()
@@ -87,12 +87,12 @@ def test_switching_to_chinese_changes_the_labels_and_keeps_the_settings(page, ap
     page.screenshot(path=str(ARTIFACTS / "explorer_zh.png"), full_page=False)
 
 
-def test_a_tour_scene_opens_in_the_explorer_with_its_preset_over_a_stale_link(page, app_server):
-    page.goto(f"{app_server.url}/explorer?lr0=0.3&steps=50")  # leaves bound parameters in the URL
+def test_a_tour_scene_opens_in_the_explorer_with_its_preset_over_a_stale_link(browser, page, app_server):
+    page.goto(f"{app_server.url}/?lr0=0.3&steps=50")  # leaves bound parameters in the URL
     wait_for_chart(page, "race_chart")
     page.goto(f"{app_server.url}/tour?scene=momentum&lr0=0.3&steps=50")
     page.locator(".st-key-open_momentum button").click()
-    page.wait_for_url("**/explorer**", timeout=30_000)
+    page.wait_for_url(lambda url: "/tour" not in url, timeout=30_000)  # the explorer is the default page, at /
     wait_for_chart(page, "race_chart")
     (race,) = run_scene(SCENES["momentum"]).runs
     deadline = time.monotonic() + 30
@@ -103,3 +103,12 @@ def test_a_tour_scene_opens_in_the_explorer_with_its_preset_over_a_stale_link(pa
         time.sleep(0.3)
     np.testing.assert_allclose(ends, [race.path(run)[-1] for run in range(2)], atol=1e-6)
     page.screenshot(path=str(ARTIFACTS / "tour_momentum_opened.png"), full_page=False)
+    link = page.locator(".st-key-share_link code").inner_text().replace("\n", "").strip()
+    fresh = browser.new_context(viewport={"width": 1600, "height": 1100})
+    try:  # the opened scene's link, sent to the class, shows the same race
+        other = fresh.new_page()
+        other.goto(link)
+        wait_for_chart(other, "race_chart")
+        np.testing.assert_allclose([path_end(other, run) for run in range(2)], ends, atol=1e-9)
+    finally:
+        fresh.close()
