@@ -44,7 +44,8 @@ momentum, with both moments divided by ``1 − βᵗ`` so that they are unbiased
 
 The functions are pure, like optax's ``init``/``update``: nothing passed in is modified.
 ``update`` is ``step_factors`` (everything that depends on t but not on the gradients) followed by
-``apply_update``; the batched runner computes the factors of all steps before its loop.
+``apply_update``; the batched runner computes the factors of all steps before its loop and calls
+``descent_step``, the arithmetic of ``apply_update`` without the state tuple.
 """
 
 from __future__ import annotations
@@ -122,20 +123,30 @@ def scale(square_avg: Tensor, factors: StepFactors) -> Tensor:
     return torch.sqrt(square_avg * factors.root_factor) + factors.root_offset
 
 
+def descent_step(
+    grads: Tensor, momentum_buffer: Tensor, square_avg: Tensor, coefficients: RuleCoefficients, factors: StepFactors
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The step η_t d_t / (b₁ s_t) that θ goes *down* by, and the new moments m_t, v_t.
+
+    The arithmetic of ``apply_update``, without its state tuple: the batched runner calls this in its loop.
+    ``torch.addcmul(a, b, c)`` is a + b·c, one operation instead of two, which matters in a loop of tiny
+    tensors (and torch computes it with one rounding, a fused multiply-add).
+    """
+    momentum_buffer = torch.addcmul(coefficients.first_decay * momentum_buffer, coefficients.first_gain, grads)
+    # (c₂ g) g rather than c₂ (g g): runs without σ keep v = 0 even when g² would overflow
+    square_avg = torch.addcmul(coefficients.second_decay * square_avg, coefficients.second_gain * grads, grads)
+    direction = torch.addcmul(coefficients.nesterov_gradient * grads, coefficients.nesterov_buffer, momentum_buffer)
+    return factors.step_size * direction / scale(square_avg, factors), momentum_buffer, square_avg
+
+
 def apply_update(
     grads: Tensor, state: MomentsState, coefficients: RuleCoefficients, factors: StepFactors
 ) -> tuple[Tensor, MomentsState]:
-    """The unified step with its factors already computed: (updates, new state).
-
-    ``torch.addcmul(a, b, c)`` is a + b·c and ``torch.addcdiv(a, b, c)`` is a + b/c: one operation
-    each instead of two, which matters in a loop of tiny tensors.
-    """
-    momentum_buffer = torch.addcmul(coefficients.first_decay * state.momentum_buffer, coefficients.first_gain, grads)
-    # (c₂ g) g rather than c₂ (g g): runs without σ keep v = 0 even when g² would overflow
-    square_avg = torch.addcmul(coefficients.second_decay * state.square_avg, coefficients.second_gain * grads, grads)
-    direction = torch.addcmul(coefficients.nesterov_gradient * grads, coefficients.nesterov_buffer, momentum_buffer)
-    updates = -factors.step_size * direction / scale(square_avg, factors)
-    return updates, MomentsState(state.count + 1, momentum_buffer, square_avg)
+    """The unified step with its factors already computed: (updates = −step, new state)."""
+    step, momentum_buffer, square_avg = descent_step(
+        grads, state.momentum_buffer, state.square_avg, coefficients, factors
+    )
+    return -step, MomentsState(state.count + 1, momentum_buffer, square_avg)
 
 
 def update(
