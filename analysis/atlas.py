@@ -39,11 +39,23 @@ INSIDE_SLACK = 1e-9
 @dataclass(frozen=True)
 class Atlas:
     """The critical points found in a domain (at most ``MAX_POINTS``), whether some form a non-isolated set,
-    and a sentence for the student about what was found (and left out)."""
+    and a sentence for the student about what was found (and left out).
+
+    ``found`` counts what the search found before the cap: the points of the non-isolated set when there
+    is one (then ``isolated`` counts the isolated points besides it), else every point (``isolated`` 0).
+    """
 
     points: tuple[CriticalPoint, ...]
     non_isolated: bool
     note: str
+    found: int = -1
+    isolated: int = 0
+
+    def __post_init__(self) -> None:
+        if self.found < 0:  # an atlas made by hand: what it keeps is all there is
+            kept_set = sum(point.kind is PointKind.DEGENERATE for point in self.points) if self.non_isolated else 0
+            object.__setattr__(self, "found", kept_set if self.non_isolated else len(self.points))
+            object.__setattr__(self, "isolated", len(self.points) - kept_set if self.non_isolated else 0)
 
 
 def _seed_grid(domain: Domain, seeds_per_axis: int) -> torch.Tensor:
@@ -192,7 +204,7 @@ def _atlas(isolated: list[CriticalPoint], degenerate: list[CriticalPoint], non_i
     """Cap the list and write the note: isolated points first (lowest loss first), then degenerate ones."""
     total = len(isolated) + len(degenerate)
     if total == 0:
-        return Atlas((), False, "no critical point found in this domain.")
+        return Atlas((), False, "no critical point found in this domain.", 0)
     if non_isolated:
         kept_isolated = isolated[: max(max_points // 2, max_points - len(degenerate))]
         along_the_set = sorted(degenerate, key=lambda point: (point.x, point.y))
@@ -205,12 +217,12 @@ def _atlas(isolated: list[CriticalPoint], degenerate: list[CriticalPoint], non_i
             note += f"; showing a sample of {len(kept_degenerate)} points of the set"
             if len(kept_isolated) < len(isolated):
                 note += f" and the {len(kept_isolated)} isolated points with the lowest loss"
-        return Atlas(tuple(kept_isolated + kept_degenerate), True, note + ".")
+        return Atlas(tuple(kept_isolated + kept_degenerate), True, note + ".", len(degenerate), len(isolated))
     points = tuple((isolated + degenerate)[:max_points])
     note = f"found {_count(total, 'critical point')}"
     if len(points) < total:
         note += f"; showing the {len(points)} with the lowest loss"
-    return Atlas(points, False, note + ".")
+    return Atlas(points, False, note + ".", total)
 
 
 def _count(number: int, noun: str) -> str:

@@ -7,7 +7,6 @@ out by a hundred minima. Names, column headers and the caption come from the lan
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -24,8 +23,6 @@ MARKER_SIZE = 11
 MARKER_OUTLINE = {"color": LIGHT.ink, "width": 1}
 # The atlas keeps at most analysis.atlas.MAX_POINTS points and states how many it found only in its
 # English note ("found 441 critical points; showing …", "…, and 1 isolated critical point; …").
-FOUND_IN_NOTE = re.compile(r"found (\d+)")
-ISOLATED_IN_NOTE = re.compile(r"(\d+) isolated critical point")
 
 
 @dataclass(frozen=True)
@@ -118,20 +115,8 @@ def atlas_rows(atlas: Atlas, loss: Loss, *, max_rows: int = MAX_MARKERS,
 
 
 def found_counts(atlas: Atlas) -> tuple[int, int]:
-    """How many critical points the search found before the atlas kept at most its cap of them.
-
-    ``(found, isolated)``: for an atlas with a non-isolated set, ``found`` counts the set's points and
-    ``isolated`` the isolated points besides it; otherwise ``found`` counts every point and ``isolated``
-    is 0. The atlas states these totals only in its note; where the note does not say, the kept points
-    are all there is.
-    """
-    kept_set = sum(point.kind is PointKind.DEGENERATE for point in atlas.points) if atlas.non_isolated else 0
-    found = FOUND_IN_NOTE.search(atlas.note)
-    if not atlas.non_isolated:
-        return max(int(found.group(1)) if found else 0, len(atlas.points)), 0
-    isolated = ISOLATED_IN_NOTE.search(atlas.note)
-    return (max(int(found.group(1)) if found else 0, kept_set),
-            max(int(isolated.group(1)) if isolated else 0, len(atlas.points) - kept_set))
+    """``(found, isolated)``: what the search found before the atlas kept at most its cap (see ``Atlas``)."""
+    return atlas.found, atlas.isolated
 
 
 def atlas_caption(atlas: Atlas, *, max_markers: int = MAX_MARKERS, language: str = DEFAULT_LANGUAGE) -> str:

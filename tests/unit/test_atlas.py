@@ -64,6 +64,7 @@ def test_lecture_toy_has_a_saddle_at_the_origin_and_a_valley_of_critical_points(
     assert len(saddles) == 1 and (saddles[0].x, saddles[0].y) == pytest.approx((0.0, 0.0), abs=1e-9)
     valley = [p for p in atlas.points if p.kind is not PointKind.SADDLE]
     assert len(valley) >= 10 and len(atlas.points) <= MAX_POINTS
+    assert atlas.isolated == 1 and atlas.found >= len(valley)
     assert all(p.kind is PointKind.DEGENERATE and abs(p.x * p.y - 1) < 1e-9 for p in valley)
     assert min(p.x for p in valley) < -1 and max(p.x for p in valley) > 1  # both branches of the hyperbola
 
@@ -81,6 +82,7 @@ def test_rastrigin_is_capped_at_the_lowest_points_and_all_441_are_found_without_
     atlas = atlas_of("rastrigin")
     assert len(atlas.points) == MAX_POINTS
     assert atlas.note == "found 441 critical points; showing the 40 with the lowest loss."
+    assert (atlas.found, atlas.isolated) == (441, 0)
     assert (atlas.points[0].x, atlas.points[0].y) == pytest.approx((0.0, 0.0), abs=1e-9)
     listed = SURFACES["rastrigin"].critical_points
     uncapped = find_critical_points(SURFACES["rastrigin"], max_points=len(listed))
