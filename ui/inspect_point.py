@@ -8,7 +8,8 @@ from analysis.atlas import Atlas
 from components.plotly_click import clicked_point
 from scenes.inspector import snap_to_critical_point
 from surfaces.base import PointKind, Surface
-from ui.start_point import snapped_start
+from ui.start_point import keep_inside, snapped_start
+
 
 def default_point(surface: Surface) -> tuple[float, float]:
     """Where the inspector first looks: the surface's first known saddle, else its first start point."""
@@ -35,6 +36,8 @@ def inspected_point_widgets(surface: Surface) -> tuple[float, float]:
     """Number inputs for θ′ = (x, y) inside the domain."""
     domain = surface.domain
     x, y = default_point(surface)
+    keep_inside("px", domain.x_min, domain.x_max, snap=False)
+    keep_inside("py", domain.y_min, domain.y_max, snap=False)
     left, right, _ = st.columns([1, 1, 3])
     px = left.number_input("θ′ x", domain.x_min, domain.x_max, float(x), 0.01, format="%.4f",
                            key="px", bind="query-params")

@@ -9,6 +9,11 @@ for that session. A page that notices this (``app.py`` marks each run it routes)
 
 from __future__ import annotations
 
+# Imported with this module, completely, before any page runs (every page imports it): plotly looks
+# pandas up in sys.modules without importing it, and a session drawing a figure while another session
+# is halfway through importing pandas (for a table) crashed with "partially initialized module 'pandas'" (measured: 20 of 93
+# reruns with 30 sessions, benchmarks/bench_classroom.py). Costs ~0.5 s once, at the first session.
+import pandas  # noqa: F401
 import streamlit as st
 
 from ui.language import t

@@ -23,6 +23,14 @@ def snapped_start(value: float, low: float, high: float) -> float:
     return round(min(snapped, high), 10)
 
 
+def keep_inside(key: str, low: float, high: float, snap: bool = True) -> None:
+    """Before the widget ``key`` is drawn: a kept value outside [low, high] (left by another surface, or
+    a formula whose domain just shrank) is clamped into it, instead of Streamlit raising on it."""
+    value = st.session_state.get(key)
+    if isinstance(value, (int, float)) and not low <= value <= high:
+        st.session_state[key] = snapped_start(value, low, high) if snap else min(max(float(value), low), high)
+
+
 def move_start_to(surface: Surface, x: float, y: float) -> None:
     """Put the start sliders at (x, y), clamped to the domain (call before the sliders are drawn)."""
     domain = surface.domain
@@ -56,6 +64,8 @@ def start_point_widgets(surface: Surface, x_column, y_column) -> tuple[float, fl
     """Sliders for the start point θ⁰ inside the surface's domain."""
     domain = surface.domain
     default_x, default_y = surface.starts[0]
+    keep_inside("x0", domain.x_min, domain.x_max)
+    keep_inside("y0", domain.y_min, domain.y_max)
     x = x_column.slider(t("explorer.start_x"), domain.x_min, domain.x_max,
                         snapped_start(default_x, domain.x_min, domain.x_max), _step(domain.x_min, domain.x_max),
                         key="x0", bind="query-params")

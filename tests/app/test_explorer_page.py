@@ -91,3 +91,13 @@ def test_a_click_in_inspect_mode_opens_the_inspector_at_that_point(app):
     assert not app.exception, app.exception
     assert app.title[0].value.startswith("🔍 Hessian inspector")
     assert "This is a local minimum" in " ".join(str(box.value) for box in app.success)
+
+
+def test_shrinking_the_formulas_domain_pulls_the_start_point_inside_instead_of_raising(app):
+    app.selectbox(key=menu_key("surface")).set_value("own").run()
+    app.slider(key="x0").set_value(2.5).run()
+    app.slider(key="y0").set_value(-2.5).run()
+    app.number_input(key="xmax").set_value(1.0)
+    app.number_input(key="ymin").set_value(-1.0).run()
+    assert not app.exception, app.exception
+    assert (app.slider(key="x0").value, app.slider(key="y0").value) == (1.0, -1.0)

@@ -79,3 +79,10 @@ def test_links_made_before_the_url_carried_keys_still_work():
     app = inspector({"surface": "Saddle", "px": "0", "py": "0"})
     assert app.title[0].value.endswith("Saddle")
     assert "This is a saddle point" in boxes(app)
+
+
+def test_shrinking_the_formulas_domain_pulls_the_inspected_point_inside_instead_of_raising():
+    app = inspector({"surface": "own", "formula": "x**2 - y**2", "px": "2.5", "py": "0"})
+    app.number_input(key="xmax").set_value(1.0).run()
+    assert not app.exception, app.exception
+    assert app.number_input(key="px").value == 1.0
