@@ -4,7 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_browser.py`` (needs /usr/bin/chromium).
 server on 127.0.0.1, drives headless Chromium, prints a table and stops the server.
 
 * cold start: ``streamlit run app.py`` launched → the race chart drawn in the browser.
-* slider → chart: the learning-rate slider of optimizer 1 moved one notch with the keyboard → the
+* slider → chart: the start-point slider x₀ moved one notch with the keyboard → the
   race chart holds the new path (polled in the page every animation frame). First pass: new values
   (the server computes); second pass: the same values again (served from the bounded cache).
 * sweep frame: one step of the slider inside the sweep chart, pointer down → the restyled path
@@ -29,12 +29,14 @@ CHANGES = 20
 RACE = ".st-key-race_chart .js-plotly-plot"
 SWEEP = ".st-key-sweep_chart .js-plotly-plot"
 
-WATCH_PATH = """selector => new Promise(resolve => {
+# Each watcher is returned wrapped in an object: evaluate_handle awaits a promise it is given, and the
+# watcher must start before the key press and be awaited after it.
+WATCH_PATH = """selector => ({done: new Promise(resolve => {
     const began = performance.now();
-    const before = JSON.stringify(document.querySelector(selector)._fullData[1].x);
+    const before = JSON.stringify(Array.from(document.querySelector(selector)._fullData[1].x));
     const poll = () => {
         const plot = document.querySelector(selector);
-        if (plot && plot._fullData && plot._fullData[1] && JSON.stringify(plot._fullData[1].x) !== before) {
+        if (plot && plot._fullData && plot._fullData[1] && JSON.stringify(Array.from(plot._fullData[1].x)) !== before) {
             resolve(performance.now() - began);
         } else if (performance.now() - began > 30000) {
             resolve(-1);
@@ -43,7 +45,7 @@ WATCH_PATH = """selector => new Promise(resolve => {
         }
     };
     requestAnimationFrame(poll);
-})"""
+})})"""
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
@@ -51,18 +53,21 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def summary(values: list[float]) -> str:
+    if not values:
+        return "no measurement (nothing changed within the time limit)"
     return f"p50 {statistics.median(values):6.0f} ms   p95 {percentile(values, 0.95):6.0f} ms   (n = {len(values)})"
 
 
 def cold_start(browser) -> float:
     began = time.perf_counter()
     server = StreamlitServer("app.py")
+    page = browser.new_page(viewport={"width": 1600, "height": 1100})
     try:
-        page = browser.new_page(viewport={"width": 1600, "height": 1100})
         page.goto(f"{server.url}/")
         page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
         return time.perf_counter() - began
     finally:
+        page.close()  # left open, it stays the foreground tab and the next page's animation frames never run
         server.close()
 
 
@@ -74,7 +79,7 @@ def slider_latencies(page, key: str, passes: tuple[str, ...]) -> dict[str, list[
         for _ in range(CHANGES):
             watcher = page.evaluate_handle(WATCH_PATH, RACE)
             thumb.press(direction)
-            elapsed = page.evaluate("promise => promise", watcher)
+            elapsed = page.evaluate("watcher => watcher.done", watcher)
             if elapsed >= 0:
                 timings.append(elapsed)
         results[direction] = timings
@@ -92,17 +97,17 @@ def sweep_frames(page) -> list[float]:
         box = ticks.nth(index).bounding_box()
         x, y = box["x"] + box["width"] / 2, rail["y"] + rail["height"] / 2
         handle = page.evaluate_handle(
-            """selector => new Promise(resolve => {
+            """selector => ({done: new Promise(resolve => {
                 const plot = document.querySelector(selector);
                 const began = performance.now();
                 const timer = setTimeout(() => resolve(-1), 5000);
                 plot.once('plotly_update', () => requestAnimationFrame(() => {
                     clearTimeout(timer); resolve(performance.now() - began); }));
-            })""",
+            })})""",
             SWEEP,
         )
         page.mouse.click(x, y)
-        elapsed = page.evaluate("promise => promise", handle)
+        elapsed = page.evaluate("watcher => watcher.done", handle)
         if elapsed >= 0:
             timings.append(elapsed)
     return timings
@@ -121,8 +126,9 @@ def main() -> None:
             page.goto(f"{server.url}/")
             page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
             page.wait_for_selector(SWEEP + " .main-svg", timeout=120_000)
-            latencies = slider_latencies(page, "lr0", ("ArrowRight", "ArrowLeft"))
-            print("slider latencies measured", flush=True)
+            latencies = slider_latencies(page, "x0", ("ArrowRight", "ArrowLeft"))
+            print(f"slider → chart, new values: {summary(latencies['ArrowRight'])}", flush=True)
+            print(f"slider → chart, cached values: {summary(latencies['ArrowLeft'])}", flush=True)
             frames = sweep_frames(page)
         finally:
             server.close()

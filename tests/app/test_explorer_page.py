@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from i18n import text
+from tests.app.conftest import APP, TIMEOUT
 from ui.sidebar import DEFAULT_SURFACE, SURFACE_KEYS
 from ui.url_choice import menu_key
 
@@ -101,3 +103,14 @@ def test_shrinking_the_formulas_domain_pulls_the_start_point_inside_instead_of_r
     app.number_input(key="ymin").set_value(-1.0).run()
     assert not app.exception, app.exception
     assert (app.slider(key="x0").value, app.slider(key="y0").value) == (1.0, -1.0)
+
+
+def test_the_3d_view_can_be_turned_off_and_the_url_keeps_it(app):
+    shown = len(app.get("plotly_chart"))
+    app.toggle(key="show3d").set_value(False).run()
+    assert not app.exception, app.exception
+    assert len(app.get("plotly_chart")) == shown - 1
+    linked = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    linked.query_params["show3d"] = "false"
+    linked.run()
+    assert not linked.exception and len(linked.get("plotly_chart")) == shown - 1
