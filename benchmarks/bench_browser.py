@@ -9,6 +9,9 @@ server on 127.0.0.1, drives headless Chromium, prints a table and stops the serv
   (the server computes); second pass: the same values again (served from the bounded cache).
 * sweep frame: one step of the slider inside the sweep chart, pointer down → the restyled path
   painted (``plotly_update`` then the next animation frame), for every one of its 32 steps.
+* the slider pass again with the 3D view switched off (``?show3d=false``).
+* inspector click: a click on Himmelblau's map in the Hessian inspector → the map redrawn with the
+  new θ′ (its legend names θ′'s coordinates), 20 points across the map.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from tests.browser.plotly_dom import pixel_of, plot_area  # noqa: E402
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
 CHANGES = 20
@@ -88,6 +92,8 @@ def slider_latencies(page, key: str, passes: tuple[str, ...]) -> dict[str, list[
 
 def sweep_frames(page) -> list[float]:
     """Drag through the sweep's slider by clicking each of its ticks, timing pointer → painted path."""
+    time.sleep(2.0)  # the last slider change's rerun may still be replacing the charts
+    page.wait_for_selector(SWEEP + " .main-svg", timeout=60_000)
     page.locator(SWEEP).scroll_into_view_if_needed()
     ticks = page.locator(SWEEP + " .slider-container .slider-tick")
     rail = page.locator(SWEEP + " .slider-container .slider-rail-rect").bounding_box()
@@ -113,6 +119,39 @@ def sweep_frames(page) -> list[float]:
     return timings
 
 
+# The inspector's map legend names θ′ with its coordinates: it changes when the clicked point's report is drawn.
+WATCH_LEGEND = """selector => ({done: new Promise(resolve => {
+    const began = performance.now();
+    const text = () => Array.from(document.querySelectorAll(selector)).map(e => e.textContent).join(' ');
+    const before = text();
+    const poll = () => {
+        if (text() !== before) resolve(performance.now() - began);
+        else if (performance.now() - began > 30000) resolve(-1);
+        else requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+})})"""
+
+
+def inspector_clicks(page, base_url: str) -> list[float]:
+    """Click 20 points across Himmelblau's map in the inspector: pointer down → map redrawn at the new θ′."""
+    page.goto(f"{base_url}/inspector?surface=himmelblau")
+    page.wait_for_selector(".st-key-inspector_chart .js-plotly-plot .main-svg", timeout=120_000)
+    time.sleep(2.0)
+    timings = []
+    for index in range(CHANGES):
+        area = plot_area(page, "inspector_chart")
+        fraction = (index + 0.5) / CHANGES
+        target = (-4.5 + 9 * fraction, 4.0 - 8 * ((index * 7) % CHANGES + 0.5) / CHANGES)
+        watcher = page.evaluate_handle(WATCH_LEGEND, ".st-key-inspector_chart .legendtext")
+        page.mouse.click(*pixel_of(area, *target))
+        elapsed = page.evaluate("watcher => watcher.done", watcher)
+        if elapsed >= 0:
+            timings.append(elapsed)
+        time.sleep(0.3)
+    return timings
+
+
 def main() -> None:
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: apt-get install chromium")
@@ -130,6 +169,13 @@ def main() -> None:
             print(f"slider → chart, new values: {summary(latencies['ArrowRight'])}", flush=True)
             print(f"slider → chart, cached values: {summary(latencies['ArrowLeft'])}", flush=True)
             frames = sweep_frames(page)
+            print(f"sweep slider → path painted: {summary(frames)}", flush=True)
+            page.goto(f"{server.url}/?show3d=false")
+            page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
+            time.sleep(2.0)
+            without_3d = slider_latencies(page, "x0", ("ArrowRight",))["ArrowRight"]
+            print(f"slider → chart, 3D view off: {summary(without_3d)}", flush=True)
+            clicks = inspector_clicks(page, server.url)
         finally:
             server.close()
             browser.close()
@@ -139,6 +185,8 @@ def main() -> None:
     print(f"slider → chart, new values           {summary(latencies['ArrowRight'])}")
     print(f"slider → chart, cached values        {summary(latencies['ArrowLeft'])}")
     print(f"sweep slider → path painted          {summary(frames)}")
+    print(f"slider → chart, 3D view off          {summary(without_3d)}")
+    print(f"inspector click → map redrawn        {summary(clicks)}")
 
 
 if __name__ == "__main__":
