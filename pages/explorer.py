@@ -62,9 +62,8 @@ with left:
     export_buttons(figures.race, result.trajectories, labels, f"{surface.key}-race", surface=surface,
                    settings=tuple(settings), key="export")
 with right:
-    heading, switch = st.columns([3, 1], vertical_alignment="bottom")
-    heading.subheader(t("explorer.surface"))
-    if switch.toggle(t("explorer.show_3d"), value=True, key="show3d", bind="query-params",
+    st.subheader(t("explorer.surface"))
+    if st.toggle(t("explorer.show_3d"), value=True, key="show3d", bind="query-params",
                      help=t("explorer.show_3d_help")):
         st.plotly_chart(figures.surface, key="surface_chart", config=CHART_CONFIG)
 
