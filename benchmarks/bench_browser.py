@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from benchmarks.measure import percentile  # noqa: E402
 from tests.browser.plotly_dom import pixel_of, plot_area  # noqa: E402
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
@@ -50,11 +51,6 @@ WATCH_PATH = """selector => ({done: new Promise(resolve => {
     };
     requestAnimationFrame(poll);
 })})"""
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
 
 def summary(values: list[float]) -> str:
     if not values:
