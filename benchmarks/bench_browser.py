@@ -91,7 +91,7 @@ def sweep_frames(page) -> list[float]:
     time.sleep(2.0)  # the last slider change's rerun may still be replacing the charts
     page.wait_for_selector(SWEEP + " .main-svg", timeout=60_000)
     page.locator(SWEEP).scroll_into_view_if_needed()
-    ticks = page.locator(SWEEP + " .slider-container .slider-tick")
+    ticks = page.locator(SWEEP + " .slider-container .slider-tick-rect")
     rail = page.locator(SWEEP + " .slider-container .slider-rail-rect").bounding_box()
     count = ticks.count()
     timings = []

@@ -85,3 +85,22 @@ def test_play_advances_the_animation_and_keeps_the_background(page, app_server):
     page.screenshot(path=str(ARTIFACTS / "explorer_playing.png"), full_page=False)
     assert seen[0] != before and seen[-1] != seen[0]
     page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
+
+
+def test_the_in_figure_sweep_slider_morphs_the_path(page, app_server):
+    """Each step of the sweep's slider shows another learning rate's whole path, already in the page."""
+    open_explorer(page, app_server, "?show3d=false")
+    wait_for_chart(page, "sweep_chart")
+    chart = page.locator(".st-key-sweep_chart .js-plotly-plot")
+    chart.scroll_into_view_if_needed()
+    ticks = chart.locator(".slider-container .slider-tick-rect")
+    rail = chart.locator(".slider-container .slider-rail-rect").bounding_box()
+    seen = []
+    for index in (0, ticks.count() - 1, 0):
+        box = ticks.nth(index).bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, rail["y"] + rail["height"] / 2)
+        time.sleep(0.5)
+        seen.append(trace_xy(page, "sweep_chart", 1))
+    assert seen[0] != seen[1], "the largest learning rate should draw another path than the smallest"
+    assert seen[2] == seen[0], "going back shows the first path again"
+    assert len(seen[0][0]) > 1 and len(seen[1][0]) > 1
