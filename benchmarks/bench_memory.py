@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import cache_megabytes, commit, latency_line, rss_mb, thread_count  # noqa: E402
-from streamlit_client import ErrorTally, RunReport, StreamlitSession, Widget  # noqa: E402
+from client_widgets import Widget  # noqa: E402
+from streamlit_client import ErrorTally, RunReport, StreamlitSession  # noqa: E402
 
 from tests.browser.server import StreamlitServer  # noqa: E402
 

@@ -15,7 +15,8 @@ Used by the load and memory benchmarks to drive one server with many sessions on
 A rerun counts as done only when its ``script_finished`` arrives; exceptions and ``st.error``
 boxes in its deltas are recorded in its ``RunReport`` (``ErrorTally`` counts them over many runs),
 and so is a digest of everything the run drew: a widget change that leaves the page identical
-(``RunReport.same_page``) did not take effect.
+(``RunReport.same_page``) did not take effect. The widget model and its encoding are in
+``client_widgets``.
 
 Like the browser, the client holds a value per widget id: a widget it sees for the first time (a
 new id) starts at its default, a value the server pushes (``set_value``) replaces it, a value the
@@ -43,69 +44,17 @@ import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
 
-from google.protobuf.message import Message
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.NumberInput_pb2 import NumberInput
-from streamlit.proto.Slider_pb2 import Slider
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from client_widgets import Widget, element_key, encode, url_text
 
 BROWSER_CONTEXT = {"timezone": "UTC", "timezone_offset": 0, "locale": "en-US", "is_embedded": False,
                    "color_scheme": "light"}
 TRIGGER_PREFIX = "$$STREAMLIT_INTERNAL_KEY_"  # bidi components report events on "<prefix><id>__events"
-
-
-@dataclass(frozen=True)
-class Widget:
-    """A widget (or keyed element) as the last run drew it: its key, its id, and its proto."""
-
-    key: str
-    id: str
-    kind: str  # the Element field: "slider", "selectbox", "button_group", "text_input", ...
-    proto: Message
-
-    @property
-    def options(self) -> list[str]:
-        """The option texts the browser shows (and sends back)."""
-        options = getattr(self.proto, "options", ())
-        return [option.content if self.kind == "button_group" else option for option in options]
-
-    @property
-    def shown(self):
-        """The value the browser holds for this widget, as ``encode`` takes it: the value the server
-        set (``set_value``), else the default; ``None`` for elements that send no state (charts)."""
-        return self._value(forced=getattr(self.proto, "set_value", False))
-
-    @property
-    def default(self):
-        """The widget's default value, as ``encode`` takes it."""
-        return self._value(forced=False)
-
-    def _value(self, forced: bool):
-        proto, kind = self.proto, self.kind
-        if kind == "slider" and proto.type == Slider.Type.SELECT_SLIDER:
-            texts = list(proto.raw_value) if forced else [self.options[int(index)] for index in proto.default]
-            return texts[0] if len(texts) == 1 else texts
-        if kind == "slider":
-            numbers = list(proto.value) if forced else list(proto.default)
-            return numbers[0] if len(numbers) == 1 else numbers
-        if kind in ("selectbox", "radio"):
-            if forced and proto.HasField("raw_value"):
-                return proto.raw_value
-            return self.options[proto.default] if proto.HasField("default") else None
-        if kind == "button_group":
-            texts = list(proto.raw_values) if forced else [self.options[index] for index in proto.default]
-            return texts[0] if texts else None
-        if kind == "checkbox":
-            return proto.value if forced else proto.default
-        if kind in ("number_input", "text_input", "text_area"):
-            if forced and proto.HasField("value"):
-                return proto.value
-            return proto.default if proto.HasField("default") else None
-        return None
 
 
 @dataclass
@@ -123,12 +72,6 @@ class RunReport:
     @property
     def ok(self) -> bool:
         return self.outcome == "finished" and not self.exceptions and not self.error_alerts
-
-
-def _element_key(element_id: str) -> str | None:
-    """``"$$ID-<hash>-lr0"`` → ``"lr0"``; ``None`` for elements without a user key."""
-    parts = element_id.split("-", 2)
-    return parts[2] if len(parts) == 3 and parts[0] == "$$ID" else None
 
 
 class ErrorTally:
@@ -161,37 +104,6 @@ class ErrorTally:
     def line(self) -> str:
         return ", ".join(f"{self.counts[kind]} {label}" for kind, label in self.LABELS.items()
                          if self.counts[kind] or kind in ("exception", "error message", "timeout"))
-
-
-def _url_text(value) -> str:
-    """A value as the browser writes it into the URL (``200``, not ``200.0``)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def encode(widget: Widget, value) -> WidgetState:
-    """The browser's ``WidgetState`` for setting ``widget`` to ``value`` (option text or number)."""
-    state = WidgetState(id=widget.id)
-    if widget.kind == "slider" and widget.proto.type == Slider.Type.SELECT_SLIDER:
-        texts = value if isinstance(value, (list, tuple)) else [value]
-        state.string_array_value.data.extend(str(text) for text in texts)
-    elif widget.kind == "slider":
-        values = value if isinstance(value, (list, tuple)) else [value]
-        state.double_array_value.data.extend(float(item) for item in values)
-    elif widget.kind == "button_group":
-        state.string_array_value.data.append(str(value))
-    elif widget.kind in ("selectbox", "radio", "text_input", "text_area"):
-        state.string_value = str(value)
-    elif widget.kind == "checkbox":
-        state.bool_value = bool(value)
-    elif widget.kind == "number_input" and widget.proto.data_type == NumberInput.DataType.INT:
-        state.int_value = int(value)
-    elif widget.kind == "number_input":
-        state.double_value = float(value)
-    else:
-        raise ValueError(f"no encoding for a {widget.kind} widget ({widget.key})")
-    return state
 
 
 class StreamlitSession:
@@ -264,8 +176,8 @@ class StreamlitSession:
             parameter = getattr(widget.proto, "query_param_key", "")
             if parameter:
                 params = self.url_params()
-                params[parameter] = _url_text(value)
-                if _url_text(value) == _url_text(widget.default):
+                params[parameter] = url_text(value)
+                if url_text(value) == url_text(widget.default):
                     del params[parameter]
                 self.query_string = urllib.parse.urlencode(params)
         message = self._rerun_message(self._page_hash, with_widgets=True)
@@ -411,7 +323,7 @@ class StreamlitSession:
                 self._run.exceptions.append(f"{proto.type}: {proto.message}")
         elif kind == "alert" and proto.format == Alert.ERROR and self._run is not None:
             self._run.error_alerts.append(proto.body)
-        key = _element_key(getattr(proto, "id", ""))
+        key = element_key(getattr(proto, "id", ""))
         if key is not None:
             self._run_widgets[key] = Widget(key, proto.id, kind, proto)
 
