@@ -189,17 +189,34 @@ def _colour_range(changes: np.ndarray) -> tuple[float, float]:
     return (low, high) if high > low else (low - 1e-12, high + 1e-12)
 
 
+@dataclass(frozen=True)
+class _SliceShading:
+    """What the contour map and the 3D view of a slice share: ΔL, its range, colours, label and hover."""
+
+    label: str
+    changes: np.ndarray
+    low: float
+    high: float
+    colourscale: list[list]
+    hover: str
+
+
+def _slice_shading(plane: LossSlice, look: Look) -> _SliceShading:
+    label = look.text("network.figures.slice_change")
+    changes = _loss_changes(plane)
+    low, high = _colour_range(changes)
+    return _SliceShading(label, changes, low, high, change_colourscale(low, high, look),
+                         f"a=%{{x:.3f}}<br>b=%{{y:.3f}}<br>{label}=%{{z:.3g}}<extra></extra>")
+
+
 def slice_contour_figure(plane: LossSlice, *, height: int = 420, look: Look = Look()) -> go.Figure:
     """ΔL on the plane (a along u₁, b along u₂) as filled contours split in colour at 0, θ* at the origin."""
     first_title, second_title = _slice_axes(plane, look)
-    change = look.text("network.figures.slice_change")
-    changes = _loss_changes(plane)
-    low, high = _colour_range(changes)
+    shading = _slice_shading(plane, look)
     figure = go.Figure(go.Contour(
-        x=plane.first_steps, y=plane.second_steps, z=changes, colorscale=change_colourscale(low, high, look),
-        zmin=low, zmax=high, ncontours=24, line={"width": look.line(0.8)},
-        colorbar={"title": {"text": change}, "exponentformat": "power"},
-        hovertemplate=f"a=%{{x:.3f}}<br>b=%{{y:.3f}}<br>{change}=%{{z:.3g}}<extra></extra>",
+        x=plane.first_steps, y=plane.second_steps, z=shading.changes, colorscale=shading.colourscale,
+        zmin=shading.low, zmax=shading.high, ncontours=24, line={"width": look.line(0.8)},
+        colorbar={"title": {"text": shading.label}, "exponentformat": "power"}, hovertemplate=shading.hover,
     ))
     figure.add_trace(go.Scatter(
         x=[0.0], y=[0.0], mode="markers", name=look.text("network.figures.end_point"), showlegend=False,
@@ -215,14 +232,10 @@ def slice_contour_figure(plane: LossSlice, *, height: int = 420, look: Look = Lo
 
 def slice_surface_figure(plane: LossSlice, *, height: int = 420, look: Look = Look()) -> go.Figure:
     """The same ΔL as a 3D surface, coloured like the contour map, with θ* as a point at height 0."""
-    first_title, second_title = _slice_axes(plane, look)
-    change = look.text("network.figures.slice_change")
-    changes = _loss_changes(plane)
-    low, high = _colour_range(changes)
+    shading = _slice_shading(plane, look)
     figure = go.Figure(go.Surface(
-        x=plane.first_steps, y=plane.second_steps, z=changes, colorscale=change_colourscale(low, high, look),
-        cmin=low, cmax=high,
-        showscale=False, hovertemplate=f"a=%{{x:.3f}}<br>b=%{{y:.3f}}<br>{change}=%{{z:.3g}}<extra></extra>",
+        x=plane.first_steps, y=plane.second_steps, z=shading.changes, colorscale=shading.colourscale,
+        cmin=shading.low, cmax=shading.high, showscale=False, hovertemplate=shading.hover,
     ))
     figure.add_trace(go.Scatter3d(
         x=[0.0], y=[0.0], z=[0.0], mode="markers", name=look.text("network.figures.end_point"), showlegend=False,
@@ -233,7 +246,7 @@ def slice_surface_figure(plane: LossSlice, *, height: int = 420, look: Look = Lo
         height=height, margin=look.margin(l=0, r=0, t=10, b=0), uirevision="network-slice-3d",
         scene={"xaxis": {"title": {"text": "a (u₁)"}, "exponentformat": "power"},
                "yaxis": {"title": {"text": "b (u₂)"}, "exponentformat": "power"},
-               "zaxis": {"title": {"text": change}, "exponentformat": "power"},
+               "zaxis": {"title": {"text": shading.label}, "exponentformat": "power"},
                "camera": {"eye": {"x": 1.6, "y": -1.4, "z": 0.9}}, "aspectmode": "cube"},
     )
     return dress(figure, look)
