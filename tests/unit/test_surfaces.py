@@ -56,7 +56,7 @@ def test_unknown_surface_names_the_valid_choices():
     assert get_surface("booth") is SURFACES["booth"]
 
 
-@pytest.mark.parametrize("key", REQUIRED_KEYS)
+@pytest.mark.parametrize("key", REQUIRED_KEYS + DATA_KEYS)
 def test_every_surface_is_complete_and_batched(key):
     surface = SURFACES[key]
     assert surface.name and surface.latex and "$" not in surface.latex and len(surface.lecture) > 40
