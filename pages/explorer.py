@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.live_chart import live_chart
 from components.plotly_click import plotly_click
 from scenes.explorer import explorer_figures
 from ui.compute import race, surface_view
@@ -53,7 +54,7 @@ for label, run in zip(labels, figures.runs):
 left, right = st.columns([1.15, 1])
 with left:
     st.subheader(t("explorer.race"))
-    st.plotly_chart(figures.race, key="race_chart", config=chart_config(f"{surface.key}-race", doubleClick=False))
+    live_chart(figures.race, key="race_chart", config=chart_config(f"{surface.key}-race", doubleClick=False))
     plotly_click("race_chart", key="race_click", on_click=lambda: start_from_click(surface, "race_click"))
     click_mode_widget()
     if INSPECT_REQUEST in st.session_state:
@@ -65,13 +66,13 @@ with right:
     st.subheader(t("explorer.surface"))
     if st.toggle(t("explorer.show_3d"), value=True, key="show3d", bind="query-params",
                      help=t("explorer.show_3d_help")):
-        st.plotly_chart(figures.surface, key="surface_chart", config=CHART_CONFIG)
+        live_chart(figures.surface, key="surface_chart", config=CHART_CONFIG)
 
 st.subheader(t("explorer.curves"))
-st.plotly_chart(figures.curves, key="curves_chart", config=CHART_CONFIG)
+live_chart(figures.curves, key="curves_chart", config=CHART_CONFIG)
 
 st.subheader(t("explorer.sweep_title", number=sweep_slot + 1, label=labels[sweep_slot]))
-st.plotly_chart(figures.sweep, key="sweep_chart", config=CHART_CONFIG)
+live_chart(figures.sweep, key="sweep_chart", config=CHART_CONFIG)
 st.caption(t("explorer.sweep_caption", count=len(result.sweep_rates)))
 
 with st.expander(t("explorer.rules")):

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.live_chart import live_chart
 from components.plotly_click import plotly_click
 from figures.atlas import atlas_caption, atlas_rows
 from figures.inspector import inspector_contour_figure
@@ -41,7 +42,7 @@ left, right = st.columns([1.1, 1])
 with left:
     contour = scene.contour if scene is not None else inspector_contour_figure(view.landscape, None, atlas=atlas,
                                                                                look=look)
-    st.plotly_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False))
+    live_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False))
     plotly_click("inspector_chart", key="inspector_click",
                  on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
 with right:
@@ -57,10 +58,10 @@ if scene is not None:
     surface_column, slices_column = st.columns(2)
     with surface_column:
         st.subheader(t("inspector.taylor"))
-        st.plotly_chart(scene.surface, key="inspector_surface", config=CHART_CONFIG)
+        live_chart(scene.surface, key="inspector_surface", config=CHART_CONFIG)
     with slices_column:
         st.subheader(t("inspector.slices"))
-        st.plotly_chart(scene.slices, key="inspector_slices", config=CHART_CONFIG)
+        live_chart(scene.slices, key="inspector_slices", config=CHART_CONFIG)
 
 st.subheader(t("inspector.atlas"))
 st.caption(atlas_caption(atlas, language=language))

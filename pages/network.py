@@ -8,6 +8,7 @@ from analysis.minimum_ratio import (
     ExperimentSettings,
 )
 from analysis.network import DATASET_POINTS, MAX_HIDDEN, MIN_HIDDEN, parameter_count
+from components.live_chart import live_chart
 from figures.network import ratio_scatter_figure, slice_contour_figure, slice_surface_figure, spectrum_figure
 from ui.language import t
 from ui.look import look_controls
@@ -74,23 +75,23 @@ with choice_column:
     median = "—" if summary.median_ratio is None else f"{summary.median_ratio:.3f}"
     st.markdown(t("network.lecture_compare", lowest=lowest, median=median, parameters=experiment.parameter_count))
 with chart_column:
-    st.plotly_chart(ratio_scatter_figure(experiment, index, look=look), key="network_scatter", config=CHART_CONFIG)
+    live_chart(ratio_scatter_figure(experiment, index, look=look), key="network_scatter", config=CHART_CONFIG)
 
 positive, negative = int(experiment.positive_counts[index]), int(experiment.negative_counts[index])
 spectrum_column, slice_column, surface_column = st.columns(3)
 with spectrum_column:
     st.subheader(t("network.spectrum_heading", run=run))
-    st.plotly_chart(spectrum_figure(experiment, index, look=look), key="network_spectrum", config=CHART_CONFIG)
+    live_chart(spectrum_figure(experiment, index, look=look), key="network_spectrum", config=CHART_CONFIG)
     st.caption(t("network.spectrum_caption", negative=negative, flat=experiment.parameter_count - positive - negative,
                  positive=positive, parameters=experiment.parameter_count,
                  ratio=f"{float(experiment.minimum_ratios[index]):.3f}"))
 plane = network_slice(settings, index)
 with slice_column:
     st.subheader(t("network.slice_heading", run=run))
-    st.plotly_chart(slice_contour_figure(plane, look=look), key="network_slice", config=CHART_CONFIG)
+    live_chart(slice_contour_figure(plane, look=look), key="network_slice", config=CHART_CONFIG)
 with surface_column:
     st.subheader(t("network.surface_heading"))
-    st.plotly_chart(slice_surface_figure(plane, look=look), key="network_surface", config=CHART_CONFIG)
+    live_chart(slice_surface_figure(plane, look=look), key="network_surface", config=CHART_CONFIG)
 if not experiment.converged[index]:
     shape = t("network.slice_not_critical")
 elif negative > 0:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.live_chart import live_chart
 from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, SCENE_LIST, SCENES
 from ui.language import t
 from ui.look import look_controls
@@ -31,7 +32,7 @@ with st.container(border=True):
         for column, choice in zip(columns, (scene.surface, scene.other)):
             with column:
                 st.markdown(f"**{surface_title(choice)}**")
-                st.plotly_chart(scene_preview(scene, choice, look), key=f"tour_{scene.key}_{choice.key}")
+                live_chart(scene_preview(scene, choice, look), key=f"tour_{scene.key}_{choice.key}")
                 st.button(t("tour.open_side", surface=surface_title(choice)), key=f"open_{scene.key}_{choice.key}",
                           on_click=request_scene, args=(scene, choice))
     else:
@@ -39,6 +40,6 @@ with st.container(border=True):
         st.button(label, key=f"open_{scene.key}", type="primary", on_click=request_scene, args=(scene,))
         if scene.page == EXPLORER:
             st.caption(t("tour.preview"))
-            st.plotly_chart(scene_preview(scene, scene.surface, look), key=f"tour_{scene.key}")
+            live_chart(scene_preview(scene, scene.surface, look), key=f"tour_{scene.key}")
 
 url_check.finish()

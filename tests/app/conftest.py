@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -18,3 +21,22 @@ def app() -> AppTest:
     test.run()
     assert not test.exception, test.exception
     return test
+
+
+def drawn_charts(test: AppTest) -> dict[str, dict]:
+    """The figures the page sends to its live charts (``components.live_chart``), by chart key.
+
+    Each is the JSON the browser receives: ``{"library": ..., "config": ..., "figure": ...}``.
+    """
+    charts = {}
+    for element in test.get("bidi_component"):
+        if element.proto.component_name == "live_chart":
+            charts[element.proto.id.rsplit("-", 1)[-1]] = json.loads(element.proto.bytes)
+    return charts
+
+
+def plotly_values(array: list | dict) -> np.ndarray:
+    """A figure's array as NumPy: plotly writes arrays as ``{"dtype": "f8", "bdata": <base64>}``."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+    return np.asarray(array)

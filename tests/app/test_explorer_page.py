@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from i18n import text
-from tests.app.conftest import APP, TIMEOUT
+from tests.app.conftest import APP, TIMEOUT, drawn_charts, plotly_values
 from ui.sidebar import DEFAULT_SURFACE, SURFACE_KEYS
 from ui.url_choice import menu_key
 
@@ -106,11 +106,27 @@ def test_shrinking_the_formulas_domain_pulls_the_start_point_inside_instead_of_r
 
 
 def test_the_3d_view_can_be_turned_off_and_the_url_keeps_it(app):
-    shown = len(app.get("plotly_chart"))
+    everything = {"race_chart", "surface_chart", "curves_chart", "sweep_chart"}
+    assert set(drawn_charts(app)) == everything
     app.toggle(key="show3d").set_value(False).run()
     assert not app.exception, app.exception
-    assert len(app.get("plotly_chart")) == shown - 1
+    assert set(drawn_charts(app)) == everything - {"surface_chart"}
     linked = AppTest.from_file(APP, default_timeout=TIMEOUT)
     linked.query_params["show3d"] = "false"
     linked.run()
-    assert not linked.exception and len(linked.get("plotly_chart")) == shown - 1
+    assert not linked.exception and set(drawn_charts(linked)) == everything - {"surface_chart"}
+
+
+def test_the_charts_get_the_new_start_point_and_keep_their_plotly_settings(app):
+    """The live charts' payloads: plotly.js from static/, the race's toolbar config, the start marker at (x₀, y₀)."""
+    def start_marker(test):
+        race = drawn_charts(test)["race_chart"]
+        marker = next(trace for trace in race["figure"]["data"] if trace.get("name") == text("figures.start", "en"))
+        return float(plotly_values(marker["x"])[0]), float(plotly_values(marker["y"])[0])
+
+    race = drawn_charts(app)["race_chart"]
+    assert race["library"].startswith("./app/static/plotly-") and race["config"]["doubleClick"] is False
+    assert race["config"]["toImageButtonOptions"]["filename"] == "himmelblau-race"
+    app.slider(key="x0").set_value(-2.5)
+    app.slider(key="y0").set_value(1.5).run()
+    assert start_marker(app) == (-2.5, 1.5)

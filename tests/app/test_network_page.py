@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from analysis.minimum_ratio import ExperimentSettings
 from figures.network import ratio_scatter_figure, slice_contour_figure, spectrum_figure
 from i18n import text
-from tests.app.conftest import TIMEOUT
+from tests.app.conftest import TIMEOUT, drawn_charts
 from ui.network_compute import network_experiment, network_slice
 from ui.page import ROUTED
 
@@ -46,7 +46,7 @@ def test_the_default_page_runs_the_experiment_and_draws_its_four_charts():
     assert app.slider(key="net_runs").value == 16 and app.slider(key="net_hidden").value == 6
     assert app.select_slider(key="net_steps").value == 2000 and app.number_input(key="net_seed").value == 0
     assert "of 16 runs** reached a critical point" in page_text(app)
-    assert len(app.get("plotly_chart")) == 4
+    assert set(drawn_charts(app)) == {"network_scatter", "network_spectrum", "network_slice", "network_surface"}
     experiment = network_experiment(ExperimentSettings(runs=16, hidden=6, seed=0, training_steps=2000))
     summary = experiment.summary()
     assert f"**{summary.critical} of 16 runs**" in page_text(app)

@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import json
+import time
 
 PLOT = ".st-key-{key} .js-plotly-plot"
+# Streamlit shows its status widget while the script runs; a live chart is marked while it draws.
+BUSY = """() => document.querySelector('[data-testid="stStatusWidget"]') !== null
+                || document.querySelector('.live-chart[data-drawing]') !== null"""
 
 
 def wait_for_chart(page, key: str, timeout: float = 60_000) -> None:
     page.wait_for_selector(PLOT.format(key=key) + " .main-svg", timeout=timeout)
+
+
+def wait_until_settled(page, quiet: float = 0.5, timeout: float = 30.0) -> None:
+    """Wait until no script runs and no chart draws, and it stays so for ``quiet`` seconds."""
+    deadline = time.monotonic() + timeout
+    calm_since = None
+    while time.monotonic() < deadline:
+        if page.evaluate(BUSY):
+            calm_since = None
+        elif calm_since is None:
+            calm_since = time.monotonic()
+        elif time.monotonic() - calm_since >= quiet:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the page was still busy after {timeout} s")
 
 
 def trace_xy(page, key: str, trace: int) -> tuple[list[float], list[float]]:

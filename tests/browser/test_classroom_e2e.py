@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scenes.tour import SCENES, run_scene
-from tests.browser.plotly_dom import trace_xy, wait_for_chart
+from tests.browser.plotly_dom import trace_xy, wait_for_chart, wait_until_settled
 from tests.browser.server import ARTIFACTS
 from tests.browser.test_explorer_e2e import FIRST_PATH, slider_thumb, wait_until_changed
 
@@ -37,7 +37,7 @@ def test_a_copied_link_reproduces_the_view_in_a_fresh_browser(browser, app_serve
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     wait_until_changed(lambda: trace_xy(page, "race_chart", FIRST_PATH), before)
-    time.sleep(1.0)  # let the last rerun settle
+    wait_until_settled(page)
     link = wait_for_url_param(page, "lr0")
     shown = page.locator(".st-key-share_link code").inner_text().strip()
     assert shown.split("?")[1] == link.split("?")[1], (shown, link)
@@ -48,6 +48,7 @@ def test_a_copied_link_reproduces_the_view_in_a_fresh_browser(browser, app_serve
         other = fresh.new_page()
         other.goto(link)
         wait_for_chart(other, "race_chart")
+        wait_until_settled(other)
         assert path_end(other) == pytest.approx(end, abs=1e-9)
         assert other.locator(".st-key-surface_menu input[role=combobox]").input_value() == "Rosenbrock"
     finally:
