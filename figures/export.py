@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from figures.runs import REASON_NAMES, run_note
+from figures.spec import FigureSpec
 from i18n import DEFAULT_LANGUAGE
 from optimizers.settings import OptimizerSettings
 from optimizers.trajectory import Trajectories
@@ -49,7 +50,7 @@ def file_stem(*parts: str) -> str:
     return "-".join(word for word in words if word) or "error-surface-lab"
 
 
-def race_html(figure: go.Figure, *, title: str = "Error Surface Lab", language: str = DEFAULT_LANGUAGE) -> bytes:
+def race_html(figure: FigureSpec | go.Figure, *, title: str = "Error Surface Lab", language: str = DEFAULT_LANGUAGE) -> bytes:
     """``figure`` (the animated race) as one self-contained HTML page, UTF-8.
 
     plotly.js is inlined (no CDN) and the landscape is already a ``data:`` URI, so the page needs no
@@ -57,7 +58,8 @@ def race_html(figure: go.Figure, *, title: str = "Error Surface Lab", language: 
     projector); the animation waits for ▶. ``title`` names the browser tab, ``language`` the page's
     ``lang`` (for fonts and screen readers).
     """
-    spec = figure.to_plotly_json()  # a deep copy: the page's figure is left as it is
+    # Copies of the figure and its layout: the page's figure is left as it is.
+    spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else {**figure, "layout": dict(figure["layout"])}
     spec["layout"].pop("height", None)
     spec["layout"]["autosize"] = True
     page = pio.to_html(spec, config=HTML_CONFIG, auto_play=False, include_plotlyjs=True, full_html=True,

@@ -18,6 +18,7 @@ import torch
 
 from analysis.point_report import PointReport
 from figures.inspector import eigen_directions, neighbourhood_radius, positive_length
+from figures.spec import as_figure
 from figures.style import Look, dress
 from figures.surface3d import display_heights, surface_figure
 
@@ -66,7 +67,7 @@ def inspector_surface_figure(xs, ys, z, report: PointReport, *, radius: float | 
     reach = positive_length(radius, neighbourhood_radius(x_range, y_range), "radius")
     shown, (low, high) = display_heights(z)
     lift = LIFT_FRACTION * (high - low)
-    figure = surface_figure(xs, ys, z, (), height=height, look=look)
+    figure = as_figure(surface_figure(xs, ys, z, (), height=height, look=look))
 
     patch_xs, patch_ys, quadric = quadric_patch(xs, ys, report, reach)
     figure.add_trace(go.Surface(

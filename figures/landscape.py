@@ -5,7 +5,8 @@ Why not ``go.Contour``: in an animation whose frames redraw only the moving trac
 line trace stay, and keep each frame cheap (~31 ms, see ``/work/shared/FINDINGS.md``).
 
 Build the layers once per surface with :func:`landscape_layers` (cacheable: it holds only arrays,
-numbers and a string), then draw them under any figure's traces with :func:`add_landscape`.
+numbers and a string), then draw them under a spec's traces with :func:`landscape_parts` or under a ``go.Figure``'s with
+:func:`add_landscape`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import plotly.graph_objects as go
 
 from figures.isolines import contour_levels, iso_lines
 from figures.raster import LogScale, colour_raster, height_scale
+from figures.spec import packed
 from figures.style import LIGHT, Look
 
 ISOLINE_COLOUR = LIGHT.isoline
@@ -89,6 +91,29 @@ def landscape_layers(xs, ys, z, *, colorscale: str = "Viridis", level_count: int
     )
 
 
+def landscape_parts(landscape: Landscape, *, look: Look = Look(), xref: str = "x",
+                    yref: str = "y") -> tuple[dict, dict, dict]:
+    """The landscape as spec parts on axes ``xref``/``yref``: the iso-line trace, the layout image and
+    the settings both axes take (``range`` per axis, no autorange padding, no grid).
+
+    Returns ``(trace, image, axes)`` with ``axes = {"x": {...}, "y": {...}}``.
+    """
+    trace = {
+        "type": "scatter", "x": packed(landscape.line_x, np.float32), "y": packed(landscape.line_y, np.float32),
+        "mode": "lines", "name": "iso-lines", "connectgaps": False, "hoverinfo": "skip", "showlegend": False,
+        "line": {"color": look.palette.isoline, "width": look.line(ISOLINE_WIDTH)}, "xaxis": xref, "yaxis": yref,
+    }
+    (image_x0, image_x1), (image_y0, image_y1) = landscape.image_x_range, landscape.image_y_range
+    image = {
+        "source": landscape.image_uri, "xref": xref, "yref": yref, "x": image_x0, "y": image_y1,
+        "sizex": image_x1 - image_x0, "sizey": image_y1 - image_y0, "xanchor": "left", "yanchor": "top",
+        "sizing": "stretch", "layer": "below",
+    }
+    fixed = {"autorange": False, "showgrid": False, "zeroline": False}
+    axes = {"x": {"range": list(landscape.x_range), **fixed}, "y": {"range": list(landscape.y_range), **fixed}}
+    return trace, image, axes
+
+
 def add_landscape(figure: go.Figure, landscape: Landscape, row: int | None = None,
                   col: int | None = None, *, look: Look = Look()) -> go.Figure:
     """Draw ``landscape`` under the figure's traces, in subplot ``(row, col)`` or the main axes.
@@ -100,18 +125,13 @@ def add_landscape(figure: go.Figure, landscape: Landscape, row: int | None = Non
     """
     if (row is None) != (col is None):
         raise ValueError("give both row and col of the subplot, or neither")
-    figure.add_trace(go.Scatter(
-        x=landscape.line_x, y=landscape.line_y, mode="lines", name="iso-lines", connectgaps=False,
-        line={"color": look.palette.isoline, "width": look.line(ISOLINE_WIDTH)}, hoverinfo="skip", showlegend=False,
-    ), row=row, col=col)
+    trace, _, _ = landscape_parts(landscape, look=look)
+    del trace["type"], trace["xaxis"], trace["yaxis"]
+    trace["x"], trace["y"] = landscape.line_x, landscape.line_y
+    figure.add_trace(go.Scatter(trace), row=row, col=col)
     xref, yref = figure.data[-1].xaxis or "x", figure.data[-1].yaxis or "y"
-    (image_x0, image_x1), (image_y0, image_y1) = landscape.image_x_range, landscape.image_y_range
-    figure.add_layout_image(
-        source=landscape.image_uri, xref=xref, yref=yref, x=image_x0, y=image_y1,
-        sizex=image_x1 - image_x0, sizey=image_y1 - image_y0, xanchor="left", yanchor="top",
-        sizing="stretch", layer="below",
-    )
-    axis_settings = {"autorange": False, "showgrid": False, "zeroline": False}
-    figure.layout["xaxis" + xref[1:]].update(range=list(landscape.x_range), **axis_settings)
-    figure.layout["yaxis" + yref[1:]].update(range=list(landscape.y_range), **axis_settings)
+    _, image, axes = landscape_parts(landscape, look=look, xref=xref, yref=yref)
+    figure.add_layout_image(image)
+    figure.layout["xaxis" + xref[1:]].update(axes["x"])
+    figure.layout["yaxis" + yref[1:]].update(axes["y"])
     return figure

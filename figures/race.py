@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
-from figures.landscape import Landscape, add_landscape
+from figures.landscape import Landscape, landscape_parts
 from figures.runs import RunPath
-from figures.style import MAX_FRAMES, MAX_PATH_POINTS, Look, dress, subsample
+from figures.spec import FigureSpec, packed
+from figures.style import MAX_FRAMES, MAX_PATH_POINTS, Look, look_layout, subsample
 
 FRAME_MS = 40
 MARGIN = {"l": 50, "r": 10, "t": 30, "b": 130}
@@ -60,50 +60,52 @@ def _animation_controls(frame_steps: np.ndarray, look: Look, plot_height: float)
 
 
 def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 560,
-                look: Look = Look()) -> go.Figure:
+                look: Look = Look()) -> FigureSpec:
     """Contour map with each run's faint full path, its start, and animated heads.
 
     Trace order: the landscape's iso-lines, one path per run, the start markers, the heads.
     The heads trace is the only one the frames change.
     """
     palette = look.palette
-    figure = go.Figure()
-    add_landscape(figure, landscape, look=look)
+    landscape_trace, image, axes = landscape_parts(landscape, look=look)
+    data = [landscape_trace]
     for run in runs:
         shown = run.points[subsample(len(run.points), MAX_PATH_POINTS)]
-        figure.add_trace(go.Scatter(
-            x=shown[:, 0], y=shown[:, 1], mode="lines", name=run.label,
-            line={"color": run.colour, "width": look.line(2.5)}, opacity=0.75, hoverinfo="skip",
-        ))
+        data.append({
+            "type": "scatter", "x": packed(shown[:, 0]), "y": packed(shown[:, 1]), "mode": "lines", "name": run.label,
+            "line": {"color": run.colour, "width": look.line(2.5)}, "opacity": 0.75, "hoverinfo": "skip",
+        })
     starts = np.array([run.points[0] for run in runs]).reshape(-1, 2)
     start_word = look.text("figures.start")
-    figure.add_trace(go.Scatter(
-        x=starts[:, 0], y=starts[:, 1], mode="markers", name=start_word, showlegend=False,
-        marker={"symbol": "circle-open", "size": look.marker(14), "color": palette.start,
-                "line": {"width": look.line(3)}},
-        hovertemplate=f"{start_word} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
-    ))
+    data.append({
+        "type": "scatter", "x": starts[:, 0].tolist(), "y": starts[:, 1].tolist(), "mode": "markers",
+        "name": start_word, "showlegend": False,
+        "marker": {"symbol": "circle-open", "size": look.marker(14), "color": palette.start,
+                   "line": {"width": look.line(3)}},
+        "hovertemplate": f"{start_word} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
+    })
     longest = max((len(run.points) for run in runs), default=1)
     frame_steps = subsample(longest, MAX_FRAMES)
-    colours = [run.colour for run in runs]
     head_xs, head_ys = _head_positions(runs, 0)
-    figure.add_trace(go.Scatter(
-        x=head_xs, y=head_ys, mode="markers", name=look.text("figures.position"), showlegend=False,
-        marker={"size": look.marker(13), "color": colours, "line": {"color": palette.ink, "width": look.line(1.5)}},
-        hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>",
-    ))
-    heads_index = len(figure.data) - 1
+    data.append({
+        "type": "scatter", "x": head_xs, "y": head_ys, "mode": "markers", "name": look.text("figures.position"),
+        "showlegend": False,
+        "marker": {"size": look.marker(13), "color": [run.colour for run in runs],
+                   "line": {"color": palette.ink, "width": look.line(1.5)}},
+        "hovertemplate": "(%{x:.3f}, %{y:.3f})<extra></extra>",
+    })
+    heads_index = len(data) - 1
     frames = []
     for step in frame_steps:
         xs, ys = _head_positions(runs, int(step))
-        frames.append(go.Frame(name=str(int(step)), traces=[heads_index], data=[go.Scatter(x=xs, y=ys)]))
-    figure.frames = frames
+        frames.append({"name": str(int(step)), "traces": [heads_index], "data": [{"type": "scatter", "x": xs, "y": ys}]})
     margin = look.margin(**MARGIN)
     buttons, slider = _animation_controls(frame_steps, look, max(height - margin["t"] - margin["b"], 1))
-    figure.update_layout(
-        height=height, margin=margin,
+    layout = look_layout(
+        look, height=height, margin=margin, images=[image],
         updatemenus=buttons, sliders=slider, clickmode="none", dragmode="zoom",
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "bgcolor": palette.legend_background},
-        xaxis_title=look.text("figures.x_axis"), yaxis_title=look.text("figures.y_axis"), uirevision="race",
+        xaxis={"title": {"text": look.text("figures.x_axis")}, **axes["x"]},
+        yaxis={"title": {"text": look.text("figures.y_axis")}, **axes["y"]}, uirevision="race",
     )
-    return dress(figure, look)
+    return {"data": data, "layout": layout, "frames": frames}

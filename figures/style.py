@@ -5,7 +5,9 @@ Colours are the Okabe-Ito palette (safe for colour-blind viewers and readable on
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -138,6 +140,21 @@ class Look:
 LAPTOP_FONT_SIZE = 13
 LAPTOP_LINE_WIDTH = 2.5
 LAPTOP_MARKER_SIZE = 10
+
+
+@cache
+def _template_spec(dark: bool) -> dict:
+    return copy.deepcopy(pio.templates[TEMPLATES[dark]].to_plotly_json())
+
+
+def look_layout(look: Look, **layout: object) -> dict:
+    """A spec's ``layout`` dressed like :func:`dress` does a figure: the look's template (as a dict:
+    plotly.js knows no template names) and font sizes, then ``layout``.
+
+    The template dict is shared by every spec of the same theme: read it, never change it.
+    """
+    return {"template": _template_spec(look.dark), "font": {"size": look.font_size},
+            "hoverlabel": {"font": {"size": look.font_size}}, **layout}
 
 
 def dress(figure: go.Figure, look: Look) -> go.Figure:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from figures.runs import RunPath
-from figures.style import MAX_PATH_POINTS, Look, dress, subsample
+from figures.spec import FigureSpec, packed
+from figures.style import MAX_PATH_POINTS, Look, look_layout, subsample
 
 SURFACE_COLOURSCALE = "Viridis"
 
@@ -30,37 +30,40 @@ def display_heights(z: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
 
 
 def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, runs: Sequence[RunPath],
-                   *, height: int = 560, look: Look = Look()) -> go.Figure:
+                   *, height: int = 560, look: Look = Look()) -> FigureSpec:
     """``go.Surface`` of ``z`` over the grid (``z[i, j]`` at ``xs[j], ys[i]``) and each run as a 3D line."""
     shown, (low, high) = display_heights(z)
-    figure = go.Figure(go.Surface(
-        x=xs, y=ys, z=shown, colorscale=SURFACE_COLOURSCALE, showscale=False, opacity=0.92,
-        contours={"z": {"show": True, "usecolormap": True, "project": {"z": True}, "width": 1}},
-        hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<br>L=%{z:.4g}<extra></extra>", name=look.text("figures.surface_name"),
-    ))
+    data = [{
+        "type": "surface", "x": packed(xs), "y": packed(ys), "z": packed(shown),
+        "colorscale": SURFACE_COLOURSCALE, "showscale": False, "opacity": 0.92,
+        "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": True}, "width": 1}},
+        "hovertemplate": "x=%{x:.3f}<br>y=%{y:.3f}<br>L=%{z:.4g}<extra></extra>", "name": look.text("figures.surface_name"),
+    }]
     lift = 0.01 * (high - low)
     for run in runs:
         keep = subsample(len(run.points), MAX_PATH_POINTS)
         points, losses = run.points[keep], np.minimum(run.losses[keep], high)
-        figure.add_trace(go.Scatter3d(
-            x=points[:, 0], y=points[:, 1], z=losses + lift, mode="lines+markers", name=run.label,
-            line={"color": run.colour, "width": look.line(6)}, marker={"size": look.marker(2.5), "color": run.colour},
-            hovertemplate="(%{x:.3f}, %{y:.3f}) L=%{z:.4g}<extra></extra>",
-        ))
-        figure.add_trace(go.Scatter3d(
-            x=[points[-1, 0]], y=[points[-1, 1]], z=[losses[-1] + lift], mode="markers", showlegend=False,
-            marker={"size": look.marker(6), "color": run.colour, "line": {"color": look.palette.ink, "width": 1}},
-            hoverinfo="skip",
-        ))
-    figure.update_layout(
-        height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, showlegend=False,
+        data.append({
+            "type": "scatter3d", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "z": packed(losses + lift),
+            "mode": "lines+markers", "name": run.label,
+            "line": {"color": run.colour, "width": look.line(6)}, "marker": {"size": look.marker(2.5), "color": run.colour},
+            "hovertemplate": "(%{x:.3f}, %{y:.3f}) L=%{z:.4g}<extra></extra>",
+        })
+        data.append({
+            "type": "scatter3d", "x": [float(points[-1, 0])], "y": [float(points[-1, 1])],
+            "z": [float(losses[-1] + lift)], "mode": "markers", "showlegend": False,
+            "marker": {"size": look.marker(6), "color": run.colour, "line": {"color": look.palette.ink, "width": 1}},
+            "hoverinfo": "skip",
+        })
+    layout = look_layout(
+        look, height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, showlegend=False,
         scene={
-            "xaxis_title": look.text("figures.x_axis"), "yaxis_title": look.text("figures.y_axis"),
-            "zaxis_title": look.text("figures.loss_axis"),
-            "zaxis": {"range": [low - 2 * lift, high + 5 * lift]},
+            "xaxis": {"title": {"text": look.text("figures.x_axis")}},
+            "yaxis": {"title": {"text": look.text("figures.y_axis")}},
+            "zaxis": {"title": {"text": look.text("figures.loss_axis")}, "range": [low - 2 * lift, high + 5 * lift]},
             "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 1.1}}, "aspectmode": "manual",
             "aspectratio": {"x": 1, "y": 1, "z": 0.6},
         },
         uirevision="surface3d",
     )
-    return dress(figure, look)
+    return {"data": data, "layout": layout}

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
-from figures.landscape import Landscape, add_landscape
+from figures.landscape import Landscape, landscape_parts
 from figures.runs import RunPath
-from figures.style import SWEEP_PATH_POINTS, Look, dress, subsample
+from figures.spec import FigureSpec
+from figures.style import SWEEP_PATH_POINTS, Look, look_layout, subsample
 
 MARGIN = {"l": 50, "r": 10, "t": 50, "b": 90}
 SLIDER_BELOW = 22.8  # pixels under the plot with laptop fonts: 0.06 of the 380-pixel plot
@@ -25,7 +25,7 @@ def _caption(learning_rate: float, run: RunPath, look: Look) -> str:
 
 
 def sweep_figure(landscape: Landscape, learning_rates: Sequence[float], runs: Sequence[RunPath],
-                 active: int, *, colour: str, height: int = 520, look: Look = Look()) -> go.Figure:
+                 active: int, *, colour: str, height: int = 520, look: Look = Look()) -> FigureSpec:
     """Contour map with the path for ``learning_rates[active]`` and an in-figure slider over all of them.
 
     The runs' notes (why a run diverged) are shown as they are: make them with ``run_paths`` in the
@@ -34,45 +34,46 @@ def sweep_figure(landscape: Landscape, learning_rates: Sequence[float], runs: Se
     if len(learning_rates) != len(runs) or not runs:
         raise ValueError("need one run per learning rate, and at least one")
     shown = [run.points[subsample(len(run.points), SWEEP_PATH_POINTS)] for run in runs]
-    figure = go.Figure()
-    add_landscape(figure, landscape, look=look)
-    path_index = len(figure.data)
-    figure.add_trace(go.Scatter(
-        x=shown[active][:, 0], y=shown[active][:, 1], mode="lines+markers", name="path",
-        line={"color": colour, "width": look.line(3)}, marker={"size": look.marker(4), "color": colour},
-        showlegend=False,
-        hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>",
-    ))
-    figure.add_trace(go.Scatter(
-        x=[shown[active][-1, 0]], y=[shown[active][-1, 1]], mode="markers", name="end", showlegend=False,
-        marker={"size": look.marker(14), "color": colour, "symbol": "x",
-                "line": {"color": look.palette.ink, "width": look.line(1.5)}},
-        hovertemplate=look.text("figures.end") + " (%{x:.3f}, %{y:.3f})<extra></extra>",
-    ))
+    landscape_trace, image, axes = landscape_parts(landscape, look=look)
+    path_index = 1
+    data = [landscape_trace, {
+        "type": "scatter", "x": shown[active][:, 0].tolist(), "y": shown[active][:, 1].tolist(),
+        "mode": "lines+markers", "name": "path", "showlegend": False,
+        "line": {"color": colour, "width": look.line(3)}, "marker": {"size": look.marker(4), "color": colour},
+        "hovertemplate": "(%{x:.3f}, %{y:.3f})<extra></extra>",
+    }, {
+        "type": "scatter", "x": [float(shown[active][-1, 0])], "y": [float(shown[active][-1, 1])], "mode": "markers",
+        "name": "end", "showlegend": False,
+        "marker": {"size": look.marker(14), "color": colour, "symbol": "x",
+                   "line": {"color": look.palette.ink, "width": look.line(1.5)}},
+        "hovertemplate": look.text("figures.end") + " (%{x:.3f}, %{y:.3f})<extra></extra>",
+    }]
     margin = look.margin(**MARGIN)
     plot_height = max(height - margin["t"] - margin["b"], 1)
     steps = []
     for rate, points, run in zip(learning_rates, shown, runs):
+        xs, ys = points[:, 0].tolist(), points[:, 1].tolist()
         steps.append({
             "label": f"{rate:.2g}",
             "method": "update",
             "args": [
-                {"x": [points[:, 0], [points[-1, 0]]], "y": [points[:, 1], [points[-1, 1]]]},
+                {"x": [xs, [xs[-1]]], "y": [ys, [ys[-1]]]},
                 {"title.text": _caption(rate, run, look)},
                 [path_index, path_index + 1],
             ],
         })
-    figure.update_layout(
-        height=height, margin=margin,
+    layout = look_layout(
+        look, height=height, margin=margin, images=[image],
         title={"text": _caption(learning_rates[active], runs[active], look), "x": 0.01,
                "font": {"size": look.font_size + 2}},
         sliders=[{
             "active": active, "steps": steps, "y": -SLIDER_BELOW * look.font_scale / plot_height, "yanchor": "top",
             "pad": {"t": 0}, "currentvalue": {"prefix": look.text("figures.sweep.slider_prefix"), "visible": True},
         }],
-        xaxis_title=look.text("figures.x_axis"), yaxis_title=look.text("figures.y_axis"), clickmode="none",
+        xaxis={"title": {"text": look.text("figures.x_axis")}, **axes["x"]},
+        yaxis={"title": {"text": look.text("figures.y_axis")}, **axes["y"]}, clickmode="none",
     )
-    return dress(figure, look)
+    return {"data": data, "layout": layout}
 
 
 def final_losses(runs: Sequence[RunPath]) -> np.ndarray:

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 
 from figures.curves import curves_figure
 from figures.landscape import Landscape, landscape_layers
 from figures.race import race_figure
 from figures.runs import RunPath, run_paths
+from figures.spec import FigureSpec
 from figures.style import Look
 from figures.surface3d import surface_figure
 from figures.sweep import sweep_figure
@@ -51,13 +51,13 @@ class Race:
 
 @dataclass(frozen=True)
 class ExplorerFigures:
-    """The four charts of the explorer and the runs they show (for messages)."""
+    """The four charts of the explorer (plotly specs, :mod:`figures.spec`) and the runs they show (for messages)."""
 
     runs: list[RunPath]
-    race: go.Figure
-    surface: go.Figure
-    curves: go.Figure
-    sweep: go.Figure
+    race: FigureSpec
+    surface: FigureSpec
+    curves: FigureSpec
+    sweep: FigureSpec
 
 
 def surface_view(choice: SurfaceChoice, resolution: int = RASTER_RESOLUTION) -> SurfaceView:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from figures.export import file_stem as safe_file_stem
 from figures.export import race_html, trajectories_csv, trajectories_json
+from figures.spec import FigureSpec
 from optimizers.settings import OptimizerSettings
 from optimizers.trajectory import Trajectories
 from surfaces.base import Surface
@@ -34,7 +34,7 @@ def chart_config(file_stem: str, **options: object) -> dict:
     return {**CHART_CONFIG, "toImageButtonOptions": camera, **options}
 
 
-def export_buttons(figure: go.Figure, trajectories: Trajectories, labels: Sequence[str], file_stem: str, *,
+def export_buttons(figure: FigureSpec, trajectories: Trajectories, labels: Sequence[str], file_stem: str, *,
                    surface: Surface | None = None, settings: Sequence[OptimizerSettings] | None = None,
                    key: str = "export") -> None:
     """Three download buttons side by side: the animated ``figure`` as an offline web page, and the first

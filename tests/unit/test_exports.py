@@ -14,6 +14,7 @@ from plotly.offline import get_plotlyjs
 from streamlit.testing.v1 import AppTest
 
 from figures.export import CSV_COLUMNS, file_stem, race_html, trajectories_csv, trajectories_json
+from figures.spec import as_figure
 from figures.style import Look
 from optimizers.settings import OptimizerSettings
 from scenes.explorer import explorer_figures, race, surface_view
@@ -37,7 +38,7 @@ def long_race_figure():
     """The explorer's race map for four optimizers and 1000 steps, the largest a page makes."""
     settings = (*SETTINGS[1:], OptimizerSettings("rmsprop", 0.05), OptimizerSettings("nesterov", 0.01))
     long = race(CHOICE, (-0.5, 0.5), settings, 1000, 0)
-    return explorer_figures(surface_view(CHOICE), long, [s.kind.label for s in settings], 0).race
+    return as_figure(explorer_figures(surface_view(CHOICE), long, [s.kind.label for s in settings], 0).race)
 
 
 def parsed_csv(data: bytes) -> list[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -12,6 +13,7 @@ from figures.curves import curves_figure
 from figures.landscape import landscape_layers
 from figures.race import race_figure
 from figures.runs import run_paths
+from figures.spec import as_figure
 from figures.style import LIGHT, MAX_FRAMES, MAX_PATH_POINTS, Look, subsample
 from figures.surface3d import surface_figure
 from figures.sweep import final_losses, sweep_figure
@@ -61,7 +63,7 @@ def assert_no_nan(traces) -> None:
 
 def test_race_figure_animates_only_the_heads_and_keeps_the_background(landscape):
     trajectories, runs = race_of(RACE, 300)
-    figure = race_figure(landscape, runs)
+    figure = as_figure(race_figure(landscape, runs))
     # Background: one image under the traces, iso-lines as the first trace.
     assert len(figure.layout.images) == 1 and figure.layout.images[0].layer == "below"
     names = [trace.name for trace in figure.data]
@@ -83,7 +85,7 @@ def test_race_figure_animates_only_the_heads_and_keeps_the_background(landscape)
 
 def test_race_figure_subsamples_long_paths_but_keeps_their_ends(landscape):
     trajectories, runs = race_of(RACE[:1], 1000)
-    path = race_figure(landscape, runs).data[1]
+    path = as_figure(race_figure(landscape, runs)).data[1]
     assert len(path.x) == MAX_PATH_POINTS
     assert (path.x[0], path.y[0]) == tuple(trajectories.theta[0, 0])
     assert (path.x[-1], path.y[-1]) == tuple(trajectories.theta[0, -1])
@@ -94,18 +96,18 @@ def test_a_diverged_run_brings_no_nan_into_any_figure(landscape):
     trajectories, runs = race_of(settings, 200)
     assert trajectories.diverged_at[0] is not None and trajectories.diverged_at[1] is None
     assert runs[0].note.startswith("diverged at step") and runs[0].note in runs[0].label
-    race = race_figure(landscape, runs)
+    race = as_figure(race_figure(landscape, runs))
     assert_no_nan(race.data[1:])
     for frame in race.frames:
         assert_no_nan(frame.data)
     xs, ys, z = loss_grid(HIMMELBLAU, 40)
-    assert_no_nan(surface_figure(xs, ys, z, runs).data[1:])
+    assert_no_nan(as_figure(surface_figure(xs, ys, z, runs)).data[1:])
 
 
 def test_surface_figure_lifts_each_path_onto_the_surface():
     trajectories, runs = race_of(RACE[:2], 100)
     xs, ys, z = loss_grid(HIMMELBLAU, 50)
-    figure = surface_figure(xs, ys, z, runs)
+    figure = as_figure(surface_figure(xs, ys, z, runs))
     assert isinstance(figure.data[0], go.Surface)
     paths = [trace for trace in figure.data if isinstance(trace, go.Scatter3d)]
     assert len(paths) >= 2
@@ -125,7 +127,7 @@ def test_sweep_figure_holds_every_learning_rate_and_starts_at_the_chosen_one(lan
     trajectories, _ = race_of(tuple(swept.with_lr(rate) for rate in rates), 200)
     runs = run_paths(trajectories, ["momentum"] * len(rates))
     active = rates.index(0.01)
-    figure = sweep_figure(landscape, rates, runs, active, colour="#E69F00")
+    figure = as_figure(sweep_figure(landscape, rates, runs, active, colour="#E69F00"))
     slider = figure.layout.sliders[0]
     assert slider.active == active and len(slider.steps) == 32
     path_index = next(i for i, trace in enumerate(figure.data) if trace.name == "path")
@@ -149,7 +151,7 @@ def test_sweep_figure_refuses_mismatched_inputs(landscape):
 
 def test_curves_figure_has_four_panels_per_run_with_gaps_only_for_non_positive_values():
     trajectories, runs = race_of(RACE, 150)
-    figure = curves_figure(trajectories, [run.label for run in runs])
+    figure = as_figure(curves_figure(trajectories, [run.label for run in runs]))
     assert len(figure.data) == 4 * 5  # loss, ‖g‖, η, η/σ for x and y
     loss = figure.data[0]
     np.testing.assert_allclose(loss.y, trajectories.loss[0])
@@ -164,7 +166,7 @@ def test_curves_figure_shows_adaptive_steps_per_axis():
     settings = (OptimizerSettings("rmsprop", 0.01),)
     trajectories = run_trajectories(get_surface("ravine").loss, [(-4.0, 1.0)], settings, 50,
                                     get_surface("ravine").domain.padded(1.0).bounds)
-    figure = curves_figure(trajectories, ["RMSProp"])
+    figure = as_figure(curves_figure(trajectories, ["RMSProp"]))
     step_x, step_y = np.asarray(figure.data[3].y), np.asarray(figure.data[4].y)
     # On a ravine the steep axis gets a smaller η/σ than the flat one: the per-parameter rate.
     assert not np.allclose(step_x, step_y)
@@ -180,8 +182,10 @@ def explorer_of(look: Look, steps: int = 120):
     """The explorer's four figures for a small Himmelblau race, dressed in ``look``."""
     choice = SurfaceChoice("himmelblau")
     result = race(choice, (-0.5, 0.5), RACE[:3], steps, 1)
-    return explorer_figures(surface_view(choice, resolution=80), result, [s.kind.label for s in RACE[:3]], 1,
-                            look=look)
+    figures = explorer_figures(surface_view(choice, resolution=80), result, [s.kind.label for s in RACE[:3]], 1,
+                               look=look)
+    return dataclasses.replace(figures, **{name: as_figure(getattr(figures, name))
+                                           for name in ("race", "surface", "curves", "sweep")})
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +280,7 @@ def test_a_diverged_run_says_so_in_the_looks_language(landscape):
     assert chinese[0].label.startswith("Gradient descent — 在第")
     every_reason = {name: text(f"figures.reason.{name}", "en") for name in REASONS}
     assert every_reason == dict(REASONS)
-    figure = race_figure(landscape, chinese, look=Look(language="zh", projector=True, dark=True))
+    figure = as_figure(race_figure(landscape, chinese, look=Look(language="zh", projector=True, dark=True)))
     assert_no_nan(figure.data[1:])
     for frame in figure.frames:
         assert_no_nan(frame.data)
