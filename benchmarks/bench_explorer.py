@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_explorer.py``. Two scenes: the default view (Himmelblau,
 3 optimizers × 200 steps) and the heavy one (4 optimizers × 1,000 steps). Each rerun that misses
 the cache computes the race (the chosen optimizers and the 32-value learning-rate sweep in one
-batched loop), builds the four figures and serialises them to JSON for the browser. Medians of 5.
+batched loop), builds the four figures (plotly specs) and serialises them to the bytes the live charts send. Medians of 5.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from components.live_chart import chart_payload  # noqa: E402
 from optimizers.settings import OptimizerSettings  # noqa: E402
 from optimizers.trajectory import run_trajectories  # noqa: E402
 from scenes.explorer import explorer_figures, race, surface_view  # noqa: E402
@@ -59,8 +60,8 @@ def main() -> None:
         building = median_ms(lambda: explorer_figures(view, result, labels, 0))
         figures = explorer_figures(view, result, labels, 0)
         charts = (figures.race, figures.surface, figures.curves, figures.sweep)
-        serialising = median_ms(lambda: [chart.to_json() for chart in charts])
-        sizes = {label: len(chart.to_json()) / 1e6 for label, chart in zip(("race", "3D", "curves", "sweep"), charts)}
+        serialising = median_ms(lambda: [chart_payload(chart) for chart in charts])
+        sizes = {label: len(chart_payload(chart)) / 1e6 for label, chart in zip(("race", "3D", "curves", "sweep"), charts)}
         total = batched + building + serialising
         listed = ", ".join(f"{label} {size:.2f}" for label, size in sizes.items())
         print(f"{name:42s} {only:8.0f}ms {batched:6.0f}ms {building:6.0f}ms {serialising:6.0f}ms {total:5.0f}ms"

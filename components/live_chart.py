@@ -20,6 +20,8 @@ The plot element carries plotly's usual ``js-plotly-plot`` class inside the elem
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -28,6 +30,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+_LOG = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _PLOTLY_SOURCE = Path(plotly.__file__).with_name("package_data") / "plotly.min.js"
 _JAVASCRIPT = Path(__file__).with_name("live_chart.js").read_text(encoding="utf-8")
@@ -43,11 +46,14 @@ def plotly_library_file() -> str:
     """
     name = f"plotly-{plotly.__version__}.min.js"
     target = STATIC_DIR / name
-    if not target.exists() or target.stat().st_size != _PLOTLY_SOURCE.stat().st_size:
-        STATIC_DIR.mkdir(exist_ok=True)
-        partial = target.with_suffix(".partial")
-        shutil.copyfile(_PLOTLY_SOURCE, partial)
-        partial.replace(target)  # atomic: a concurrent session never serves half a file
+    try:
+        if not target.exists() or target.stat().st_size != _PLOTLY_SOURCE.stat().st_size:
+            STATIC_DIR.mkdir(exist_ok=True)
+            partial = target.with_suffix(f".{os.getpid()}.partial")
+            shutil.copyfile(_PLOTLY_SOURCE, partial)
+            partial.replace(target)  # atomic: a concurrent session never serves half a file
+    except OSError as error:  # a read-only app folder: each chart then says it could not load plotly.js
+        _LOG.warning("could not copy plotly.js into %s: %s", STATIC_DIR, error)
     return name
 
 
