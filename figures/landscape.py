@@ -91,18 +91,15 @@ def landscape_layers(xs, ys, z, *, colorscale: str = "Viridis", level_count: int
     )
 
 
-def landscape_parts(landscape: Landscape, *, look: Look = Look(), xref: str = "x",
-                    yref: str = "y") -> tuple[dict, dict, dict]:
-    """The landscape as spec parts on axes ``xref``/``yref``: the iso-line trace, the layout image and
-    the settings both axes take (``range`` per axis, no autorange padding, no grid).
+def _isoline_style(look: Look) -> dict:
+    """How the iso-lines are drawn: thin, dark on a light look and light on a dark one, no hover."""
+    return {"mode": "lines", "name": "iso-lines", "connectgaps": False, "hoverinfo": "skip", "showlegend": False,
+            "line": {"color": look.palette.isoline, "width": look.line(ISOLINE_WIDTH)}}
 
-    Returns ``(trace, image, axes)`` with ``axes = {"x": {...}, "y": {...}}``.
-    """
-    trace = {
-        "type": "scatter", "x": packed(landscape.line_x, np.float32), "y": packed(landscape.line_y, np.float32),
-        "mode": "lines", "name": "iso-lines", "connectgaps": False, "hoverinfo": "skip", "showlegend": False,
-        "line": {"color": look.palette.isoline, "width": look.line(ISOLINE_WIDTH)}, "xaxis": xref, "yaxis": yref,
-    }
+
+def _image_and_axes(landscape: Landscape, xref: str, yref: str) -> tuple[dict, dict]:
+    """The layout image on axes ``xref``/``yref`` and the settings of both axes (``{"x": ..., "y": ...}``:
+    the grid's range, no autorange padding, no grid lines)."""
     (image_x0, image_x1), (image_y0, image_y1) = landscape.image_x_range, landscape.image_y_range
     image = {
         "source": landscape.image_uri, "xref": xref, "yref": yref, "x": image_x0, "y": image_y1,
@@ -110,8 +107,19 @@ def landscape_parts(landscape: Landscape, *, look: Look = Look(), xref: str = "x
         "sizing": "stretch", "layer": "below",
     }
     fixed = {"autorange": False, "showgrid": False, "zeroline": False}
-    axes = {"x": {"range": list(landscape.x_range), **fixed}, "y": {"range": list(landscape.y_range), **fixed}}
-    return trace, image, axes
+    return image, {"x": {"range": list(landscape.x_range), **fixed}, "y": {"range": list(landscape.y_range), **fixed}}
+
+
+def landscape_parts(landscape: Landscape, *, look: Look = Look(), xref: str = "x",
+                    yref: str = "y") -> tuple[dict, dict, dict]:
+    """The landscape as spec parts on axes ``xref``/``yref``: the iso-line trace, the layout image and
+    the settings both axes take.
+
+    Returns ``(trace, image, axes)`` with ``axes = {"x": {...}, "y": {...}}``.
+    """
+    trace = {"type": "scatter", "x": packed(landscape.line_x, np.float32), "y": packed(landscape.line_y, np.float32),
+             "xaxis": xref, "yaxis": yref, **_isoline_style(look)}
+    return (trace, *_image_and_axes(landscape, xref, yref))
 
 
 def add_landscape(figure: go.Figure, landscape: Landscape, row: int | None = None,
@@ -125,12 +133,9 @@ def add_landscape(figure: go.Figure, landscape: Landscape, row: int | None = Non
     """
     if (row is None) != (col is None):
         raise ValueError("give both row and col of the subplot, or neither")
-    trace, _, _ = landscape_parts(landscape, look=look)
-    del trace["type"], trace["xaxis"], trace["yaxis"]
-    trace["x"], trace["y"] = landscape.line_x, landscape.line_y
-    figure.add_trace(go.Scatter(trace), row=row, col=col)
+    figure.add_trace(go.Scatter(x=landscape.line_x, y=landscape.line_y, **_isoline_style(look)), row=row, col=col)
     xref, yref = figure.data[-1].xaxis or "x", figure.data[-1].yaxis or "y"
-    _, image, axes = landscape_parts(landscape, look=look, xref=xref, yref=yref)
+    image, axes = _image_and_axes(landscape, xref, yref)
     figure.add_layout_image(image)
     figure.layout["xaxis" + xref[1:]].update(axes["x"])
     figure.layout["yaxis" + yref[1:]].update(axes["y"])

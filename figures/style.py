@@ -165,7 +165,7 @@ def dress(figure: go.Figure, look: Look) -> go.Figure:
     look_settings = {"font": {"size": look.font_size}, "hoverlabel": {"font": {"size": look.font_size}}}
     # Every new figure already holds a copy of the default template: copying it again cost a sixth of
     # an inspector rerun (plotly deep-copies a template each time one is set).
-    if look.template != pio.templates.default or figure.layout.template is None:
+    if look.template != pio.templates.default:
         look_settings["template"] = look.template
     figure.update_layout(**look_settings)
     figure.update_annotations(font_size=look.font_size + 2)
