@@ -17,7 +17,11 @@ So a choice is two widgets under one key:
   sent after a language switch is not an option and is ignored).
 
 ``aliases`` maps other URL values to options, e.g. the English labels of links made before the URL
-carried keys (``?surface=Saddle``): they keep working and are rewritten to the key on the next rerun.
+carried keys (``?surface=Saddle``): they keep working, and the URL is rewritten to the key in the
+first run. Leaving that to a later rerun (assigning the state) made Streamlit send its snapshot of the
+whole query string during the user's first interaction; when the user moved a second control before
+that rerun ended, the snapshot put the first control's old value back in the address bar (measured in
+Chromium: the copied link then opened another view).
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ def url_choice(where, widget: str, label: str, options: Sequence[Option], *, key
     options, aliases = tuple(options), dict(aliases or {})
     if default not in options:
         raise ValueError(f"the default {default!r} of {key!r} is not one of its options")
+    if key not in st.session_state and st.query_params.get(key) in aliases:
+        st.query_params[key] = str(aliases[st.query_params[key]])  # first run: the URL says the key at once
     if st.session_state.get(key) in aliases:
         st.session_state[key] = aliases[st.session_state[key]]
     with where.container(key=f"{HIDDEN_PREFIX}{key}"):

@@ -7,6 +7,11 @@ default, since defaults are never kept in the URL. So a parameter that was in th
 began and is gone after the widgets were drawn was rejected, unless it spelled the default value.
 ``rejected_parameters`` makes that comparison; ``UrlCheck`` takes the snapshot at the top of a page
 and reports at the end, in a slot reserved at the top, with the link to share in the sidebar.
+
+The link is spelled from the widgets, not from ``st.query_params``: a rerun's ``st.query_params`` is the
+query string the browser sent with the request, and two quick changes (two key presses on a slider) can
+start a run whose widgets hold the second value while its query string still holds the first (measured
+in Chromium: the share link said ``lr0=0.015`` under an ``lr0=0.02`` view and address bar).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.state import get_session_state
+from streamlit.runtime.state.query_params import _coerce_value_for_query_url
 
 from ui.language import t
 
@@ -71,12 +79,40 @@ class UrlCheck:
             self.warning_slot.warning(t("url.refused", parameters=listed), icon="🔗")
         with self.link_slot.container(key="share_link"):
             st.markdown(f"**{t('url.share')}**")
-            st.code(share_link(after), language=None, wrap_lines=True)
+            st.code(share_link(view_parameters(after)), language=None, wrap_lines=True)
             st.caption(t("url.share_help"))
+
+
+def view_parameters(query: Mapping[str, str]) -> dict[str, str | list[str]]:
+    """The URL parameters of the view the widgets hold now, as the address bar spells them.
+
+    Every URL-bound widget drawn in this run whose value is not its default, spelled by Streamlit's own
+    serializer; ``query`` (this run's ``st.query_params``) gives the order and keeps parameters no widget
+    owns. Reads Streamlit's binding registry (1.67, pinned): if that is missing, ``query`` as it is.
+    """
+    context = get_script_run_ctx()
+    try:
+        state = get_session_state()._state
+        bindings = dict(state.query_params._bindings_by_param)
+        metadata = state._new_widget_state.widget_metadata
+        drawn = context.shared.widget_ids_this_run
+    except AttributeError:
+        return dict(query)
+    spelled: dict[str, str | list[str]] = {}
+    for key, binding in bindings.items():
+        widget = metadata.get(binding.widget_id)
+        if widget is None or binding.widget_id not in drawn or key not in st.session_state:
+            continue
+        value = st.session_state[key]
+        if value != widget.deserializer(None):
+            spelled[key] = _coerce_value_for_query_url(widget.serializer(value), binding.value_type)
+    kept = {key: spelled[key] if key in bindings else value for key, value in query.items()
+            if key in spelled or key not in bindings}
+    return kept | {key: value for key, value in spelled.items() if key not in kept}
 
 
 def share_link(parameters: Mapping[str, str]) -> str:
     """The address of this view: the page's URL and every parameter that differs from its default."""
     base = st.context.url or ""
-    query = urlencode(parameters)
+    query = urlencode(parameters, doseq=True)
     return f"{base}?{query}" if query else base
