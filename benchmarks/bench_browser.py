@@ -7,8 +7,8 @@ server on 127.0.0.1, drives headless Chromium, prints a table and stops the serv
 * slider → chart: the start-point slider x₀ moved one notch with the keyboard → the
   race chart holds the new path (polled in the page every animation frame). First pass: new values
   (the server computes); second pass: the same values again (served from the bounded cache).
-* sweep frame: one step of the slider inside the sweep chart, pointer down → the restyled path
-  painted (``plotly_update`` then the next animation frame), for every one of its 32 steps.
+* sweep frame: one step of the slider inside the sweep chart, pointer down → the animated path
+  painted (``plotly_animated`` then the next animation frame), for every one of its 32 steps.
 * the slider pass again with the 3D view switched off (``?show3d=false``).
 * inspector click: a click on Himmelblau's map in the Hessian inspector → the map redrawn with the
   new θ′ (its legend names θ′'s coordinates), 20 points across the map.
@@ -103,7 +103,7 @@ def sweep_frames(page) -> list[float]:
                 const plot = document.querySelector(selector);
                 const began = performance.now();
                 const timer = setTimeout(() => resolve(-1), 5000);
-                plot.once('plotly_update', () => requestAnimationFrame(() => {
+                plot.once('plotly_animated', () => requestAnimationFrame(() => {
                     clearTimeout(timer); resolve(performance.now() - began); }));
             })})""",
             SWEEP,

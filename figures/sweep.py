@@ -1,7 +1,11 @@
 """The learning-rate sweep: one optimizer's whole path morphing live as a slider changes η.
 
-All paths are computed on the server at once; the slider inside the figure swaps them in the
-browser with ``update`` (restyle the path, relayout the title), so dragging needs no round trip.
+All paths are computed on the server at once and sent as animation frames (one per learning rate,
+holding only the path and its end marker); the slider inside the figure animates to a frame without
+redrawing, so dragging needs no round trip and leaves the iso-lines alone. The slider's current value
+is the caption (η and how the run ended); its tick labels are transparent: 32 numbers would overlap.
+Measured in Chromium on the explorer's default sweep: ``update`` (restyle + title) p50 ≈ 45-53 ms per
+step, ``animate`` without redraw ≈ 33 ms (two animation frames).
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from figures.runs import RunPath
 from figures.spec import FigureSpec
 from figures.style import SWEEP_PATH_POINTS, Look, look_layout, subsample
 
-MARGIN = {"l": 50, "r": 10, "t": 50, "b": 90}
-SLIDER_BELOW = 22.8  # pixels under the plot with laptop fonts: 0.06 of the 380-pixel plot
+MARGIN = {"l": 50, "r": 10, "t": 20, "b": 112}
+JUMP = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+SLIDER_BELOW = 46.0  # pixels under the plot with laptop fonts: the caption sits under the x-axis title
 
 
 def _caption(learning_rate: float, run: RunPath, look: Look) -> str:
@@ -50,30 +55,24 @@ def sweep_figure(landscape: Landscape, learning_rates: Sequence[float], runs: Se
     }]
     margin = look.margin(**MARGIN)
     plot_height = max(height - margin["t"] - margin["b"], 1)
-    steps = []
-    for rate, points, run in zip(learning_rates, shown, runs):
+    frames, steps = [], []
+    for index, (rate, points, run) in enumerate(zip(learning_rates, shown, runs)):
         xs, ys = points[:, 0].tolist(), points[:, 1].tolist()
-        steps.append({
-            "label": f"{rate:.2g}",
-            "method": "update",
-            "args": [
-                {"x": [xs, [xs[-1]]], "y": [ys, [ys[-1]]]},
-                {"title.text": _caption(rate, run, look)},
-                [path_index, path_index + 1],
-            ],
-        })
+        frames.append({"name": str(index), "traces": [path_index, path_index + 1],
+                       "data": [{"x": xs, "y": ys}, {"x": [xs[-1]], "y": [ys[-1]]}]})
+        steps.append({"label": _caption(rate, run, look), "value": str(index), "method": "animate",
+                      "args": [[str(index)], JUMP]})
     layout = look_layout(
         look, height=height, margin=margin, images=[image],
-        title={"text": _caption(learning_rates[active], runs[active], look), "x": 0.01,
-               "font": {"size": look.font_size + 2}},
         sliders=[{
             "active": active, "steps": steps, "y": -SLIDER_BELOW * look.font_scale / plot_height, "yanchor": "top",
-            "pad": {"t": 0}, "currentvalue": {"prefix": look.text("figures.sweep.slider_prefix"), "visible": True},
+            "pad": {"t": 0}, "font": {"color": "rgba(0,0,0,0)"},
+            "currentvalue": {"visible": True, "prefix": "", "font": {"size": look.font_size + 2, "color": look.palette.ink}},
         }],
         xaxis={"title": {"text": look.text("figures.x_axis")}, **axes["x"]},
         yaxis={"title": {"text": look.text("figures.y_axis")}, **axes["y"]}, clickmode="none",
     )
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "frames": frames}
 
 
 def final_losses(runs: Sequence[RunPath]) -> np.ndarray:

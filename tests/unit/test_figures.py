@@ -132,13 +132,18 @@ def test_sweep_figure_holds_every_learning_rate_and_starts_at_the_chosen_one(lan
     assert slider.active == active and len(slider.steps) == 32
     path_index = next(i for i, trace in enumerate(figure.data) if trace.name == "path")
     np.testing.assert_allclose(figure.data[path_index].x[-1], trajectories.theta[active, -1, 0])
-    # Each slider step restyles the path into that learning rate's own run.
-    for step, run in zip(slider.steps, runs):
-        data, layout, indices = step.args
-        assert list(indices) == [path_index, path_index + 1]
-        assert data["x"][0][-1] == run.points[-1, 0] and list(data["y"][1]) == [run.points[-1, 1]]
-        assert f"{float(step.label):.2g}" == step.label
-        assert_no_nan([go.Scatter(x=data["x"][0], y=data["y"][0])])
+    # Each slider step jumps, without a redraw, to the frame that holds that learning rate's own run.
+    frames = {frame.name: frame for frame in figure.frames}
+    assert len(frames) == 32
+    for step, run, rate in zip(slider.steps, runs, rates):
+        assert step.method == "animate" and step.args[1]["frame"]["redraw"] is False
+        frame = frames[step.args[0][0]]
+        assert list(frame.traces) == [path_index, path_index + 1]
+        path, end = frame.data
+        assert path.x[-1] == run.points[-1, 0] and list(end.y) == [run.points[-1, 1]]
+        assert step.label.startswith(f"η = {rate:.3g}: ")  # the caption, shown as the slider's current value
+        assert_no_nan([go.Scatter(x=path.x, y=path.y)])
+    assert "diverged" in slider.steps[-1].label and "final loss" in slider.steps[active].label
     # A larger learning rate reaches a different end point: the sweep really varies.
     assert len({tuple(np.round(run.points[-1], 6)) for run in runs}) > 5
     assert final_losses(runs).shape == (32,)
@@ -228,7 +233,7 @@ def test_projector_mode_enlarges_fonts_lines_and_markers(laptop_figures):
     assert projected.race.data[-1].marker.size > laptop_figures.race.data[-1].marker.size  # the heads
     # Subplot titles and the sweep's title grow too, and the margins make room for the larger text.
     assert projected.curves.layout.annotations[0].font.size > laptop_figures.curves.layout.annotations[0].font.size
-    assert projected.sweep.layout.title.font.size > laptop_figures.sweep.layout.title.font.size
+    assert projected.sweep.layout.sliders[0].currentvalue.font.size > laptop_figures.sweep.layout.sliders[0].currentvalue.font.size
     assert projected.race.layout.margin.b > laptop_figures.race.layout.margin.b
     # The controls move down with the larger font, and stay under the plot.
     assert projected.race.layout.sliders[0].y < laptop_figures.race.layout.sliders[0].y < 0
@@ -255,9 +260,7 @@ def test_chinese_figures_carry_chinese_text_and_still_animate(laptop_figures):
     assert all(CHINESE.search(annotation.text) for annotation in chinese.curves.layout.annotations)
     assert CHINESE.search(chinese.curves.layout.xaxis3.title.text)
     assert CHINESE.search(chinese.surface.layout.scene.xaxis.title.text)
-    assert CHINESE.search(chinese.sweep.layout.title.text)
-    assert CHINESE.search(chinese.sweep.layout.sliders[0].currentvalue.prefix)
-    assert all(CHINESE.search(step.args[1]["title.text"]) for step in chinese.sweep.layout.sliders[0].steps)
+    assert all(CHINESE.search(step.label) for step in chinese.sweep.layout.sliders[0].steps)
     # Optimizer labels stay as the page gave them; frames and sliders are the same as in English.
     assert [trace.name for trace in chinese.race.data[1:4]] == [s.kind.label for s in RACE[:3]]
     assert len(chinese.race.frames) == len(laptop_figures.race.frames)
