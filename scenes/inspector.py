@@ -27,6 +27,7 @@ from figures.atlas import kind_name
 from figures.inspector import inspector_contour_figure, neighbourhood_radius
 from figures.inspector_slices import slice_figure
 from figures.inspector_surface import inspector_surface_figure
+from figures.spec import FigureSpec
 from figures.style import Look
 from i18n import DEFAULT_LANGUAGE, text
 from scenes.explorer import SurfaceView
@@ -55,7 +56,7 @@ class InspectorScene:
     escape: EscapeStep | None
     contour: go.Figure
     surface: go.Figure
-    slices: go.Figure
+    slices: FigureSpec
 
 
 def nearest_critical_point(atlas: Atlas, x: float, y: float) -> CriticalPoint | None:

@@ -23,9 +23,10 @@ from figures.inspector import (
     NEIGHBOURHOOD_FRACTION,
     inspector_contour_figure,
 )
-from figures.inspector_slices import slice_figure
+from figures.inspector_slices import panel_domains, slice_figure
 from figures.inspector_surface import inspector_surface_figure
 from figures.landscape import landscape_layers
+from figures.spec import as_figure
 from figures.style import Look
 from figures.surface3d import display_heights
 from surfaces.base import PointKind
@@ -219,8 +220,21 @@ def test_a_steep_quadric_is_clipped_to_the_displayed_range_and_eigen_lines_lie_o
         inspector_surface_figure(xs, ys, z, inspect_point(SADDLE.loss, 3.0, 0.0))
 
 
+def slices_of(*args, **kwargs) -> go.Figure:
+    """The slice spec as a validated plotly figure."""
+    return as_figure(slice_figure(*args, **kwargs))
+
+
+def test_slice_panels_sit_where_make_subplots_puts_them():
+    from plotly.subplots import make_subplots
+    for count in (1, 2):
+        reference = make_subplots(rows=1, cols=count, horizontal_spacing=0.1)
+        expected = [list(getattr(reference.layout, f"xaxis{'' if i == 0 else i + 1}").domain) for i in range(count)]
+        np.testing.assert_allclose(panel_domains(count), expected, atol=1e-12)
+
+
 def test_saddle_slices_are_exact_parabolas_equal_to_their_taylor_prediction():
-    figure = slice_figure(SADDLE.loss, inspect_point(SADDLE.loss, 0.0, 0.0), half_width=1.5, samples=61)
+    figure = slices_of(SADDLE.loss, inspect_point(SADDLE.loss, 0.0, 0.0), half_width=1.5, samples=61)
     titles = [annotation.text for annotation in figure.layout.annotations]
     assert titles == ["along u₁ (λ = −2.00, curves down)", "along u₂ (λ = 2.00, curves up)"]
     steps = np.linspace(-1.5, 1.5, 61)
@@ -239,7 +253,7 @@ def test_saddle_slices_are_exact_parabolas_equal_to_their_taylor_prediction():
 def test_slices_off_a_critical_point_agree_with_taylor_to_third_order():
     x, y = -0.1, -1.9
     report = inspect_point(HIMMELBLAU.loss, x, y)
-    figure = slice_figure(HIMMELBLAU.loss, report, half_width=0.4, samples=81)
+    figure = slices_of(HIMMELBLAU.loss, report, half_width=0.4, samples=81)
     for loss_trace, taylor_trace in (figure.data[0:2], figure.data[3:5]):
         steps, gap = np.asarray(loss_trace.x), np.abs(np.asarray(loss_trace.y) - np.asarray(taylor_trace.y))
         assert gap[40] == 0
@@ -254,7 +268,7 @@ def test_slices_leave_out_points_where_the_loss_is_not_finite():
 
     report = inspect_point(log_well, 0.5, 0.0)
     assert report.eigenvalues.tolist() == pytest.approx([-4.0, 2.0])
-    figure = slice_figure(log_well, report, half_width=1.0, samples=101)
+    figure = slices_of(log_well, report, half_width=1.0, samples=101)
     along_x = figure.data[0]
     # θ′ + t·(1, 0) has x = 0.5 + t ≤ 0 for t ≤ −0.5: log is −∞ or NaN there, so those samples are dropped.
     assert len(along_x.x) == 101 - 26 and min(along_x.x) > -0.5  # t = −1, −0.98, …, −0.5 are dropped
@@ -272,7 +286,7 @@ def test_figures_of_a_200_by_200_grid_stay_small():
                                        escape=escape_step(report, 0.3, HIMMELBLAU.loss))
     surface = inspector_surface_figure(xs, ys, z, report)
     sizes = collections.Counter({"contour": len(contour.to_json()), "surface": len(surface.to_json()),
-                                 "slices": len(slice_figure(HIMMELBLAU.loss, report).to_json())})
+                                 "slices": len(slices_of(HIMMELBLAU.loss, report).to_json())})
     assert max(sizes.values()) < 1.5e6, sizes
     for figure in (contour, surface):
         assert_no_nan(figure)
@@ -291,7 +305,7 @@ def inspector_figures(look: Look) -> dict[str, go.Figure]:
         "contour": inspector_contour_figure(landscape_of("saddle", 60), report, atlas=atlas_of("saddle"),
                                             escape=escape_step(report, 0.5, SADDLE.loss), look=look),
         "surface": inspector_surface_figure(xs, ys, z, report, look=look),
-        "slices": slice_figure(SADDLE.loss, report, half_width=1.0, samples=31, look=look),
+        "slices": slices_of(SADDLE.loss, report, half_width=1.0, samples=31, look=look),
     }
 
 
