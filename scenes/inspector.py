@@ -55,7 +55,7 @@ class InspectorScene:
     verdict: Verdict
     escape: EscapeStep | None
     contour: go.Figure
-    surface: go.Figure
+    surface: FigureSpec
     slices: FigureSpec
 
 

@@ -182,7 +182,7 @@ def test_taylor_quadric_equals_the_closed_form_quadratic_on_its_patch():
     x, y = -0.1, -1.9  # not a critical point: the gradient term matters too
     report = inspect_point(HIMMELBLAU.loss, x, y)
     xs, ys, z = grid_of("himmelblau", 80)
-    figure = inspector_surface_figure(xs, ys, z, report, radius=0.6)
+    figure = as_figure(inspector_surface_figure(xs, ys, z, report, radius=0.6))
     (quadric,) = traces_named(figure, "Taylor")
     assert isinstance(quadric, go.Surface) and quadric.opacity == 0.5
     patch_x, patch_y = np.meshgrid(np.asarray(quadric.x), np.asarray(quadric.y))
@@ -199,7 +199,7 @@ def test_taylor_quadric_equals_the_closed_form_quadratic_on_its_patch():
 def test_a_steep_quadric_is_clipped_to_the_displayed_range_and_eigen_lines_lie_on_the_surface():
     rosenbrock = get_surface("rosenbrock")
     xs, ys, z = grid_of("rosenbrock", 80)
-    figure = inspector_surface_figure(xs, ys, z, inspect_point(rosenbrock.loss, -1.0, 1.0), radius=1.5)
+    figure = as_figure(inspector_surface_figure(xs, ys, z, inspect_point(rosenbrock.loss, -1.0, 1.0), radius=1.5))
     (quadric,) = traces_named(figure, "Taylor")
     _, (low, high) = display_heights(z)
     heights = np.asarray(quadric.z)
@@ -208,7 +208,7 @@ def test_a_steep_quadric_is_clipped_to_the_displayed_range_and_eigen_lines_lie_o
     assert_no_nan(figure)
 
     xs, ys, z = grid_of("saddle", 201)
-    figure = inspector_surface_figure(xs, ys, z, inspect_point(SADDLE.loss, 0.0, 0.0))
+    figure = as_figure(inspector_surface_figure(xs, ys, z, inspect_point(SADDLE.loss, 0.0, 0.0)))
     down, up = traces_named(figure, "u")
     _, (low, high) = display_heights(z)
     lift = 0.01 * (high - low)
@@ -284,7 +284,7 @@ def test_figures_of_a_200_by_200_grid_stay_small():
     xs, ys, z = grid_of("himmelblau", 200)
     contour = inspector_contour_figure(landscape_of("himmelblau", 200), report, atlas=atlas_of("himmelblau"),
                                        escape=escape_step(report, 0.3, HIMMELBLAU.loss))
-    surface = inspector_surface_figure(xs, ys, z, report)
+    surface = as_figure(inspector_surface_figure(xs, ys, z, report))
     sizes = collections.Counter({"contour": len(contour.to_json()), "surface": len(surface.to_json()),
                                  "slices": len(slices_of(HIMMELBLAU.loss, report).to_json())})
     assert max(sizes.values()) < 1.5e6, sizes
@@ -304,7 +304,7 @@ def inspector_figures(look: Look) -> dict[str, go.Figure]:
     return {
         "contour": inspector_contour_figure(landscape_of("saddle", 60), report, atlas=atlas_of("saddle"),
                                             escape=escape_step(report, 0.5, SADDLE.loss), look=look),
-        "surface": inspector_surface_figure(xs, ys, z, report, look=look),
+        "surface": as_figure(inspector_surface_figure(xs, ys, z, report, look=look)),
         "slices": slices_of(SADDLE.loss, report, half_width=1.0, samples=31, look=look),
     }
 

@@ -78,7 +78,7 @@ def test_the_scene_builds_all_three_figures_for_a_saddle():
     assert scene.escape is not None and scene.escape.predicted_change < 0
     names = " ".join(trace.name or "" for trace in scene.contour.data)
     assert "λ = −2.00" in names and "λ = 2.00" in names and "escape step" in names
-    assert len(as_figure(scene.slices).data) >= 4 and len(scene.surface.data) >= 3
+    assert len(as_figure(scene.slices).data) >= 4 and len(as_figure(scene.surface).data) >= 3
 
 
 def test_verdicts_in_chinese_use_the_lectures_words(himmelblau_atlas):
@@ -109,7 +109,7 @@ def test_the_scene_dresses_every_figure_in_the_look():
     look = Look(language="zh", projector=True, dark=True)
     scene = inspector_scene(saddle, view, critical_atlas(saddle), 0.0, 0.0, look=look)
     assert scene.verdict.kind is PointKind.SADDLE and "鞍点" in scene.verdict.sentence
-    for figure in (scene.contour, scene.surface, as_figure(scene.slices)):
+    for figure in (scene.contour, as_figure(scene.surface), as_figure(scene.slices)):
         assert figure.layout.font.size == look.font_size
         assert figure.layout.template.layout.paper_bgcolor == "rgb(17,17,17)"
     names = " ".join(trace.name or "" for trace in scene.contour.data)
