@@ -24,7 +24,6 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.runtime.state import get_session_state
-from streamlit.runtime.state.query_params import _coerce_value_for_query_url
 
 from ui.language import t
 
@@ -92,11 +91,13 @@ def view_parameters(query: Mapping[str, str]) -> dict[str, str | list[str]]:
     """
     context = get_script_run_ctx()
     try:
+        from streamlit.runtime.state.query_params import _coerce_value_for_query_url
+
         state = get_session_state()._state
         bindings = dict(state.query_params._bindings_by_param)
         metadata = state._new_widget_state.widget_metadata
         drawn = context.shared.widget_ids_this_run
-    except AttributeError:
+    except (AttributeError, ImportError):
         return dict(query)
     spelled: dict[str, str | list[str]] = {}
     for key, binding in bindings.items():
