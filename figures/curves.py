@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from figures.panels import panel_domains, panel_title
 from figures.spec import FigureSpec, packed
 from figures.style import Look, look_layout, run_colour
 from optimizers.trajectory import Trajectories
@@ -25,9 +26,8 @@ def _positive_or_gap(values: np.ndarray) -> np.ndarray:
 
 
 def _panel_axes(vertical_spacing: float) -> tuple[list[dict], list[dict]]:
-    """Domains of a 2 × 2 grid of panels (row-major, top row first), as ``make_subplots`` lays them out."""
-    left, right = [0.0, 0.5 - HORIZONTAL_SPACING / 2], [0.5 + HORIZONTAL_SPACING / 2, 1.0]
-    top, bottom = [0.5 + vertical_spacing / 2, 1.0], [0.0, 0.5 - vertical_spacing / 2]
+    """Axes of a 2 × 2 grid of panels (row-major, top row first)."""
+    (left, right), (bottom, top) = panel_domains(2, HORIZONTAL_SPACING), panel_domains(2, vertical_spacing)
     x_domains = [left, right, left, right]
     y_domains = [top, top, bottom, bottom]
     xaxes = [{"domain": domain, "anchor": f"y{panel + 1}"} for panel, domain in enumerate(x_domains)]
@@ -72,12 +72,8 @@ def curves_figure(trajectories: Trajectories, labels: Sequence[str], *, height: 
         yaxes[panel].update(log_axis)
     for panel in (2, 3):
         xaxes[panel]["title"] = {"text": look.text("figures.step_axis")}
-    title_font = {"size": look.font_size + 2}
-    titles = [{
-        "text": look.text(key), "xref": "paper", "yref": "paper", "x": sum(xaxes[panel]["domain"]) / 2,
-        "y": yaxes[panel]["domain"][1], "xanchor": "center", "yanchor": "bottom", "showarrow": False,
-        "font": title_font,
-    } for panel, key in enumerate(PANEL_KEYS)]
+    titles = [panel_title(look.text(key), xaxes[panel]["domain"], yaxes[panel]["domain"], look)
+              for panel, key in enumerate(PANEL_KEYS)]
     styles = {"text": look.text("figures.curves.line_styles"), "xref": "x4 domain", "yref": "y4 domain", "x": 1,
               "y": 1.0, "showarrow": False, "font": {"size": look.font_size - 2}, "xanchor": "right",
               "yanchor": "bottom"}

@@ -18,6 +18,7 @@ import torch
 from analysis.derivatives import Loss
 from analysis.point_report import PointReport
 from figures.inspector import eigen_directions, positive_length
+from figures.panels import panel_domains, panel_title
 from figures.spec import FigureSpec, packed
 from figures.style import LIGHT, Look, look_layout
 
@@ -31,12 +32,6 @@ def loss_slice(loss: Loss, report: PointReport, vector: torch.Tensor, steps: tor
     points = torch.tensor([report.x, report.y], dtype=torch.float64) + steps.unsqueeze(-1) * vector
     with torch.no_grad():
         return torch.broadcast_to(torch.as_tensor(loss(points), dtype=torch.float64), steps.shape)
-
-
-def panel_domains(count: int, spacing: float = HORIZONTAL_SPACING) -> list[list[float]]:
-    """Horizontal domains of ``count`` side-by-side panels ``spacing`` apart, as ``make_subplots`` lays them out."""
-    width = (1.0 - spacing * (count - 1)) / count
-    return [[column * (width + spacing), column * (width + spacing) + width] for column in range(count)]
 
 
 def slice_figure(loss: Loss, report: PointReport, *, half_width: float | None = None, samples: int = 121,
@@ -56,7 +51,7 @@ def slice_figure(loss: Loss, report: PointReport, *, half_width: float | None = 
     taylor = look.text("figures.slices.taylor_hover")
     steps = torch.linspace(-reach, reach, samples, dtype=torch.float64)
     data, axes, titles = [], {}, []
-    for column, (direction, domain) in enumerate(zip(directions, panel_domains(len(directions)))):
+    for column, (direction, domain) in enumerate(zip(directions, panel_domains(len(directions), HORIZONTAL_SPACING))):
         suffix = "" if column == 0 else str(column + 1)
         on_panel = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
         values = loss_slice(loss, report, torch.from_numpy(direction.vector), steps)
@@ -83,9 +78,8 @@ def slice_figure(loss: Loss, report: PointReport, *, half_width: float | None = 
         axes[f"xaxis{suffix}"] = {"domain": domain, "anchor": f"y{suffix}",
                                   "title": {"text": look.text("figures.slices.t_axis", name=direction.name)}}
         axes[f"yaxis{suffix}"] = {"domain": [0.0, 1.0], "anchor": f"x{suffix}"}
-        titles.append({"text": look.text("figures.slices.title", direction=direction.label), "xref": "paper",
-                       "yref": "paper", "x": sum(domain) / 2, "y": 1.0, "xanchor": "center", "yanchor": "bottom",
-                       "showarrow": False, "font": {"size": look.font_size + 2}})
+        titles.append(panel_title(look.text("figures.slices.title", direction=direction.label), domain, [0.0, 1.0],
+                                  look))
     axes["yaxis"]["title"] = {"text": look.text("figures.loss_axis")}
     layout = look_layout(look, height=height, margin=look.margin(l=50, r=10, t=50, b=40),
                          uirevision="inspector-slices", legend={"orientation": "h", "y": -0.25 * look.font_scale, "x": 0},

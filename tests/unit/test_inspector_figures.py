@@ -23,7 +23,8 @@ from figures.inspector import (
     NEIGHBOURHOOD_FRACTION,
     inspector_contour_figure,
 )
-from figures.inspector_slices import panel_domains, slice_figure
+from figures.inspector_slices import slice_figure
+from figures.panels import panel_domains
 from figures.inspector_surface import inspector_surface_figure
 from figures.landscape import landscape_layers
 from figures.spec import as_figure
@@ -227,10 +228,12 @@ def slices_of(*args, **kwargs) -> go.Figure:
 
 def test_slice_panels_sit_where_make_subplots_puts_them():
     from plotly.subplots import make_subplots
-    for count in (1, 2):
-        reference = make_subplots(rows=1, cols=count, horizontal_spacing=0.1)
-        expected = [list(getattr(reference.layout, f"xaxis{'' if i == 0 else i + 1}").domain) for i in range(count)]
-        np.testing.assert_allclose(panel_domains(count), expected, atol=1e-12)
+    for count in (1, 2, 3):
+        reference = make_subplots(rows=count, cols=count, horizontal_spacing=0.1, vertical_spacing=0.2)
+        across = [list(getattr(reference.layout, f"xaxis{'' if i == 0 else i + 1}").domain) for i in range(count)]
+        down = [list(getattr(reference.layout, f"yaxis{'' if i == 0 else i * count + 1}").domain) for i in range(count)]
+        np.testing.assert_allclose(panel_domains(count, 0.1), across, atol=1e-12)
+        np.testing.assert_allclose(panel_domains(count, 0.2), down[::-1], atol=1e-12)  # rows run top down
 
 
 def test_saddle_slices_are_exact_parabolas_equal_to_their_taylor_prediction():
