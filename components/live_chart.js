@@ -10,7 +10,17 @@
 // file serving. It is evaluated once per page as a CommonJS module: nothing is added to `window`,
 // so Streamlit's own Plotly (used by st.plotly_chart elsewhere) is left alone.
 
+// Charts draw one at a time, the one highest on the page first, with a paint between two charts
+// (drawQueue below). plotly.js runs on the page's only thread and a draw cannot be interrupted:
+// four charts drawn back to back were one long task (the first load: ~4 s in software WebGL here)
+// in which the browser painted nothing, not even the chart that was ready first.
+//
+// A page can ask for plotly.js before its first chart arrives (`{"preload": url}`): evaluating
+// plotly.js takes ~1.5 s here, which then overlaps the server's first run instead of following it.
+
 const LIBRARY = Symbol.for("error-surface-lab.plotly");
+const QUEUE = Symbol.for("error-surface-lab.draw-queue");
+const PAINT_WAIT_MS = 50; // a hidden tab runs no animation frames: don't wait for one longer than this
 const charts = new WeakMap(); // mount point -> chart controller
 
 function loadPlotly(url) {
@@ -32,6 +42,30 @@ function loadPlotly(url) {
   return cache.get(url);
 }
 
+// Draws a small chart of the kinds the pages draw (lines, markers, an image, a legend, a slider) out of
+// sight and throws it away. The first chart a page draws is slow (~1.2 s here against ~0.1 s for a
+// later one: plotly's code runs for the first time); this moves that cost to the preload.
+async function warmUp(Plotly) {
+  const scratch = document.createElement("div");
+  scratch.style.cssText = "position:absolute;left:-10000px;top:0;width:480px;height:360px;visibility:hidden";
+  document.body.appendChild(scratch);
+  const xs = Array.from({ length: 50 }, (_, i) => i / 49);
+  try {
+    await Plotly.newPlot(scratch, [
+      { type: "scatter", mode: "lines", x: xs, y: xs.map((x) => x * x), name: "a" },
+      { type: "scatter", mode: "lines+markers", x: xs, y: xs.map((x) => 1 - x), name: "b" },
+    ], {
+      images: [{ source: "data:image/gif;base64,R0lGODlhAQABAAAAACw=", xref: "x", yref: "y", x: 0, y: 1,
+                 sizex: 1, sizey: 1, layer: "below" }],
+      sliders: [{ steps: xs.slice(0, 10).map((x) => ({ label: String(x), method: "skip" })) }],
+      updatemenus: [{ type: "buttons", buttons: [{ label: "▶", method: "skip" }] }],
+    }, { responsive: false });
+  } finally {
+    Plotly.purge(scratch);
+    scratch.remove();
+  }
+}
+
 function decode(data) {
   if (typeof data === "string") return data;
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
@@ -50,6 +84,7 @@ function createChart(mountPoint) {
   });
   chart.resizer.observe(plot);
   chart.dispose = () => {
+    drawQueue().waiting.delete(chart);
     chart.resizer.disconnect();
     if (chart.Plotly) chart.Plotly.purge(plot);
     plot.remove();
@@ -58,14 +93,53 @@ function createChart(mountPoint) {
   return chart;
 }
 
-// Draws the newest wanted figure; figures that arrive while one is being drawn replace each other,
-// so a fast slider never queues stale work.
-async function draw(chart) {
-  if (chart.drawing) return;
-  chart.drawing = true;
+// Lets the browser handle input and paint: the next animation frame (or PAINT_WAIT_MS), then a task.
+function yieldToBrowser() {
+  return new Promise((resolve) => {
+    let done = false;
+    const go = () => { if (!done) { done = true; setTimeout(resolve, 0); } };
+    requestAnimationFrame(go);
+    setTimeout(go, PAINT_WAIT_MS);
+  });
+}
+
+// The page's charts waiting for a draw, drawn one per turn, topmost first (document order).
+function drawQueue() {
+  return (globalThis[QUEUE] ||= { waiting: new Set(), running: false });
+}
+
+function byPagePosition(a, b) {
+  return a.plot.compareDocumentPosition(b.plot) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+}
+
+function schedule(chart) {
+  const queue = drawQueue();
   chart.plot.dataset.drawing = "true"; // tests wait for this to go away before reading the plot
+  queue.waiting.add(chart);
+  if (!queue.running) pump(queue);
+}
+
+async function pump(queue) {
+  queue.running = true;
   try {
-    while (chart.wanted !== null && chart.wanted !== chart.shown) {
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the other charts of this update join first
+    while (queue.waiting.size > 0) {
+      const [chart] = [...queue.waiting].sort(byPagePosition);
+      queue.waiting.delete(chart);
+      await draw(chart);
+      await yieldToBrowser();
+    }
+  } finally {
+    queue.running = false;
+  }
+}
+
+// Draws the newest wanted figure; a figure that arrives while the chart waits replaces the one it
+// waited with, so a fast slider never queues stale work.
+async function draw(chart) {
+  if (!chart.plot.isConnected) return; // unmounted while it waited
+  try {
+    if (chart.wanted !== null && chart.wanted !== chart.shown) {
       const text = chart.wanted;
       const spec = JSON.parse(text);
       chart.Plotly = await loadPlotly(spec.library);
@@ -86,18 +160,26 @@ async function draw(chart) {
     chart.shown = null;
     chart.wanted = null;
   } finally {
-    chart.drawing = false;
-    delete chart.plot.dataset.drawing;
+    if (!drawQueue().waiting.has(chart)) delete chart.plot.dataset.drawing;
   }
 }
 
 export default function mountLiveChart({ data, parentElement }) {
+  const text = decode(data);
+  if (text.startsWith('{"preload"')) {
+    // A failure here is reported by the first chart that needs plotly.js.
+    performance.mark("live-chart:preload");
+    loadPlotly(JSON.parse(text).preload).then(warmUp).catch(() => {});
+    return () => {};
+  }
   let chart = charts.get(parentElement);
   if (!chart) {
     chart = createChart(parentElement);
     charts.set(parentElement, chart);
   }
-  chart.wanted = decode(data);
-  draw(chart);
+  chart.wanted = text;
+  if (chart.wanted !== chart.shown) {
+    schedule(chart);
+  }
   return chart.dispose;
 }

@@ -35,6 +35,8 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _PLOTLY_SOURCE = Path(plotly.__file__).with_name("package_data") / "plotly.min.js"
 _JAVASCRIPT = Path(__file__).with_name("live_chart.js").read_text(encoding="utf-8")
 
+PRELOAD_KEY = "plotly_preload"
+
 _mount_live_chart = st.components.v2.component("live_chart", js=_JAVASCRIPT, isolate_styles=False)
 
 
@@ -57,11 +59,24 @@ def plotly_library_file() -> str:
     return name
 
 
+def _library_url() -> str:
+    return f"./app/static/{plotly_library_file()}"
+
+
 def chart_payload(figure: go.Figure | dict, config: dict | None = None) -> bytes:
     """What the browser gets: ``{"library": <plotly.js URL>, "config": ..., "figure": ...}`` as UTF-8 JSON."""
-    library = f"./app/static/{plotly_library_file()}"
     return ('{"library": %s, "config": %s, "figure": %s}' % (
-        json.dumps(library), json.dumps(config or {}), pio.to_json(figure, validate=False))).encode()
+        json.dumps(_library_url()), json.dumps(config or {}), pio.to_json(figure, validate=False))).encode()
+
+
+def preload_plotly() -> None:
+    """Have the browser load plotly.js now, before the page's first chart arrives (draws nothing).
+
+    Evaluating plotly.js takes the browser ~1.5 s here (software rendering, 2 cores); started at the top
+    of a page, it overlaps the server's run instead of following it. Hide the element keyed
+    ``PRELOAD_KEY`` (``ui.page`` does).
+    """
+    _mount_live_chart(key=PRELOAD_KEY, data=json.dumps({"preload": _library_url()}).encode())
 
 
 def live_chart(figure: go.Figure | dict, *, key: str, config: dict | None = None) -> None:

@@ -16,10 +16,19 @@ from __future__ import annotations
 import pandas  # noqa: F401
 import streamlit as st
 
+from components.live_chart import PRELOAD_KEY
 from ui.language import t
-from ui.url_choice import HIDE_STATE_CSS
+from ui.url_choice import HIDDEN_PREFIX
 
 ROUTED = "routed_by_app"
+
+
+def hiding_css(*key_prefixes: str) -> str:
+    """A style rule hiding the elements whose key starts with one of ``key_prefixes``, with the layout
+    wrapper around each (which would otherwise keep its flex gap)."""
+    selectors = [f"[class*='st-key-{prefix}'], [data-testid='stLayoutWrapper']:has(> [class*='st-key-{prefix}'])"
+                 for prefix in key_prefixes]
+    return f"<style>{', '.join(selectors)} {{display: none !important;}}</style>"
 
 
 def app_pages() -> list:
@@ -36,11 +45,11 @@ def app_pages() -> list:
 
 
 def page_setup() -> None:
-    """Wide layout, the tab title and the CSS hiding the URL state of choice widgets (``ui.url_choice``);
-    reroute through ``app.py`` if Streamlit ran this page on its own."""
+    """Wide layout, the tab title and the CSS hiding the URL state of choice widgets (``ui.url_choice``) and
+    ``app.py``'s preload of plotly.js; reroute through ``app.py`` if Streamlit ran this page on its own."""
     st.set_page_config(page_title=t("app.title"), page_icon="⛰️", layout="wide")
     if not st.session_state.get(ROUTED):
         st.session_state[ROUTED] = True
         st.navigation(app_pages(), position="top")
         st.rerun()
-    st.html(HIDE_STATE_CSS)
+    st.html(hiding_css(HIDDEN_PREFIX, PRELOAD_KEY))

@@ -33,10 +33,7 @@ import streamlit as st
 
 Option = TypeVar("Option", bound=Hashable)
 
-HIDDEN_PREFIX = "url_state_"
-# The keyed container and the layout wrapper around it (which would keep a flex gap).
-HIDE_STATE_CSS = (f"<style>[class*='st-key-{HIDDEN_PREFIX}'], [data-testid='stLayoutWrapper']:has(> "
-                  f"[class*='st-key-{HIDDEN_PREFIX}']) {{display: none !important;}}</style>")
+HIDDEN_PREFIX = "url_state_"  # the keys of the state widgets' containers, hidden by ``ui.page``
 WIDGETS = ("selectbox", "radio", "segmented_control")
 
 

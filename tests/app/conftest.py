@@ -26,12 +26,15 @@ def app() -> AppTest:
 def drawn_charts(test: AppTest) -> dict[str, dict]:
     """The figures the page sends to its live charts (``components.live_chart``), by chart key.
 
-    Each is the JSON the browser receives: ``{"library": ..., "config": ..., "figure": ...}``.
+    Each is the JSON the browser receives: ``{"library": ..., "config": ..., "figure": ...}`` (the
+    request to preload plotly.js, which has no figure, is left out).
     """
     charts = {}
     for element in test.get("bidi_component"):
         if element.proto.component_name == "live_chart":
-            charts[element.proto.id.rsplit("-", 1)[-1]] = json.loads(element.proto.bytes)
+            payload = json.loads(element.proto.bytes)
+            if "figure" in payload:
+                charts[element.proto.id.rsplit("-", 1)[-1]] = payload
     return charts
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components.live_chart import plotly_library_file
 from i18n import text
 from tests.app.conftest import APP, TIMEOUT, drawn_charts, plotly_values
 from ui.sidebar import DEFAULT_SURFACE, SURFACE_KEYS
@@ -22,6 +25,12 @@ def test_default_page_renders_the_race(app):
     assert app.selectbox(key="opt0").value == "gd"
     assert app.selectbox(key=menu_key("opt0")).value == "gd"
     assert not app.error
+
+
+def test_the_first_thing_a_run_sends_is_the_request_to_preload_plotly_js(app):
+    first = app.get("bidi_component")[0].proto
+    assert first.component_name == "live_chart"
+    assert json.loads(first.bytes) == {"preload": f"./app/static/{plotly_library_file()}"}
 
 
 @pytest.mark.parametrize("key", [key for key in SURFACE_KEYS if key != "own"])

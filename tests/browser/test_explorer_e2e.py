@@ -104,3 +104,36 @@ def test_the_in_figure_sweep_slider_morphs_the_path(page, app_server):
     assert seen[0] != seen[1], "the largest learning rate should draw another path than the smallest"
     assert seen[2] == seen[0], "going back shows the first path again"
     assert len(seen[0][0]) > 1 and len(seen[1][0]) > 1
+
+
+# Notes, on the page's own clock, when each live chart finishes a draw and when plotly.js was requested.
+DRAW_LOG = """
+window.__draws = [];
+new MutationObserver(records => {
+    for (const record of records) {
+        const host = record.target.closest('[class*="st-key-"]');
+        const key = host && [...host.classList].find(name => name.startsWith('st-key-'));
+        window.__draws.push({key: key && key.slice(7), at: performance.now(),
+                             revision: record.target.dataset.revision});
+    }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-revision']});
+"""
+DRAWN_CHARTS = ("race_chart", "surface_chart", "curves_chart", "sweep_chart")  # in page order
+
+
+def test_charts_draw_one_at_a_time_from_the_top_and_plotly_js_is_preloaded(page, app_server):
+    page.add_init_script(DRAW_LOG)
+    open_explorer(page, app_server)
+    for key in DRAWN_CHARTS:
+        wait_for_chart(page, key)
+    page.wait_for_function("() => document.querySelector('.live-chart[data-drawing]') === null")
+    first_draws = {}
+    for draw in page.evaluate("() => window.__draws"):
+        first_draws.setdefault(draw["key"], draw["at"])
+    assert sorted(first_draws, key=first_draws.get) == list(DRAWN_CHARTS)
+    # the page asked for plotly.js by itself (app.py's preload), and fetched it once
+    assert page.evaluate("() => performance.getEntriesByName('live-chart:preload').length") == 1
+    fetched = page.evaluate("""() => performance.getEntriesByType('resource')
+        .filter(entry => /plotly-[^/]*\\.min\\.js$/.test(entry.name)).length""")
+    assert fetched == 1
+    assert page.locator(".st-key-plotly_preload").is_hidden()
