@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 import torch
 
 from analysis.atlas import Atlas
@@ -71,8 +70,9 @@ def shown_points(atlas: Atlas, max_markers: int = MAX_MARKERS) -> tuple[Critical
     return tuple(atlas.points[index] for index in sorted(kept))
 
 
-def atlas_markers(atlas: Atlas, *, max_markers: int = MAX_MARKERS, look: Look = Look()) -> list[go.Scatter]:
-    """One marker trace per kind of critical point found (minimum ●, maximum ▲, saddle ✕, degenerate ◆)."""
+def atlas_markers(atlas: Atlas, *, max_markers: int = MAX_MARKERS, look: Look = Look()) -> list[dict]:
+    """One marker trace (a spec, :mod:`figures.spec`) per kind of critical point found (minimum ●,
+    maximum ▲, saddle ✕, degenerate ◆)."""
     points = shown_points(atlas, max_markers)
     outline = {"color": look.palette.ink, "width": look.line(MARKER_OUTLINE["width"])}
     traces = []
@@ -81,12 +81,13 @@ def atlas_markers(atlas: Atlas, *, max_markers: int = MAX_MARKERS, look: Look = 
         if not of_kind:
             continue
         style, name = KIND_STYLES[kind], kind_name(kind, look.language)
-        traces.append(go.Scatter(
-            x=[point.x for point in of_kind], y=[point.y for point in of_kind], mode="markers",
-            name=look.text("atlas.marker", kind=name, count=len(of_kind)),
-            marker={"symbol": style.symbol, "color": style.colour, "size": look.marker(MARKER_SIZE), "line": outline},
-            hovertemplate=f"{name} (%{{x:.4f}}, %{{y:.4f}})<extra></extra>",
-        ))
+        traces.append({
+            "type": "scatter", "x": [point.x for point in of_kind], "y": [point.y for point in of_kind],
+            "mode": "markers", "name": look.text("atlas.marker", kind=name, count=len(of_kind)),
+            "marker": {"symbol": style.symbol, "color": style.colour, "size": look.marker(MARKER_SIZE),
+                       "line": outline},
+            "hovertemplate": f"{name} (%{{x:.4f}}, %{{y:.4f}})<extra></extra>",
+        })
     return traces
 
 

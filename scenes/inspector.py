@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 
 from analysis.atlas import Atlas, find_critical_points
 from analysis.point_report import (
@@ -54,7 +53,7 @@ class InspectorScene:
     report: PointReport
     verdict: Verdict
     escape: EscapeStep | None
-    contour: go.Figure
+    contour: FigureSpec
     surface: FigureSpec
     slices: FigureSpec
 

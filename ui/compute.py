@@ -19,10 +19,10 @@ def surface_view(choice: SurfaceChoice) -> explorer.SurfaceView:
     return explorer.surface_view(choice)
 
 
-# A race holds every step of up to 4 + 32 runs: up to ~2.3 MB at 1,000 steps. 64 entries let the
-# cache swing by 140 MB (benchmarks/bench_memory.py); 16 keep it under ~40 MB and still serve a
-# student's back-and-forth on a slider.
-@st.cache_data(max_entries=16, show_spinner=False)
+# A race holds every step of up to 4 + 32 runs: up to ~2.6 MB at 1,000 steps. 64 entries let the
+# cache swing by 140 MB (benchmarks/bench_memory.py), 16 by up to ~40 MB; 8 keep it under ~21 MB and
+# still serve a student's back-and-forth between a few slider positions.
+@st.cache_data(max_entries=8, show_spinner=False)
 def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[OptimizerSettings, ...],
          steps: int, sweep_slot: int) -> explorer.Race:
     return explorer.race(choice, start, settings, steps, sweep_slot)

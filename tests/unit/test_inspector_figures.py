@@ -15,14 +15,10 @@ import torch
 
 from analysis.atlas import Atlas, find_critical_points
 from analysis.point_report import escape_step, inspect_point
-from figures.atlas import KIND_STYLES, atlas_caption, atlas_markers, atlas_rows
-from figures.inspector import (
-    CURVES_DOWN_COLOUR,
-    CURVES_UP_COLOUR,
-    FLAT_COLOUR,
-    NEIGHBOURHOOD_FRACTION,
-    inspector_contour_figure,
-)
+from figures.atlas import KIND_STYLES, atlas_caption, atlas_rows
+from figures.atlas import atlas_markers as atlas_marker_specs
+from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, NEIGHBOURHOOD_FRACTION
+from figures.inspector import inspector_contour_figure as contour_spec
 from figures.inspector_slices import slice_figure
 from figures.panels import panel_domains
 from figures.inspector_surface import inspector_surface_figure
@@ -35,6 +31,16 @@ from surfaces.catalogue import get_surface
 from surfaces.grid import loss_grid
 
 SADDLE, HIMMELBLAU, RASTRIGIN = get_surface("saddle"), get_surface("himmelblau"), get_surface("rastrigin")
+
+
+def inspector_contour_figure(*args, **kwargs) -> go.Figure:
+    """The inspector's map as a validated figure (the page sends the plain spec as it is)."""
+    return as_figure(contour_spec(*args, **kwargs))
+
+
+def atlas_markers(*args, **kwargs) -> list[go.Scatter]:
+    """The atlas's marker traces, validated (built as plain specs)."""
+    return [go.Scatter(trace) for trace in atlas_marker_specs(*args, **kwargs)]
 
 
 @functools.cache

@@ -76,7 +76,7 @@ def test_the_scene_builds_all_three_figures_for_a_saddle():
     scene = inspector_scene(saddle, view, critical_atlas(saddle), 0.0, 0.0)
     assert scene.verdict.kind is PointKind.SADDLE
     assert scene.escape is not None and scene.escape.predicted_change < 0
-    names = " ".join(trace.name or "" for trace in scene.contour.data)
+    names = " ".join(trace.name or "" for trace in as_figure(scene.contour).data)
     assert "λ = −2.00" in names and "λ = 2.00" in names and "escape step" in names
     assert len(as_figure(scene.slices).data) >= 4 and len(as_figure(scene.surface).data) >= 3
 
@@ -109,8 +109,8 @@ def test_the_scene_dresses_every_figure_in_the_look():
     look = Look(language="zh", projector=True, dark=True)
     scene = inspector_scene(saddle, view, critical_atlas(saddle), 0.0, 0.0, look=look)
     assert scene.verdict.kind is PointKind.SADDLE and "鞍点" in scene.verdict.sentence
-    for figure in (scene.contour, as_figure(scene.surface), as_figure(scene.slices)):
+    for figure in (as_figure(scene.contour), as_figure(scene.surface), as_figure(scene.slices)):
         assert figure.layout.font.size == look.font_size
         assert figure.layout.template.layout.paper_bgcolor == "rgb(17,17,17)"
-    names = " ".join(trace.name or "" for trace in scene.contour.data)
+    names = " ".join(trace.name or "" for trace in as_figure(scene.contour).data)
     assert "向下弯" in names and "逃离" in names
