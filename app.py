@@ -6,6 +6,8 @@ draws the shared sidebar itself (``ui.sidebar``), so a page is complete on its o
 The first thing every run sends is the request to load plotly.js (``preload_plotly``), before the
 heavy imports: on a fresh server the first run spends ~3 s importing torch and pandas, and the
 browser's ~1.5 s of evaluating plotly.js then overlaps it instead of following it.
+
+Every run ends by asking for the server's heap to be trimmed (``ui.memory_trim``).
 """
 
 import streamlit as st
@@ -14,7 +16,12 @@ from components.live_chart import preload_plotly
 
 preload_plotly()
 
+from ui.memory_trim import start_trimming, trim_soon  # noqa: E402
 from ui.page import ROUTED, app_pages  # noqa: E402  (after the preload: imports pandas)
 
+start_trimming()  # once per server process
 st.session_state[ROUTED] = True
-st.navigation(app_pages(), position="top").run()
+try:
+    st.navigation(app_pages(), position="top").run()
+finally:
+    trim_soon()  # the memory this run freed goes back to the OS while the user looks at the page
