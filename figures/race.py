@@ -17,6 +17,10 @@ from figures.spec import FigureSpec, packed
 from figures.style import MAX_FRAMES, MAX_PATH_POINTS, Look, look_layout, subsample
 
 FRAME_MS = 40
+# The scrubber's steps: one per frame would be 120 ticks ~5 px apart, and plotly.js lays out every
+# tick again on each redraw (in Chromium here a race redraw took ~85 ms with 120 steps, ~65 ms with 40).
+# Play still shows every frame; the thumb follows on the frames that have a step.
+MAX_SCRUB_STEPS = 40
 MARGIN = {"l": 50, "r": 10, "t": 30, "b": 130}
 # How far under the plot the controls sit, in pixels with laptop fonts (they move down with larger
 # fonts, so that they clear the tick labels and the axis title).
@@ -35,7 +39,8 @@ def _head_positions(runs: Sequence[RunPath], step: int) -> tuple[list[float], li
 
 
 def _animation_controls(frame_steps: np.ndarray, look: Look, plot_height: float) -> tuple[list[dict], list[dict]]:
-    """Play/pause buttons and the step scrubber of the animation, under a plot ``plot_height`` pixels high."""
+    """Play/pause buttons and the step scrubber of the animation (at most ``MAX_SCRUB_STEPS`` of the frames,
+    the first and the last among them), under a plot ``plot_height`` pixels high."""
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     playing = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     buttons = [{
@@ -53,7 +58,7 @@ def _animation_controls(frame_steps: np.ndarray, look: Look, plot_height: float)
         "currentvalue": {"prefix": look.text("figures.step_prefix"), "visible": True, "xanchor": "right"},
         "steps": [
             {"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]}
-            for step in frame_steps
+            for step in frame_steps[subsample(len(frame_steps), MAX_SCRUB_STEPS)]
         ],
     }]
     return buttons, slider

@@ -11,7 +11,7 @@ import pytest
 
 from figures.curves import curves_figure
 from figures.landscape import landscape_layers
-from figures.race import race_figure
+from figures.race import MAX_SCRUB_STEPS, race_figure
 from figures.runs import run_paths
 from figures.spec import as_figure
 from figures.style import LIGHT, MAX_FRAMES, MAX_PATH_POINTS, Look, subsample
@@ -76,10 +76,15 @@ def test_race_figure_animates_only_the_heads_and_keeps_the_background(landscape)
     last = figure.frames[-1].data[0]
     np.testing.assert_allclose(np.c_[last.x, last.y], trajectories.theta[:, -1])
     np.testing.assert_allclose(np.c_[figure.data[heads].x, figure.data[heads].y], np.tile((-0.5, 0.5), (4, 1)))
-    # Play/pause with redraw False (a redraw per frame would cost ~200 ms), and a scrubber per frame.
+    # Play/pause with redraw False (a redraw per frame would cost ~200 ms), and a scrubber over the frames:
+    # at most MAX_SCRUB_STEPS of them, from the first to the last.
     play = figure.layout.updatemenus[0].buttons[0]
     assert play.args[1]["frame"]["redraw"] is False
-    assert len(figure.layout.sliders[0].steps) == len(figure.frames)
+    scrubbed = [step.args[0][0] for step in figure.layout.sliders[0].steps]
+    frame_names = [frame.name for frame in figure.frames]
+    assert len(scrubbed) == MAX_SCRUB_STEPS < len(frame_names)
+    assert set(scrubbed) <= set(frame_names) and scrubbed[0] == frame_names[0] and scrubbed[-1] == frame_names[-1]
+    assert scrubbed == sorted(scrubbed, key=int)
     assert_no_nan(figure.data[1:])
 
 
