@@ -10,8 +10,9 @@ server on 127.0.0.1, drives headless Chromium, prints a table and stops the serv
 * sweep frame: one step of the slider inside the sweep chart, pointer down → the animated path
   painted (``plotly_animated`` then the next animation frame), for every one of its 32 steps.
 * the slider pass again with the 3D view switched off (``?show3d=false``).
-* inspector click: a click on Himmelblau's map in the Hessian inspector → the map redrawn with the
-  new θ′ (its legend names θ′'s coordinates), 20 points across the map.
+* inspector click: a click on Himmelblau's map in the Hessian inspector → the numbers panel shows the new
+  θ′ (its formulas change), and → the map redrawn with the new θ′ (its legend names θ′'s coordinates),
+  20 points across the map.
 """
 
 from __future__ import annotations
@@ -129,8 +130,9 @@ def sweep_frames(page) -> list[float]:
     return timings
 
 
-# The inspector's map legend names θ′ with its coordinates: it changes when the clicked point's report is drawn.
-WATCH_LEGEND = """selector => ({done: new Promise(resolve => {
+# The text of the elements ``selector`` finds changed: the map's legend (it names θ′ with its coordinates),
+# or the numbers panel's formulas.
+WATCH_TEXT = """selector => ({done: new Promise(resolve => {
     const began = performance.now();
     const text = () => Array.from(document.querySelectorAll(selector)).map(e => e.textContent).join(' ');
     const before = text();
@@ -143,23 +145,26 @@ WATCH_LEGEND = """selector => ({done: new Promise(resolve => {
 })})"""
 
 
-def inspector_clicks(page, base_url: str) -> list[float]:
-    """Click 20 points across Himmelblau's map in the inspector: pointer down → map redrawn at the new θ′."""
+def inspector_clicks(page, base_url: str) -> tuple[list[float], list[float]]:
+    """Click 20 points across Himmelblau's map in the inspector: pointer down → the numbers panel shows the
+    new θ′, and pointer down → the map redrawn at the new θ′."""
     page.goto(f"{base_url}/inspector?surface=himmelblau")
     page.wait_for_selector(".st-key-inspector_chart .js-plotly-plot .main-svg", timeout=120_000)
     time.sleep(2.0)
-    timings = []
+    panel_timings, map_timings = [], []
     for index in range(CHANGES):
         area = plot_area(page, "inspector_chart")
         fraction = (index + 0.5) / CHANGES
         target = (-4.5 + 9 * fraction, 4.0 - 8 * ((index * 7) % CHANGES + 0.5) / CHANGES)
-        watcher = page.evaluate_handle(WATCH_LEGEND, ".st-key-inspector_chart .legendtext")
+        panel = page.evaluate_handle(WATCH_TEXT, ".st-key-point_report .katex")
+        legend = page.evaluate_handle(WATCH_TEXT, ".st-key-inspector_chart .legendtext")
         page.mouse.click(*pixel_of(area, *target))
-        elapsed = page.evaluate("watcher => watcher.done", watcher)
-        if elapsed >= 0:
-            timings.append(elapsed)
+        for watcher, timings in ((panel, panel_timings), (legend, map_timings)):
+            elapsed = page.evaluate("watcher => watcher.done", watcher)
+            if elapsed >= 0:
+                timings.append(elapsed)
         time.sleep(0.3)
-    return timings
+    return panel_timings, map_timings
 
 
 def main() -> None:
@@ -185,7 +190,7 @@ def main() -> None:
             time.sleep(2.0)
             without_3d = slider_latencies(page, "x0", ("ArrowRight",))["ArrowRight"]
             print(f"slider → chart, 3D view off: {summary(without_3d)}", flush=True)
-            clicks = inspector_clicks(page, server.url)
+            panel_clicks, clicks = inspector_clicks(page, server.url)
         finally:
             server.close()
             browser.close()
@@ -196,6 +201,7 @@ def main() -> None:
     print(f"slider → chart, cached values        {summary(latencies['ArrowLeft'])}")
     print(f"sweep slider → path painted          {summary(frames)}")
     print(f"slider → chart, 3D view off          {summary(without_3d)}")
+    print(f"inspector click → numbers shown      {summary(panel_clicks)}")
     print(f"inspector click → map redrawn        {summary(clicks)}")
 
 

@@ -39,13 +39,8 @@ except HessianUndefinedError:
     scene = None
 
 left, right = st.columns([1.1, 1])
-with left:
-    contour = scene.contour if scene is not None else inspector_contour_figure(view.landscape, None, atlas=atlas,
-                                                                               look=look)
-    live_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False))
-    plotly_click("inspector_chart", key="inspector_click",
-                 on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
-with right:
+# The numbers first: they reach the browser before the map's larger figure, so a click's verdict shows sooner.
+with right, st.container(key="point_report"):
     if scene is not None:
         verdict_box(scene.verdict)
         report_numbers(scene.report)
@@ -53,6 +48,12 @@ with right:
             escape_numbers(scene.escape)
             if st.button(t("inspector.escape_button"), key="escape_button"):
                 st.switch_page("pages/explorer.py", query_params=explorer_link_params(surface, scene.escape.point))
+with left:
+    contour = scene.contour if scene is not None else inspector_contour_figure(view.landscape, None, atlas=atlas,
+                                                                               look=look)
+    live_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False))
+    plotly_click("inspector_chart", key="inspector_click",
+                 on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
 
 if scene is not None:
     surface_column, slices_column = st.columns(2)
