@@ -20,6 +20,7 @@
 
 const LIBRARY = Symbol.for("error-surface-lab.plotly");
 const QUEUE = Symbol.for("error-surface-lab.draw-queue");
+const PRELOADED = Symbol.for("error-surface-lab.plotly-preloaded");
 const PAINT_WAIT_MS = 50; // a hidden tab runs no animation frames: don't wait for one longer than this
 const charts = new WeakMap(); // mount point -> chart controller
 
@@ -64,6 +65,15 @@ async function warmUp(Plotly) {
     Plotly.purge(scratch);
     scratch.remove();
   }
+}
+
+// Loads and warms up plotly.js once per page, however often a rerun mounts the preload again.
+function preload(url) {
+  const started = (globalThis[PRELOADED] ||= new Set());
+  if (started.has(url)) return;
+  started.add(url);
+  performance.mark("live-chart:preload");
+  loadPlotly(url).then(warmUp).catch(() => {}); // a failure is reported by the first chart that needs plotly.js
 }
 
 function decode(data) {
@@ -167,9 +177,7 @@ async function draw(chart) {
 export default function mountLiveChart({ data, parentElement }) {
   const text = decode(data);
   if (text.startsWith('{"preload"')) {
-    // A failure here is reported by the first chart that needs plotly.js.
-    performance.mark("live-chart:preload");
-    loadPlotly(JSON.parse(text).preload).then(warmUp).catch(() => {});
+    preload(JSON.parse(text).preload);
     return () => {};
   }
   let chart = charts.get(parentElement);
