@@ -138,7 +138,9 @@ def test_charts_draw_one_at_a_time_from_the_top_and_plotly_js_is_preloaded(page,
     assert fetched == 1
     assert page.locator(".st-key-plotly_preload").is_hidden()
     # a rerun does not load or warm it up again
+    revision = "() => Number(document.querySelector('.st-key-race_chart .live-chart').dataset.revision)"
+    before = page.evaluate(revision)
     page.locator(".st-key-x0 input[type=range]").press("ArrowRight")
-    page.wait_for_function("() => document.querySelector('.live-chart[data-drawing]') !== null")
+    page.wait_for_function(f"() => ({revision})() > {before}")
     page.wait_for_function("() => document.querySelector('.live-chart[data-drawing]') === null")
     assert page.evaluate("() => performance.getEntriesByName('live-chart:preload').length") == 1
