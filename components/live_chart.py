@@ -72,8 +72,9 @@ def chart_payload(figure: go.Figure | dict, config: dict | None = None) -> bytes
 def preload_plotly() -> None:
     """Have the browser load plotly.js now, before the page's first chart arrives (draws nothing).
 
-    Evaluating plotly.js takes the browser ~1.5 s here (software rendering, 2 cores); started at the top
-    of a page, it overlaps the server's run instead of following it. Hide the element keyed
+    Evaluating plotly.js takes the browser ~1.5 s here (software rendering, 2 cores); asked for first in a
+    run (``app.py`` does, before its heavy imports), it overlaps the server's run instead of following it.
+    The browser loads and warms it up once per page, however many runs ask. Hide the element keyed
     ``PRELOAD_KEY`` (``ui.page`` does).
     """
     _mount_live_chart(key=PRELOAD_KEY, data=json.dumps({"preload": _library_url()}).encode())
