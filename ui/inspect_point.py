@@ -10,6 +10,8 @@ from scenes.inspector import snap_to_critical_point
 from surfaces.base import PointKind, Surface
 from ui.start_point import keep_inside, snapped_start
 
+POINT_DECIMALS = 4  # what the θ′ inputs show
+
 
 def default_point(surface: Surface) -> tuple[float, float]:
     """Where the inspector first looks: the surface's first known saddle, else its first start point."""
@@ -18,10 +20,12 @@ def default_point(surface: Surface) -> tuple[float, float]:
 
 
 def move_point_to(surface: Surface, x: float, y: float) -> None:
-    """Put θ′ at (x, y), clamped to the domain (call before the inputs are drawn: in a callback)."""
+    """Put θ′ at (x, y), clamped to the domain and rounded to the inputs' ``POINT_DECIMALS`` (call before
+    the inputs are drawn: in a callback). A click's coordinates come as float32 from the browser
+    (0.8000001907348633): unrounded, the URL and the share link carried that noise."""
     domain = surface.domain
-    st.session_state["px"] = min(max(float(x), domain.x_min), domain.x_max)
-    st.session_state["py"] = min(max(float(y), domain.y_min), domain.y_max)
+    st.session_state["px"] = round(min(max(float(x), domain.x_min), domain.x_max), POINT_DECIMALS)
+    st.session_state["py"] = round(min(max(float(y), domain.y_min), domain.y_max), POINT_DECIMALS)
 
 
 def point_from_click(surface: Surface, atlas: Atlas, click_key: str) -> None:
@@ -39,9 +43,9 @@ def inspected_point_widgets(surface: Surface) -> tuple[float, float]:
     keep_inside("px", domain.x_min, domain.x_max, snap=False)
     keep_inside("py", domain.y_min, domain.y_max, snap=False)
     left, right, _ = st.columns([1, 1, 3])
-    px = left.number_input("θ′ x", domain.x_min, domain.x_max, float(x), 0.01, format="%.4f",
+    px = left.number_input("θ′ x", domain.x_min, domain.x_max, float(x), 0.01, format=f"%.{POINT_DECIMALS}f",
                            key="px", bind="query-params")
-    py = right.number_input("θ′ y", domain.y_min, domain.y_max, float(y), 0.01, format="%.4f",
+    py = right.number_input("θ′ y", domain.y_min, domain.y_max, float(y), 0.01, format=f"%.{POINT_DECIMALS}f",
                             key="py", bind="query-params")
     return float(px), float(py)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -51,6 +52,19 @@ def test_clicking_the_plain_saddle_origin_says_saddle_with_eigenvalues_plus_minu
     click_map_and_wait(page, 0.0, 0.0, "This is a saddle point")
     labels = legend(page)
     assert re.search(r"λ = −2\.00, curves down", labels) and re.search(r"λ = 2\.00, curves up", labels), labels
+
+
+def test_a_clicked_point_goes_into_the_url_as_the_inputs_show_it(page, app_server):
+    open_inspector(page, app_server, "surface=saddle")
+    click_map_and_wait(page, 0.8, 0.8, "Not a critical point")
+    deadline = time.monotonic() + 10
+    while "px=" not in page.url and time.monotonic() < deadline:
+        time.sleep(0.1)
+    query = parse_qs(urlparse(page.url).query)
+    for key in ("px", "py"):
+        (raw,) = query[key]
+        assert re.fullmatch(r"-?\d+(\.\d{1,4})?", raw), f"{key}={raw}: more decimals than the input shows"
+        assert float(raw) == pytest.approx(0.8, abs=0.02)
 
 
 def test_typing_a_formula_then_clicking_its_origin_says_saddle(page, app_server):
