@@ -17,15 +17,18 @@ from pathlib import Path
 
 import numpy as np
 import plotly.colors
+import plotly.io
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from figures.isolines import contour_levels, iso_lines  # noqa: E402
-from figures.landscape import add_landscape, landscape_layers  # noqa: E402
+from figures.landscape import landscape_layers, landscape_parts  # noqa: E402
+from figures.panels import panel_domains, panel_title  # noqa: E402
 from figures.raster import colour_raster, height_scale  # noqa: E402
+from figures.spec import FigureSpec, as_figure  # noqa: E402
+from figures.style import Look  # noqa: E402
 
 REPEATS = 5
 RESOLUTION = 200
@@ -49,6 +52,10 @@ def rosenbrock(x, y):
     return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
+def to_json(spec: FigureSpec) -> str:
+    return plotly.io.to_json(spec, validate=False)
+
+
 def median_milliseconds(action) -> float:
     action()  # warm-up
     timings = []
@@ -59,26 +66,31 @@ def median_milliseconds(action) -> float:
     return 1e3 * statistics.median(timings)
 
 
-def himmelblau_figure() -> go.Figure:
-    figure = add_landscape(go.Figure(), landscape_layers(*grid(himmelblau, -6.0, 6.0)))
-    figure.update_layout(width=640, height=600, margin={"l": 40, "r": 10, "t": 10, "b": 40})
-    return figure
+def himmelblau_figure() -> FigureSpec:
+    trace, image, axes = landscape_parts(landscape_layers(*grid(himmelblau, -6.0, 6.0)))
+    return {"data": [trace], "layout": {"images": [image], "xaxis": axes["x"], "yaxis": axes["y"], "width": 640,
+                                        "height": 600, "margin": {"l": 40, "r": 10, "t": 10, "b": 40}}}
 
 
 def screenshot_figure() -> go.Figure:
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Himmelblau (× = the four minima)",
-                                                           "Rosenbrock, log colours, NaN hole"))
-    add_landscape(figure, landscape_layers(*grid(himmelblau, -6.0, 6.0)), row=1, col=1)
     minima = np.array(HIMMELBLAU_MINIMA)
-    figure.add_trace(go.Scatter(x=minima[:, 0], y=minima[:, 1], mode="markers", showlegend=False,
-                                marker={"symbol": "x", "size": 11, "color": "white"}), row=1, col=1)
     xs, ys, z = grid(rosenbrock, -2.0, 2.0)
     z[np.hypot(*np.meshgrid(xs - 1.0, ys + 1.0)) < 0.5] = np.nan
-    add_landscape(figure, landscape_layers(xs, ys, z), row=1, col=2)
-    figure.add_trace(go.Scatter(x=[1.0], y=[1.0], mode="markers", showlegend=False,
-                                marker={"symbol": "x", "size": 11, "color": "white"}), row=1, col=2)
-    figure.update_layout(width=1200, height=620, margin={"l": 40, "r": 20, "t": 40, "b": 40})
-    return figure
+    panels = (("Himmelblau (× = the four minima)", landscape_layers(*grid(himmelblau, -6.0, 6.0)), minima),
+              ("Rosenbrock, log colours, NaN hole", landscape_layers(xs, ys, z), np.array([[1.0, 1.0]])))
+    data, layout = [], {"images": [], "annotations": [], "width": 1200, "height": 620,
+                        "margin": {"l": 40, "r": 20, "t": 40, "b": 40}}
+    for index, ((title, landscape, marked), domain) in enumerate(zip(panels, panel_domains(2, 0.1))):
+        suffix = "" if index == 0 else str(index + 1)
+        trace, image, axes = landscape_parts(landscape, xref=f"x{suffix}", yref=f"y{suffix}")
+        data += [trace, {"type": "scatter", "x": marked[:, 0].tolist(), "y": marked[:, 1].tolist(),
+                         "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "mode": "markers", "showlegend": False,
+                         "marker": {"symbol": "x", "size": 11, "color": "white"}}]
+        layout["images"].append(image)
+        layout[f"xaxis{suffix}"] = {"domain": domain, "anchor": f"y{suffix}", **axes["x"]}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", **axes["y"]}
+        layout["annotations"].append(panel_title(title, domain, [0.0, 1.0], Look()))
+    return as_figure({"data": data, "layout": layout})
 
 
 def take_screenshot(figure: go.Figure, target: Path) -> None:
@@ -113,14 +125,14 @@ def main() -> None:
     print(f"  contour_levels                     {median_milliseconds(lambda: contour_levels(z)):7.1f} ms")
     print(f"  iso_lines                          {median_milliseconds(lambda: iso_lines(xs, ys, z, levels)):7.1f} ms")
     print(f"  landscape_layers (all of it)       {median_milliseconds(lambda: landscape_layers(xs, ys, z)):7.1f} ms")
-    print(f"  add_landscape + to_json            {median_milliseconds(lambda: himmelblau_figure().to_json()):7.1f} ms")
+    print(f"  landscape_parts + to_json          {median_milliseconds(lambda: to_json(himmelblau_figure())):7.1f} ms")
     began = time.perf_counter()
     plotly.colors.sample_colorscale("Viridis", list(fractions))
     print(f"  for comparison, plotly.colors.sample_colorscale on the {fractions.size} values: "
           f"{1e3 * (time.perf_counter() - began):.0f} ms (once)")
     print(f"  iso-line points {len(line_x)} ({int(np.isnan(line_x).sum()) + 1} polylines)")
     print(f"  image data URI {len(landscape.image_uri) / 1e3:.1f} kB; "
-          f"figure JSON {len(figure.to_json()) / 1e3:.1f} kB "
+          f"figure JSON {len(to_json(figure)) / 1e3:.1f} kB "
           f"(an empty figure: {len(go.Figure().to_json()) / 1e3:.1f} kB; "
           f"a go.Contour of the same grid: {len(contour.to_json()) / 1e3:.1f} kB)")
     if "--screenshot" in sys.argv:

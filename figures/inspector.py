@@ -113,14 +113,19 @@ def positive_length(value: float | None, default: float, name: str) -> float:
     return float(length)
 
 
-def point_marker(report: PointReport, look: Look = Look()) -> dict:
-    """The clicked point θ′ in the look's paper colour with an ink outline, its loss in the hover label."""
+def point_style(size: float, look: Look = Look()) -> dict:
+    """How θ′ looks on every inspector figure (map, 3D view, slices): a marker of ``size`` in the look's
+    paper colour with an ink outline."""
     palette = look.palette
+    return {"size": look.marker(size), "color": palette.paper, "line": {"color": palette.ink, "width": look.line(2)}}
+
+
+def point_marker(report: PointReport, look: Look = Look()) -> dict:
+    """The clicked point θ′ on the map (:func:`point_style`), its loss in the hover label."""
     return {
         "type": "scatter", "x": [report.x], "y": [report.y], "mode": "markers",
         "name": f"θ′ = ({report.x:.3f}, {report.y:.3f})".replace("-", "−"),
-        "marker": {"symbol": "circle", "size": look.marker(12), "color": palette.paper,
-                   "line": {"color": palette.ink, "width": look.line(2)}},
+        "marker": {"symbol": "circle", **point_style(12, look)},
         "hovertemplate": f"θ′ (%{{x:.4f}}, %{{y:.4f}})<br>L = {report.loss:.6g}<extra></extra>",
     }
 

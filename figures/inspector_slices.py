@@ -17,7 +17,7 @@ import torch
 
 from analysis.derivatives import Loss
 from analysis.point_report import PointReport
-from figures.inspector import eigen_directions, positive_length
+from figures.inspector import eigen_directions, point_style, positive_length
 from figures.panels import panel_domains, panel_title
 from figures.spec import FigureSpec, packed
 from figures.style import LIGHT, Look, look_layout
@@ -71,8 +71,7 @@ def slice_figure(loss: Loss, report: PointReport, *, half_width: float | None = 
         }, {
             "type": "scatter", "x": [0.0], "y": [report.loss], "mode": "markers", "name": "θ′", "legendgroup": "point",
             "showlegend": first,
-            "marker": {"size": look.marker(10), "color": palette.paper,
-                       "line": {"color": palette.ink, "width": look.line(2)}},
+            "marker": point_style(10, look),
             "hovertemplate": "θ′ (t = 0)<br>L=%{y:.5g}<extra></extra>", **on_panel,
         }]
         axes[f"xaxis{suffix}"] = {"domain": domain, "anchor": f"y{suffix}",

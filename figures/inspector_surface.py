@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from analysis.point_report import PointReport
-from figures.inspector import eigen_directions, neighbourhood_radius, positive_length
+from figures.inspector import eigen_directions, neighbourhood_radius, point_style, positive_length
 from figures.spec import FigureSpec, packed
 from figures.style import Look
 from figures.surface3d import display_heights, surface_figure
@@ -90,8 +90,7 @@ def inspector_surface_figure(xs, ys, z, report: PointReport, *, radius: float | 
         })
     traces.append({
         "type": "scatter3d", "x": [report.x], "y": [report.y], "z": [min(report.loss, high) + lift], "mode": "markers",
-        "name": "θ′", "marker": {"size": look.marker(6), "color": look.palette.paper,
-                                 "line": {"color": look.palette.ink, "width": look.line(2)}},
+        "name": "θ′", "marker": point_style(6, look),
         "hovertemplate": f"θ′ (%{{x:.4f}}, %{{y:.4f}})<br>L = {report.loss:.6g}<extra></extra>",
     })
     layout = figure["layout"] | {

@@ -5,8 +5,7 @@ Why not ``go.Contour``: in an animation whose frames redraw only the moving trac
 line trace stay, and keep each frame cheap (~31 ms, see ``/work/shared/FINDINGS.md``).
 
 Build the layers once per surface with :func:`landscape_layers` (cacheable: it holds only arrays,
-numbers and a string), then draw them under a spec's traces with :func:`landscape_parts` or under a ``go.Figure``'s with
-:func:`add_landscape`.
+numbers and a string), then draw them under a spec's traces with :func:`landscape_parts`.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 
 from figures.isolines import contour_levels, iso_lines
 from figures.raster import LogScale, colour_raster, height_scale
@@ -120,23 +118,3 @@ def landscape_parts(landscape: Landscape, *, look: Look = Look(), xref: str = "x
     trace = {"type": "scatter", "x": packed(landscape.line_x, np.float32), "y": packed(landscape.line_y, np.float32),
              "xaxis": xref, "yaxis": yref, **_isoline_style(look)}
     return (trace, *_image_and_axes(landscape, xref, yref))
-
-
-def add_landscape(figure: go.Figure, landscape: Landscape, row: int | None = None,
-                  col: int | None = None, *, look: Look = Look()) -> go.Figure:
-    """Draw ``landscape`` under the figure's traces, in subplot ``(row, col)`` or the main axes.
-
-    Adds one trace (the iso-lines, so call this before adding the moving traces) and one layout
-    image on the same axes, stretched to the grid, and fixes those axes' ranges to the grid with
-    no autorange padding, so image and lines stay aligned with the data. The iso-lines are dark on
-    a light ``look`` and light on a dark one; the raster is the same in both. Returns ``figure``.
-    """
-    if (row is None) != (col is None):
-        raise ValueError("give both row and col of the subplot, or neither")
-    figure.add_trace(go.Scatter(x=landscape.line_x, y=landscape.line_y, **_isoline_style(look)), row=row, col=col)
-    xref, yref = figure.data[-1].xaxis or "x", figure.data[-1].yaxis or "y"
-    image, axes = _image_and_axes(landscape, xref, yref)
-    figure.add_layout_image(image)
-    figure.layout["xaxis" + xref[1:]].update(axes["x"])
-    figure.layout["yaxis" + yref[1:]].update(axes["y"])
-    return figure

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-
 from analysis.atlas import Atlas, find_critical_points
 from analysis.point_report import (
     EscapeStep, HessianUndefinedError, NoEscapeDirectionError, PointReport, escape_step, inspect_point,

@@ -8,14 +8,14 @@ import pickle
 
 import numpy as np
 import plotly.colors
-import plotly.graph_objects as go
+import plotly.io
 import pytest
 from PIL import Image
-from plotly.subplots import make_subplots
 
 from figures.isolines import contour_levels, iso_lines
-from figures.landscape import Landscape, add_landscape, landscape_layers
+from figures.landscape import Landscape, landscape_layers, landscape_parts
 from figures.raster import colour_raster, height_scale
+from figures.spec import as_figure
 
 HIMMELBLAU_MINIMA = np.array([(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)])
 
@@ -254,10 +254,17 @@ def test_uneven_grids_are_refused_for_the_image():
         landscape_layers(xs, xs, np.ones((3, 3)))
 
 
-def test_add_landscape_puts_one_image_and_one_line_trace_on_fixed_axes():
+def landscape_spec(landscape: Landscape, xref: str = "x", yref: str = "y") -> dict:
+    """The landscape alone on axes ``xref``/``yref``: its iso-line trace, its image and both axes."""
+    trace, image, axes = landscape_parts(landscape, xref=xref, yref=yref)
+    return {"data": [trace], "layout": {"images": [image], f"xaxis{xref[1:]}": axes["x"],
+                                        f"yaxis{yref[1:]}": axes["y"]}}
+
+
+def test_the_landscape_is_one_image_and_one_line_trace_on_fixed_axes():
     xs, ys, z = rosenbrock_grid(60)
     landscape = landscape_layers(xs, ys, z)
-    figure = add_landscape(go.Figure(), landscape)
+    figure = as_figure(landscape_spec(landscape))
     assert len(figure.layout.images) == 1 and len(figure.data) == 1
     image, lines = figure.layout.images[0], figure.data[0]
     assert (image.xref, image.yref, image.sizing, image.layer) == ("x", "y", "stretch", "below")
@@ -267,19 +274,19 @@ def test_add_landscape_puts_one_image_and_one_line_trace_on_fixed_axes():
     assert tuple(figure.layout.xaxis.range) == (-2.0, 2.0) and tuple(figure.layout.yaxis.range) == (-1.0, 3.0)
     assert figure.layout.xaxis.autorange is False and figure.layout.yaxis.autorange is False
     assert lines.hoverinfo == "skip" and lines.showlegend is False and lines.mode == "lines"
+    np.testing.assert_array_equal(lines.x, landscape.line_x)  # NaN separators included
+    np.testing.assert_array_equal(lines.y, landscape.line_y)
 
 
-def test_add_landscape_targets_one_subplot():
-    figure = make_subplots(rows=1, cols=2)
-    add_landscape(figure, landscape_layers(*himmelblau_grid(40)), row=1, col=2)
+def test_the_landscape_goes_on_the_axes_it_is_given():
+    figure = as_figure(landscape_spec(landscape_layers(*himmelblau_grid(40)), xref="x2", yref="y2"))
     assert (figure.layout.images[0].xref, figure.layout.images[0].yref) == ("x2", "y2")
+    assert (figure.data[0].xaxis, figure.data[0].yaxis) == ("x2", "y2")
     assert tuple(figure.layout.xaxis2.range) == (-6.0, 6.0)
     assert figure.layout.xaxis.range is None
-    with pytest.raises(ValueError, match="row and col"):
-        add_landscape(figure, landscape_layers(*himmelblau_grid(40)), row=1)
 
 
 def test_a_200_grid_figure_stays_small():
     landscape = landscape_layers(*himmelblau_grid())
     assert isinstance(landscape, Landscape) and landscape.line_x.dtype == np.float32
-    assert len(add_landscape(go.Figure(), landscape).to_json()) < 250_000
+    assert len(plotly.io.to_json(landscape_spec(landscape), validate=False)) < 250_000
