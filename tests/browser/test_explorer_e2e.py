@@ -128,9 +128,10 @@ def test_charts_draw_one_at_a_time_from_the_top_and_plotly_js_is_preloaded(page,
         wait_for_chart(page, key)
     page.wait_for_function("() => document.querySelector('.live-chart[data-drawing]') === null")
     first_draws = {}
-    for draw in page.evaluate("() => window.__draws"):
+    draws = page.evaluate("() => window.__draws")
+    for draw in draws:
         first_draws.setdefault(draw["key"], draw["at"])
-    assert sorted(first_draws, key=first_draws.get) == list(DRAWN_CHARTS)
+    assert sorted(first_draws, key=first_draws.get) == list(DRAWN_CHARTS), draws
     # the page asked for plotly.js by itself (app.py's preload), and fetched it once
     assert page.evaluate("() => performance.getEntriesByName('live-chart:preload').length") == 1
     fetched = page.evaluate("""() => performance.getEntriesByType('resource')
