@@ -7,7 +7,9 @@ The first thing every run sends is the request to load plotly.js (``preload_plot
 heavy imports: on a fresh server the first run spends ~3 s importing torch and pandas, and the
 browser's ~1.5 s of evaluating plotly.js then overlaps it instead of following it.
 
-Every run ends by asking for the server's heap to be trimmed (``ui.memory_trim``).
+Every run ends by asking for the server's heap to be trimmed (``ui.memory_trim``); the first run of
+each page freezes the objects its imports left (``ui.gc_freeze``), so that Streamlit's full garbage
+collection after every run no longer walks them (server CPU per explorer rerun: ~290 → ~115 ms).
 """
 
 import streamlit as st
@@ -16,12 +18,15 @@ from components.live_chart import preload_plotly
 
 preload_plotly()
 
+from ui.gc_freeze import freeze_after_first_run  # noqa: E402
 from ui.memory_trim import start_trimming, trim_soon  # noqa: E402
 from ui.page import ROUTED, app_pages  # noqa: E402  (after the preload: imports pandas)
 
 start_trimming()  # once per server process
 st.session_state[ROUTED] = True
+page = st.navigation(app_pages(), position="top")
 try:
-    st.navigation(app_pages(), position="top").run()
+    page.run()
 finally:
     trim_soon()  # the memory this run freed goes back to the OS while the user looks at the page
+    freeze_after_first_run(page.url_path)  # Streamlit's full GC after each run then skips the imports

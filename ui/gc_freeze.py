@@ -1,0 +1,39 @@
+"""Keep Streamlit's full garbage collection after every run cheap: freeze what the imports left behind.
+
+Streamlit calls ``gc.collect(2)`` after every script run (its ``runner.postScriptGC`` option, on by
+default, so that cyclic garbage does not pile up between runs). A full collection walks every
+object the collector tracks, and torch, pandas, plotly and Streamlit leave ~280,000 of them alive
+after their imports. Measured with py-spy on the server while one session moved the explorer's x₀
+slider 40 times: that collection was 59 % of the server's CPU, and a rerun cost 290 ms of CPU.
+
+``gc.freeze()`` moves every object alive now into a permanent generation that later collections skip
+(CPython's documented use: after start-up, before serving). So once a page has run for the first
+time in this process, its imports are done and what is alive is frozen. Same measurement: a rerun
+then costs 114 ms of CPU, and its latency p95 fell from 299 to 117 ms.
+
+What freezing costs: a frozen object is still freed as soon as nothing refers to it (reference
+counting); only reference cycles among frozen objects are never collected. The objects alive at
+the end of each page's first run (at most one moment per page and process) are frozen, nothing more.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+_lock = threading.Lock()
+_frozen_after: set[str] = set()
+
+
+def freeze_after_first_run(page: str) -> bool:
+    """Collect, then freeze every live object, the first time ``page`` ends a run in this process.
+
+    Returns ``True`` when it froze now, ``False`` when ``page`` had been seen before (then it does nothing).
+    """
+    with _lock:
+        if page in _frozen_after:
+            return False
+        _frozen_after.add(page)
+        gc.collect()  # what is garbage already is freed, not frozen
+        gc.freeze()
+        return True
