@@ -8,8 +8,8 @@ heavy imports: on a fresh server the first run spends ~3 s importing torch and p
 browser's ~1.5 s of evaluating plotly.js then overlaps it instead of following it.
 
 Every run ends by asking for the server's heap to be trimmed (``ui.memory_trim``); the first run of
-each page freezes the objects its imports left (``ui.gc_freeze``), so that Streamlit's full garbage
-collection after every run no longer walks them (server CPU per explorer rerun: ~290 → ~115 ms).
+each page freezes the objects its imports left (``ui.gc_freeze``), so that full garbage collections no
+longer walk them (server CPU per explorer rerun: ~290 → ~100 ms).
 """
 
 import streamlit as st

@@ -6,7 +6,8 @@ server on 127.0.0.1, drives headless Chromium, prints a table and stops the serv
 * cold start: ``streamlit run app.py`` launched → the race chart's first draw done (on the page's clock).
 * slider → chart: the start-point slider x₀ moved one notch with the keyboard → the
   race chart holds the new path (polled in the page every animation frame). First pass: new values
-  (the server computes); second pass: the same values again (served from the bounded cache).
+  (the server computes); second pass: the same values again (served from the bounded cache), both with
+  the presses back to back; third pass: one change at a time, each after the page has settled.
 * sweep frame: one step of the slider inside the sweep chart, pointer down → the animated path
   painted (``plotly_animated`` then the next animation frame), for every one of its 32 steps.
 * the slider pass again with the 3D view switched off (``?show3d=false``).
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from benchmarks.measure import percentile  # noqa: E402
-from tests.browser.plotly_dom import pixel_of, plot_area  # noqa: E402
+from tests.browser.plotly_dom import pixel_of, plot_area, wait_until_settled  # noqa: E402
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
 CHANGES = 20
@@ -86,12 +87,20 @@ def cold_start(browser) -> float:
         server.close()
 
 
-def slider_latencies(page, key: str, passes: tuple[str, ...]) -> dict[str, list[float]]:
+def slider_latencies(page, key: str, passes: tuple[str, ...], settle: bool = False) -> dict[str, list[float]]:
+    """Key presses on the slider ``key``, one pass of CHANGES per direction in ``passes``.
+
+    Back to back (default): the next press follows as soon as the race holds the new path, while the other
+    charts may still be redrawing and the server finishing the run. ``settle``: each press waits until no
+    script runs and no chart draws (for 0.3 s), a student who moves a slider and looks.
+    """
     thumb = page.locator(f".st-key-{key} input[type=range]")
     results = {}
     for direction in passes:
         timings = []
         for _ in range(CHANGES):
+            if settle:
+                wait_until_settled(page, quiet=0.3)
             watcher = page.evaluate_handle(WATCH_PATH, RACE)
             thumb.press(direction)
             elapsed = page.evaluate("watcher => watcher.done", watcher)
@@ -183,6 +192,8 @@ def main() -> None:
             latencies = slider_latencies(page, "x0", ("ArrowRight", "ArrowLeft"))
             print(f"slider → chart, new values: {summary(latencies['ArrowRight'])}", flush=True)
             print(f"slider → chart, cached values: {summary(latencies['ArrowLeft'])}", flush=True)
+            settled = slider_latencies(page, "x0", ("ArrowRight",), settle=True)["ArrowRight"]
+            print(f"slider → chart, one change at a time: {summary(settled)}", flush=True)
             frames = sweep_frames(page)
             print(f"sweep slider → path painted: {summary(frames)}", flush=True)
             page.goto(f"{server.url}/?show3d=false")
@@ -199,6 +210,7 @@ def main() -> None:
     print(f"cold start (command → first chart)   {start:6.1f} s")
     print(f"slider → chart, new values           {summary(latencies['ArrowRight'])}")
     print(f"slider → chart, cached values        {summary(latencies['ArrowLeft'])}")
+    print(f"slider → chart, one at a time        {summary(settled)}")
     print(f"sweep slider → path painted          {summary(frames)}")
     print(f"slider → chart, 3D view off          {summary(without_3d)}")
     print(f"inspector click → numbers shown      {summary(panel_clicks)}")

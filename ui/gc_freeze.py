@@ -1,15 +1,18 @@
-"""Keep Streamlit's full garbage collection after every run cheap: freeze what the imports left behind.
+"""Keep full garbage collections cheap: freeze what the imports left behind.
 
-Streamlit calls ``gc.collect(2)`` after every script run (its ``runner.postScriptGC`` option, on by
-default, so that cyclic garbage does not pile up between runs). A full collection walks every
-object the collector tracks, and torch, pandas, plotly and Streamlit leave ~280,000 of them alive
-after their imports. Measured with py-spy on the server while one session moved the explorer's x₀
-slider 40 times: that collection was 59 % of the server's CPU, and a rerun cost 290 ms of CPU.
+A full (generation 2) collection walks every object the collector tracks, and torch, pandas, plotly
+and Streamlit leave ~280,000 of them alive after their imports. Streamlit ran one after every script
+run (its ``runner.postScriptGC`` option). Measured with py-spy on the server while one session moved
+the explorer's x₀ slider 40 times, that collection was 59 % of the server's CPU: a rerun cost 290 ms of
+CPU.
 
 ``gc.freeze()`` moves every object alive now into a permanent generation that later collections skip
 (CPython's documented use: after start-up, before serving). So once a page has run for the first
 time in this process, its imports are done and what is alive is frozen. Same measurement: a rerun
-then costs 114 ms of CPU, and its latency p95 fell from 299 to 117 ms.
+then costs 97-114 ms of CPU, and its latency p95 fell from 299 to 107-117 ms. With 30 sessions the
+post-run collection still cost a third of the CPU (what the sessions keep is not frozen), so
+``.streamlit/config.toml`` also turns ``postScriptGC`` off; Python's own generational collections,
+which this module keeps cheap too, still collect cycles.
 
 What freezing costs: a frozen object is still freed as soon as nothing refers to it (reference
 counting); only reference cycles among frozen objects are never collected. The objects alive at
