@@ -29,4 +29,4 @@ try:
     page.run()
 finally:
     trim_soon()  # the memory this run freed goes back to the OS while the user looks at the page
-    freeze_after_first_run(page.url_path)  # Streamlit's full GC after each run then skips the imports
+    freeze_after_first_run(page.url_path)  # full garbage collections then skip what the imports left
