@@ -36,6 +36,7 @@ _PLOTLY_SOURCE = Path(plotly.__file__).with_name("package_data") / "plotly.min.j
 _JAVASCRIPT = Path(__file__).with_name("live_chart.js").read_text(encoding="utf-8")
 
 PRELOAD_KEY = "plotly_preload"
+_COMPLETE_COPIES: set[Path] = set()  # plotly.js copies found or made complete by this process
 
 _mount_live_chart = st.components.v2.component("live_chart", js=_JAVASCRIPT, isolate_styles=False)
 
@@ -44,16 +45,20 @@ def plotly_library_file() -> str:
     """The file name of plotly.js in ``static/``, named by the plotly package's version.
 
     Copied there from the package the first time it is needed; a new plotly version gets a new name,
-    so a browser never keeps an old copy from its cache.
+    so a browser never keeps an old copy from its cache. Every chart of every run asks, so a copy found
+    complete is not looked at again by this process; a failed copy is tried again next time.
     """
     name = f"plotly-{plotly.__version__}.min.js"
     target = STATIC_DIR / name
+    if target in _COMPLETE_COPIES:
+        return name
     try:
         if not target.exists() or target.stat().st_size != _PLOTLY_SOURCE.stat().st_size:
             STATIC_DIR.mkdir(exist_ok=True)
             partial = target.with_suffix(f".{os.getpid()}.partial")
             shutil.copyfile(_PLOTLY_SOURCE, partial)
             partial.replace(target)  # atomic: a concurrent session never serves half a file
+        _COMPLETE_COPIES.add(target)
     except OSError as error:  # a read-only app folder: each chart then says it could not load plotly.js
         _LOG.warning("could not copy plotly.js into %s: %s", STATIC_DIR, error)
     return name

@@ -24,9 +24,9 @@ def test_the_payload_names_plotly_js_and_carries_the_figure_and_config(tmp_path,
 
 def test_a_stale_copy_is_replaced_and_a_read_only_folder_is_not_an_error(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(live_chart, "STATIC_DIR", tmp_path)
-    name = live_chart.plotly_library_file()
-    (tmp_path / name).write_text("half a file")
-    live_chart.plotly_library_file()
+    name = f"plotly-{plotly.__version__}.min.js"
+    (tmp_path / name).write_text("half a file")  # left by an older run
+    assert live_chart.plotly_library_file() == name
     assert (tmp_path / name).stat().st_size == live_chart._PLOTLY_SOURCE.stat().st_size
 
     def read_only(*_):
@@ -36,3 +36,14 @@ def test_a_stale_copy_is_replaced_and_a_read_only_folder_is_not_an_error(tmp_pat
     monkeypatch.setattr(live_chart.shutil, "copyfile", read_only)
     assert live_chart.plotly_library_file() == name  # logged, not raised: the chart says plotly.js is missing
     assert "could not copy plotly.js" in caplog.text
+    caplog.clear()
+    live_chart.plotly_library_file()
+    assert "could not copy plotly.js" in caplog.text  # a failed copy is tried again
+
+
+def test_a_complete_copy_is_checked_once_per_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(live_chart, "STATIC_DIR", tmp_path)
+    name = live_chart.plotly_library_file()
+    (tmp_path / name).unlink()
+    assert live_chart.plotly_library_file() == name
+    assert not (tmp_path / name).exists()  # not looked at again: charts of later runs cost no file checks
