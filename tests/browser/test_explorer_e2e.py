@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from components.plotly_library import TRACES, plotly_library_file
 from tests.browser.server import ARTIFACTS
 from tests.browser.plotly_dom import pixel_of, plot_area, trace_xy, wait_for_chart
 
@@ -135,8 +136,10 @@ def test_charts_draw_one_at_a_time_from_the_top_and_plotly_js_is_preloaded(page,
     # the page asked for plotly.js by itself (app.py's preload), and fetched it once
     assert page.evaluate("() => performance.getEntriesByName('live-chart:preload').length") == 1
     fetched = page.evaluate("""() => performance.getEntriesByType('resource')
-        .filter(entry => /plotly-[^/]*\\.min\\.js$/.test(entry.name)).length""")
-    assert fetched == 1
+        .filter(entry => /plotly-[^/]*\\.min\\.js$/.test(entry.name)).map(entry => entry.name)""")
+    assert len(fetched) == 1 and fetched[0].endswith(f"/app/static/{plotly_library_file()}")
+    # the app's slim plotly.js: exactly the trace types the figures use (components.plotly_library)
+    assert sorted(page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces)")) == sorted(TRACES)
     assert page.locator(".st-key-plotly_preload").is_hidden()
     # a rerun does not load or warm it up again
     revision = "() => Number(document.querySelector('.st-key-race_chart .live-chart').dataset.revision)"
