@@ -1,10 +1,16 @@
-"""Error Surface Lab: the router.
+"""Error Surface Lab: the server's entry and the router.
 
-Run with ``streamlit run app.py``. Each page in ``pages/`` reads like a description of its screen and
-draws the shared sidebar itself (``ui.sidebar``), so a page is complete on its own.
+Run with ``streamlit run app.py``. Streamlit reads this file twice, in two roles:
+
+* **the server** imports it as the module ``app`` and serves ``app`` (an ``st.App``), whose lifespan
+  (``ui.warm_up``) imports torch and the pages' modules while the first visitor's browser is still
+  loading Streamlit's frontend;
+* **each visitor's session** runs it as the script ``__main__``: the router. Each page in ``pages/``
+  reads like a description of its screen and draws the shared sidebar itself (``ui.sidebar``), so a
+  page is complete on its own.
 
 The first thing every run sends is the request to load plotly.js (``preload_plotly``), before the
-heavy imports: on a fresh server the first run spends ~3 s importing torch and pandas, and the
+heavy imports: on a fresh server the first run may still be importing torch and pandas, and the
 browser's ~1.5 s of evaluating plotly.js then overlaps it instead of following it.
 
 Every run ends by asking for the server's heap to be trimmed (``ui.memory_trim``); the first run of
@@ -14,19 +20,24 @@ longer walk them (server CPU per explorer rerun: ~290 → ~100 ms).
 
 import streamlit as st
 
-from components.live_chart import preload_plotly
+if __name__ != "__main__":  # the server, importing this file to find `app`
+    from ui.warm_up import warm_up
 
-preload_plotly()
+    app = st.App("app.py", lifespan=warm_up)
+else:  # a session's run: the router
+    from components.live_chart import preload_plotly
 
-from ui.gc_freeze import freeze_after_first_run  # noqa: E402
-from ui.memory_trim import start_trimming, trim_soon  # noqa: E402
-from ui.page import ROUTED, app_pages  # noqa: E402  (after the preload: imports pandas)
+    preload_plotly()
 
-start_trimming()  # once per server process
-st.session_state[ROUTED] = True
-page = st.navigation(app_pages(), position="top")
-try:
-    page.run()
-finally:
-    trim_soon()  # the memory this run freed goes back to the OS while the user looks at the page
-    freeze_after_first_run(page.url_path)  # full garbage collections then skip what the imports left
+    from ui.gc_freeze import freeze_after_first_run
+    from ui.memory_trim import start_trimming, trim_soon
+    from ui.page import ROUTED, app_pages  # (after the preload: imports pandas)
+
+    start_trimming()  # once per server process
+    st.session_state[ROUTED] = True
+    page = st.navigation(app_pages(), position="top")
+    try:
+        page.run()
+    finally:
+        trim_soon()  # the memory this run freed goes back to the OS while the user looks at the page
+        freeze_after_first_run(page.url_path)  # full garbage collections then skip what the imports left
