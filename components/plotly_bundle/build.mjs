@@ -1,5 +1,5 @@
-// Builds ../../static/plotly-<version>-lab.min.js from entry.js: `npm ci && node build.mjs [folder]`
-// (scripts/build_plotly.sh does both; the folder defaults to the app's static/). The options are plotly.js's own (its esbuild-config.js); the
+// Builds <folder>/plotly-<version>-lab.min.js from entry.js: `npm ci && node build.mjs <folder>`.
+// Run scripts/build_plotly.sh, which does both in a fixed folder (see there why) and writes to static/. The options are plotly.js's own (its esbuild-config.js); the
 // banner and footer are its UMD wrapper, so the file loads like plotly's dist files do.
 import { readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
@@ -8,7 +8,7 @@ import { glsl } from 'esbuild-plugin-glsl';
 import InlineCSSPlugin from 'esbuild-plugin-inline-css';
 
 const { version } = JSON.parse(readFileSync('node_modules/plotly.js/package.json', 'utf8'));
-const outfile = `${process.argv[2] ?? '../../static'}/plotly-${version}-lab.min.js`;
+const outfile = `${process.argv[2]}/plotly-${version}-lab.min.js`;
 
 await esbuild.build({
     entryPoints: ['entry.js'],
