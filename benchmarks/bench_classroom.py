@@ -7,7 +7,8 @@ Each student is a ``streamlit_client.StreamlitSession``: the browser's side of t
 protocol without a browser, so the two cores measure the server, not 30 Chromiums drawing Plotly.
 
 1. idle: the server is up, nobody connected;
-2. one student opens ``/`` (cold: the default race is computed) → RSS with one session; then
+2. one student opens ``/`` (cold: the default race is computed); the server starts its race process a
+   few seconds later (``scenes.race_process``), which is awaited → RSS with one session; then
    that student alone makes ``--solo`` changes (as in 4., without thinking): the unloaded latency;
 3. the others open it, staggered over ``--join-seconds`` → RSS with all sessions, and
    (RSS all − RSS one) / (sessions − 1) = MB per extra session;
@@ -37,7 +38,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import PeakSampler, cache_megabytes, commit, cpu_seconds, latency_line, percentile, rss_mb  # noqa: E402
+from measure import (  # noqa: E402
+    PeakSampler, cache_megabytes, commit, cpu_seconds, latency_line, percentile, rss_mb, started_child,
+)
 from streamlit_client import ErrorTally, RunReport, StreamlitSession  # noqa: E402
 
 from tests.browser.server import StreamlitServer  # noqa: E402
@@ -45,6 +48,7 @@ from tests.browser.server import StreamlitServer  # noqa: E402
 TARGET_P95 = 1.0
 TARGET_MB_PER_SESSION = 30.0
 INSPECTOR = "inspector"
+RACE_PROCESS = "scenes.race_process"
 # The widgets the students use, by page; a run that failed half-way may not have drawn them all.
 NEEDED = {"": ("surface_menu", "steps", "x0", "y0", "lr0", "lr1", "race_click"), INSPECTOR: ("px", "py", "inspector_click")}
 
@@ -172,6 +176,12 @@ class Classroom:
             if report.outcome == "finished":
                 self.latencies[name].append(report.seconds)
 
+    async def wait_for_race_process(self, pid: int) -> None:
+        """The server starts its race process a few seconds after the first race (scenes.race_process):
+        wait for it and for its imports, so that the one-session numbers include it."""
+        child = await started_child(pid, RACE_PROCESS)
+        self.race_process_mb = rss_mb(child) if child is not None else None
+
     async def run(self, server: StreamlitServer, args) -> None:
         pid = server.process.pid
         await asyncio.sleep(2)
@@ -180,7 +190,7 @@ class Classroom:
         if first is None:
             raise RuntimeError(f"the first session could not connect; see {server.log.name}")
         self.cold_start = self.loads.pop() if self.loads else float("nan")
-        await asyncio.sleep(2)
+        await self.wait_for_race_process(pid)
         self.rss["one"] = rss_mb(pid)
         alone = Student(first, random.Random(args.seed))
         for _ in range(args.solo):
@@ -239,7 +249,8 @@ class Classroom:
         print(f"{'first page, cold (1st session)':{width}s} {1e3 * self.cold_start:6.0f} ms")
         print(f"{'first page while the class joins':{width}s} {latency_line(self.loads)}")
         print(f"{'server RSS idle':{width}s} {rss['idle']:6.0f} MB")
-        print(f"{'   with 1 session':{width}s} {rss['one']:6.0f} MB")
+        print(f"{'   with 1 session':{width}s} {rss['one']:6.0f} MB   (of which the race process "
+              + (f"{self.race_process_mb:.0f} MB)" if self.race_process_mb is not None else "none: it did not start)"))
         print(f"{f'   with {args.sessions} sessions':{width}s} {rss['all']:6.0f} MB   -> {per_session:.1f} MB per extra "
               f"session, {verdict(per_session <= TARGET_MB_PER_SESSION)} (target ≤ {TARGET_MB_PER_SESSION:.0f})")
         print(f"{'   after the class':{width}s} {rss['after the class']:6.0f} MB   (peak {self.peak_mb:.0f} MB; "

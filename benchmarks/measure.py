@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import statistics
 import subprocess
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -56,6 +58,29 @@ def process_tree(pid: int) -> list[int]:
         tree.append(current)
         todo.extend(_children(current))
     return tree
+
+
+def child_running(pid: int, module: str) -> int | None:
+    """The pid of a descendant of ``pid`` running ``python -m module``, if there is one."""
+    for member in process_tree(pid)[1:]:
+        try:
+            arguments = (PROC / str(member) / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if module.encode() in arguments:
+            return member
+    return None
+
+
+async def started_child(pid: int, module: str, timeout: float = 30.0, imports: float = 4.0) -> int | None:
+    """Wait until a descendant of ``pid`` runs ``python -m module`` and has had ``imports`` seconds to
+    import; its pid, or ``None`` if none started in ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while (child := child_running(pid, module)) is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+    if child is not None:
+        await asyncio.sleep(imports)
+    return child
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:

@@ -56,6 +56,13 @@ def _warm() -> None:
 
 @asynccontextmanager
 async def warm_up(_app) -> AsyncIterator[None]:
-    """``st.App``'s lifespan: start the imports in the background, then serve."""
+    """``st.App``'s lifespan: start the imports in the background, let races use a second process
+    (``scenes.race_process``), then serve."""
+    from scenes.race_process import RACES
+
     threading.Thread(target=_warm, name="warm-up", daemon=True).start()
-    yield
+    RACES.enabled = True
+    try:
+        yield
+    finally:
+        RACES.stop()
