@@ -12,7 +12,7 @@ knob value, or the user's own formula with new random coefficients and domain (`
 tour and changes their widgets. Nearly every rerun is a new cache key, so every ``st.cache_data``
 fills up to its ``max_entries`` and then keeps evicting.
 
-VmRSS of the server process tree (with its race process, ``scenes.race_process``, which starts a few
+VmRSS of the server process tree (with its race process, ``ui.race_process``, which starts a few
 seconds after the first page and is awaited) is read after the first page (the start) and every ``--every``
 reruns, with the sizes Streamlit reports for its caches. Target: end − start ≤ +50 MB. Errors
 (exceptions, ``st.error`` boxes, timeouts) are counted as in ``bench_classroom.py``.
@@ -31,7 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import cache_megabytes, commit, latency_line, rss_mb, started_child, thread_count  # noqa: E402
+from measure import (  # noqa: E402
+    cache_megabytes, child_running, commit, latency_line, rss_mb, started_child, thread_count,
+)
 from client_widgets import Widget  # noqa: E402
 from streamlit_client import ErrorTally, RunReport, StreamlitSession  # noqa: E402
 
@@ -138,12 +140,14 @@ async def measure(server: StreamlitServer, args) -> dict:
         row = (done, time.monotonic() - began, rss_mb(pid), rss_mb(pid, "RssAnon"), caches, thread_count(pid),
                results["errors"].total)
         results["rows"].append(row)
-        print(f"  {done:5d} reruns  {row[1]:6.0f} s  VmRSS {row[2]:6.0f} MB  RssAnon {row[3]:6.0f} MB  "
+        child = child_running(pid, "ui.race_process")
+        of_child = f" (race process {rss_mb(child):4.0f})" if child is not None else ""
+        print(f"  {done:5d} reruns  {row[1]:6.0f} s  VmRSS {row[2]:6.0f} MB{of_child}  RssAnon {row[3]:6.0f} MB  "
               f"caches {sum(caches.values()):5.1f} MB  {row[5]:3d} threads  {row[6]} errors", flush=True)
 
     async with StreamlitSession(server.url, timeout=args.timeout) as session:
         results["errors"].add(await session.load())
-        await started_child(pid, "scenes.race_process")  # the server's second process, a few seconds later
+        await started_child(pid, "ui.race_process")  # the server's second process, a few seconds later
         sample(0)
         visitor = RandomVisitor(session, random.Random(args.seed))
         for done in range(1, args.reruns + 1):

@@ -11,7 +11,7 @@ import streamlit as st
 from analysis.atlas import Atlas
 from optimizers.settings import OptimizerSettings
 from scenes import explorer, inspector
-from scenes.race_process import RACES
+from ui.race_process import RACES
 from surfaces.choice import SurfaceChoice, resolve_surface
 
 
@@ -24,7 +24,7 @@ def surface_view(choice: SurfaceChoice) -> explorer.SurfaceView:
 # cache swing by 140 MB (benchmarks/bench_memory.py), 16 by up to ~40 MB; 8 keep it under ~21 MB and
 # still serve a student's back-and-forth between a few slider positions.
 #
-# On a server (``app.py``'s st.App) the races run in a second process (``scenes.race_process``), which the
+# On a server (``app.py``'s st.App) the races run in a second process (``ui.race_process``), which the
 # first race asks for: it starts a few seconds later, after the first visitor's page has drawn, so that its
 # imports do not slow that page. Elsewhere (AppTest, scripts) they run here.
 RACE_PROCESS_DELAY = 5.0

@@ -29,7 +29,7 @@ _run_ended = threading.Event()
 _running = False
 
 
-def _malloc_trim():
+def malloc_trim():
     """glibc's ``malloc_trim`` as a callable, or ``None`` where the C library has none."""
     try:
         library = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
@@ -52,7 +52,7 @@ def start_trimming() -> bool:
     global _running
     with _started:
         if not _running:
-            trim = _malloc_trim()
+            trim = malloc_trim()
             if trim is None:
                 _LOG.info("no malloc_trim in this C library: freed heap memory is not handed back")
                 return False

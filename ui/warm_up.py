@@ -57,8 +57,8 @@ def _warm() -> None:
 @asynccontextmanager
 async def warm_up(_app) -> AsyncIterator[None]:
     """``st.App``'s lifespan: start the imports in the background, let races use a second process
-    (``scenes.race_process``), then serve."""
-    from scenes.race_process import RACES
+    (``ui.race_process``), then serve."""
+    from ui.race_process import RACES
 
     threading.Thread(target=_warm, name="warm-up", daemon=True).start()
     RACES.enabled = True

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.memory_trim import _malloc_trim, start_trimming, trim_soon
+from ui.memory_trim import malloc_trim, start_trimming, trim_soon
 
 ROOT = Path(__file__).resolve().parents[2]
 # ~190 MB in 64 KiB blocks (below glibc's mmap threshold: on the heap); the last one stays alive, so
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FRAGMENTED_HEAP = """
 import sys
 sys.path.insert(0, {root!r})
-from ui.memory_trim import _malloc_trim
+from ui.memory_trim import malloc_trim
 
 def rss_mb():
     for line in open("/proc/self/status"):
@@ -28,11 +28,11 @@ blocks = [bytearray(65536) for _ in range(3000)]
 kept = blocks[-1]
 del blocks
 freed = rss_mb()
-_malloc_trim()(0)
+malloc_trim()(0)
 print(freed, rss_mb())
 """
 
-needs_glibc = pytest.mark.skipif(_malloc_trim() is None, reason="this C library has no malloc_trim")
+needs_glibc = pytest.mark.skipif(malloc_trim() is None, reason="this C library has no malloc_trim")
 
 
 @needs_glibc

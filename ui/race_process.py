@@ -5,7 +5,7 @@ Python-bound: it holds the GIL. With 30 students the server's one core was the b
 (``benchmarks/bench_classroom.py``: 71 % of a core busy, 145 ms of CPU per rerun, p95 1.6-2.5 s). With
 the races made nearly free the same class took 77 ms per rerun and p95 0.25 s: the races were half of
 the server's work. :class:`RaceProcess` hands them to one child process (``python -m
-scenes.race_process``) over a pipe; the server's own process waits for the answer without the GIL and
+ui.race_process``) over a pipe; the server's own process waits for the answer without the GIL and
 serves the other sessions meanwhile.
 
 Protocol, one request at a time: the parent writes ``(args)``, the child answers ``("ok", Race)`` or
@@ -55,9 +55,15 @@ def read_message(stream: BinaryIO) -> bytes:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    """The child's loop: answer each race request until the parent closes the pipe."""
-    from scenes import explorer
+    """The child's loop: answer each race request until the parent closes the pipe.
 
+    After each answer it hands the heap memory the race freed back to the OS (``ui.memory_trim``, as the
+    server does after each run) while the parent draws.
+    """
+    from scenes import explorer
+    from ui.memory_trim import malloc_trim
+
+    trim = malloc_trim() or (lambda _pad: 0)
     write_message(answers, READY)
     while True:
         try:
@@ -72,6 +78,8 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
             except Exception:  # noqa: BLE001 - an exception that cannot be pickled
                 answer = pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}")))
         write_message(answers, answer)
+        del answer
+        trim(0)
 
 
 class RaceProcess:
@@ -97,7 +105,7 @@ class RaceProcess:
                 return
             self._ready = False
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "scenes.race_process"], cwd=ROOT, stdin=subprocess.PIPE,
+                [sys.executable, "-m", "ui.race_process"], cwd=ROOT, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
     def start_soon(self, delay: float) -> None:
