@@ -8,7 +8,7 @@ protocol without a browser, so the two cores measure the server, not 30 Chromium
 
 1. idle: the server is up, nobody connected;
 2. one student opens ``/`` (cold: the default race is computed); the server starts its race process a
-   few seconds later (``scenes.race_process``), which is awaited → RSS with one session; then
+   few seconds later (``ui.race_process``), which is awaited → RSS with one session; then
    that student alone makes ``--solo`` changes (as in 4., without thinking): the unloaded latency;
 3. the others open it, staggered over ``--join-seconds`` → RSS with all sessions, and
    (RSS all − RSS one) / (sessions − 1) = MB per extra session;
@@ -48,7 +48,7 @@ from tests.browser.server import StreamlitServer  # noqa: E402
 TARGET_P95 = 1.0
 TARGET_MB_PER_SESSION = 30.0
 INSPECTOR = "inspector"
-RACE_PROCESS = "scenes.race_process"
+RACE_PROCESS = "ui.race_process"
 # The widgets the students use, by page; a run that failed half-way may not have drawn them all.
 NEEDED = {"": ("surface_menu", "steps", "x0", "y0", "lr0", "lr1", "race_click"), INSPECTOR: ("px", "py", "inspector_click")}
 
@@ -177,7 +177,7 @@ class Classroom:
                 self.latencies[name].append(report.seconds)
 
     async def wait_for_race_process(self, pid: int) -> None:
-        """The server starts its race process a few seconds after the first race (scenes.race_process):
+        """The server starts its race process a few seconds after the first race (ui.race_process):
         wait for it and for its imports, so that the one-session numbers include it."""
         child = await started_child(pid, RACE_PROCESS)
         self.race_process_mb = rss_mb(child) if child is not None else None

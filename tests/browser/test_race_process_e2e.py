@@ -1,4 +1,4 @@
-"""The server computes the explorer's races in its second process (scenes.race_process)."""
+"""The server computes the explorer's races in its second process (ui.race_process)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def idle_cpu(pid: int, quiet: float = 1.5) -> float:
 def test_a_slider_change_is_computed_by_the_race_process(page, app_server):
     page.goto(f"{app_server.url}/?steps=1000&n=4")
     wait_for_chart(page, "race_chart")
-    child = wait_for(lambda: child_running(app_server.process.pid, "scenes.race_process"))
+    child = wait_for(lambda: child_running(app_server.process.pid, "ui.race_process"))
     before_cpu = idle_cpu(child)
     for _ in range(2):  # the first change may find the process's "ready" still unread: then it computes here
         before = trace_xy(page, "race_chart", FIRST_PATH)

@@ -1,4 +1,4 @@
-"""Races in a second process (scenes.race_process): the same race as inline, errors raised the same
+"""Races in a second process (ui.race_process): the same race as inline, errors raised the same
 way, and a child that dies never fails a page."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from optimizers.settings import OptimizerSettings
 from scenes import explorer
-from scenes.race_process import RaceProcess, read_message, write_message
+from ui.race_process import RaceProcess, read_message, write_message
 from surfaces.choice import SurfaceChoice
 from surfaces.formula import FormulaError
 
