@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,16 @@ def test_charts_draw_one_at_a_time_from_the_top_and_plotly_js_is_preloaded(page,
     page.wait_for_function(f"() => ({revision})() > {before}")
     page.wait_for_function("() => document.querySelector('.live-chart[data-drawing]') === null")
     assert page.evaluate("() => performance.getEntriesByName('live-chart:preload').length") == 1
+
+
+def test_the_chart_toolbar_saves_the_race_as_a_png(page, app_server):
+    open_explorer(page, app_server)
+    chart = page.locator(".st-key-race_chart .js-plotly-plot")
+    chart.hover()  # plotly shows its toolbar on hover
+    camera = chart.locator(".modebar-btn[data-title='Download plot'], .modebar-btn[data-title='Download plot as a PNG']")
+    with page.expect_download(timeout=30_000) as download:
+        camera.first.click()
+    saved = download.value
+    assert saved.suggested_filename.endswith(".png")
+    data = Path(saved.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a real picture, not an empty canvas
