@@ -26,8 +26,9 @@ if __name__ != "__main__":  # the server, importing this file to find `app`
     app = st.App("app.py", lifespan=warm_up)
 else:  # a session's run: the router
     from components.live_chart import preload_plotly
+    from ui.theme import current_theme_is_dark
 
-    preload_plotly()
+    preload_plotly(dark=current_theme_is_dark())
 
     from ui.gc_freeze import freeze_after_first_run
     from ui.memory_trim import start_trimming, trim_soon

@@ -189,10 +189,39 @@ function request(chart) {
   else schedule(chart);
 }
 
-export default function mountLiveChart({ data, parentElement }) {
+// The figures are drawn in the theme the server knew of (light or dark); Streamlit does not rerun when the
+// viewer switches its theme (menu ⋮), so the page watches its own background and asks for a rerun, once
+// per switch, when it no longer matches: the rerun's figures then follow the theme in use.
+const THEME = Symbol.for("error-surface-lab.theme");
+const THEME_CHECK_MS = 500;
+
+// Whether the app's background is dark; null while it has none yet (transparent).
+function pageIsDark() {
+  const app = document.querySelector(".stApp");
+  const parts = app ? (getComputedStyle(app).backgroundColor.match(/[\d.]+/g) || []).map(Number) : [];
+  if (parts.length < 3 || parts[3] === 0) return null;
+  return 0.299 * parts[0] + 0.587 * parts[1] + 0.114 * parts[2] < 128;
+}
+
+function watchTheme(drawnDark, setTriggerValue) {
+  const watch = (globalThis[THEME] ||= { drawnDark, asked: null, trigger: null, timer: null });
+  watch.drawnDark = drawnDark;
+  watch.trigger = setTriggerValue;
+  if (watch.timer !== null) return;
+  watch.timer = setInterval(() => {
+    const dark = pageIsDark();
+    if (dark === null || dark === watch.drawnDark || dark === watch.asked || !watch.trigger) return;
+    watch.asked = dark; // once per switch, even before the rerun's figures arrive
+    watch.trigger("theme", dark ? "dark" : "light");
+  }, THEME_CHECK_MS);
+}
+
+export default function mountLiveChart({ data, parentElement, setTriggerValue }) {
   const text = decode(data);
   if (text.startsWith('{"preload"')) {
-    preload(JSON.parse(text).preload);
+    const request = JSON.parse(text);
+    preload(request.preload);
+    if (typeof request.dark === "boolean") watchTheme(request.dark, setTriggerValue);
     return () => {};
   }
   let chart = charts.get(parentElement);

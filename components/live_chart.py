@@ -45,15 +45,23 @@ def chart_payload(figure: go.Figure | dict, config: dict | None = None) -> bytes
         json.dumps(_library_url()), json.dumps(config or {}), pio.to_json(figure, validate=False))).encode()
 
 
-def preload_plotly() -> None:
+def _rerun_only() -> None:
+    """A theme switch only needs the rerun it causes (the figures read the theme from ``st.context``)."""
+
+
+def preload_plotly(dark: bool = False) -> None:
     """Have the browser load plotly.js now, before the page's first chart arrives (draws nothing).
 
     Loading and evaluating plotly.js takes the browser ~0.6 s here (the slim bundle; 2 cores); asked for first in a
     run (``app.py`` does, before its heavy imports), it overlaps the server's run instead of following it.
     The browser loads and warms it up once per page, however many runs ask. Hide the element keyed
     ``PRELOAD_KEY`` (``ui.page`` does).
+
+    ``dark`` is the theme this run draws its figures in: when the viewer switches Streamlit's theme, the
+    page asks for a rerun (Streamlit does not rerun by itself), whose figures follow the new theme.
     """
-    _mount_live_chart(key=PRELOAD_KEY, data=json.dumps({"preload": _library_url()}).encode())
+    _mount_live_chart(key=PRELOAD_KEY, data=json.dumps({"preload": _library_url(), "dark": dark}).encode(),
+                      on_theme_change=_rerun_only)
 
 
 def live_chart(figure: go.Figure | dict, *, key: str, config: dict | None = None) -> None:

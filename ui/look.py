@@ -1,7 +1,8 @@
 """How the page and its figures are dressed: the language, projector mode (in the URL) and the theme.
 
 Projector mode is for the back row of a classroom: larger text everywhere and thicker lines in the
-figures. Light or dark is Streamlit's own theme (menu ⋮ → Settings); the figures follow it.
+figures. Light or dark is Streamlit's own theme (menu ⋮: System / Light / Dark, ``ui.theme``); the
+figures follow it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import streamlit as st
 
 from figures.style import Look
 from ui.language import current_language, language_widget, t
+from ui.theme import current_theme_is_dark
 
 PROJECTOR_CSS = """
 <style>
@@ -18,14 +20,6 @@ html { font-size: 21px; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
 </style>
 """
-
-
-def current_theme_is_dark() -> bool:
-    """Whether the viewer's Streamlit theme is dark (unknown, e.g. in tests: light)."""
-    try:
-        return st.context.theme.type == "dark"
-    except Exception:  # noqa: BLE001 - no browser context (AppTest, bare mode): assume light
-        return False
 
 
 def look_controls() -> Look:

@@ -30,7 +30,7 @@ def test_default_page_renders_the_race(app):
 def test_the_first_thing_a_run_sends_is_the_request_to_preload_plotly_js(app):
     first = app.get("bidi_component")[0].proto
     assert first.component_name == "live_chart"
-    assert json.loads(first.bytes) == {"preload": f"./app/static/{plotly_library_file()}"}
+    assert json.loads(first.bytes) == {"preload": f"./app/static/{plotly_library_file()}", "dark": False}
 
 
 @pytest.mark.parametrize("key", [key for key in SURFACE_KEYS if key != "own"])
