@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 _LOG = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 READY = b"ready"
+MAX_STARTS = 5
 _HEADER = struct.Struct("<Q")
 
 
@@ -96,14 +97,20 @@ class RaceProcess:
         self.enabled = False  # set by the server's lifespan; AppTest and scripts compute inline
         self._starting = threading.Lock()
         self._asked = False
+        self._starts = 0
         self.answered = 0  # races the child computed (for tests and benchmarks)
 
     def start(self) -> None:
-        """Start the child (it imports torch for 1-2 s, then says it is ready); idempotent."""
+        """Start the child (it imports torch for 1-2 s, then says it is ready); idempotent. After
+        ``MAX_STARTS`` starts (a child that keeps dying) races stay in this process."""
         with self._starting:
             if self._child is not None and self._child.poll() is None:
                 return
             self._ready = False
+            if self._starts >= MAX_STARTS:
+                self._child = None
+                return
+            self._starts += 1
             self._child = subprocess.Popen(
                 [sys.executable, "-m", "ui.race_process"], cwd=ROOT, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -120,7 +127,7 @@ class RaceProcess:
 
     def stop(self) -> None:
         child, self._child, self._ready = self._child, None, False
-        if isinstance(child, subprocess.Popen) and child.poll() is None:
+        if child is not None and child.poll() is None:
             child.kill()
             child.wait()
 
@@ -134,12 +141,14 @@ class RaceProcess:
             try:
                 write_message(self._child.stdin, pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
                 status, value = pickle.loads(self._answer())
+                self.answered += 1
             except (OSError, EOFError, TimeoutError, pickle.PickleError, ValueError) as problem:
                 _LOG.warning("the race process failed (%s); computing here and starting it again", problem)
                 self.stop()
                 self.start()
-                return explorer.race(*args)
-            self.answered += 1
+                status = "failed"
+        if status == "failed":
+            return explorer.race(*args)  # outside the lock: other sessions need not wait for it
         if status == "error":
             raise value
         return value
@@ -159,8 +168,9 @@ class RaceProcess:
             self.start()
             return False
         if not self._ready and select.select([child.stdout], [], [], 0)[0]:
-            with self._lock:
-                self._ready = read_message(child.stdout) == READY
+            with self._lock:  # two sessions may both have seen the pipe readable: one reads "ready"
+                if not self._ready and select.select([child.stdout], [], [], 0)[0]:
+                    self._ready = read_message(child.stdout) == READY
         return self._ready
 
 

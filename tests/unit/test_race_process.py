@@ -111,3 +111,16 @@ def test_messages_are_framed_and_a_short_read_is_the_end_of_the_pipe():
         read_message(stream)
     with pytest.raises(EOFError):
         read_message(io.BytesIO(b"\x05\x00\x00\x00\x00\x00\x00\x00ab"))
+
+
+def test_a_child_that_keeps_dying_is_given_up_and_races_stay_here(monkeypatch):
+    process = RaceProcess()
+    monkeypatch.setattr("ui.race_process.MAX_STARTS", 2)
+    for _ in range(4):
+        process.start()
+        if process._child is not None:
+            process._child.kill()
+            process._child.wait()
+        process._is_ready()
+    assert process._child is None and process._starts == 2
+    assert same_race(process.race(*ARGS), explorer.race(*ARGS)) and process.answered == 0
