@@ -19,7 +19,6 @@ is computed in the calling process, exactly as without it: a failing child never
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import select
 import struct
@@ -111,9 +110,8 @@ class RaceProcess:
                 self._child = None
                 return
             self._starts += 1
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", "ui.race_process"], cwd=ROOT, stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            self._child = subprocess.Popen([sys.executable, "-m", "ui.race_process"], cwd=ROOT,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def start_soon(self, delay: float) -> None:
         """Start the child ``delay`` seconds from now, once, if :attr:`enabled`."""
@@ -138,9 +136,12 @@ class RaceProcess:
         if not self._is_ready():
             return explorer.race(*args)
         with self._lock:
+            child = self._child  # another session may have stopped it since the check above
             try:
-                write_message(self._child.stdin, pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
-                status, value = pickle.loads(self._answer())
+                if child is None:
+                    raise EOFError("the race process was stopped")
+                write_message(child.stdin, pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
+                status, value = pickle.loads(self._answer(child))
                 self.answered += 1
             except (OSError, EOFError, TimeoutError, pickle.PickleError, ValueError) as problem:
                 _LOG.warning("the race process failed (%s); computing here and starting it again", problem)
@@ -153,11 +154,11 @@ class RaceProcess:
             raise value
         return value
 
-    def _answer(self) -> bytes:
-        ready, _, _ = select.select([self._child.stdout], [], [], self.timeout)
+    def _answer(self, child: subprocess.Popen) -> bytes:
+        ready, _, _ = select.select([child.stdout], [], [], self.timeout)
         if not ready:
             raise TimeoutError(f"no answer in {self.timeout:g} s")
-        return read_message(self._child.stdout)
+        return read_message(child.stdout)
 
     def _is_ready(self) -> bool:
         child = self._child

@@ -1,6 +1,7 @@
 // Builds <folder>/plotly-<version>-lab.min.js from entry.js: `npm ci && node build.mjs <folder>`.
-// Run scripts/build_plotly.sh, which does both in a fixed folder (see there why) and writes to static/. The options are plotly.js's own (its esbuild-config.js); the
-// banner and footer are its UMD wrapper, so the file loads like plotly's dist files do.
+// Run scripts/build_plotly.sh, which does both in a fixed folder (see there why) and writes to static/.
+// The options are plotly.js's own (its esbuild-config.js); the banner and footer are its UMD wrapper,
+// so the file loads like plotly's dist files do.
 import { readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { environmentPlugin } from 'esbuild-plugin-environment';

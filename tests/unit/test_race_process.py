@@ -124,3 +124,14 @@ def test_a_child_that_keeps_dying_is_given_up_and_races_stay_here(monkeypatch):
         process._is_ready()
     assert process._child is None and process._starts == 2
     assert same_race(process.race(*ARGS), explorer.race(*ARGS)) and process.answered == 0
+
+
+def test_a_child_stopped_by_another_session_after_the_check_is_not_an_error(caplog):
+    process = RaceProcess()
+    process.start()
+    ready(process)
+    process.stop()  # another session's failure stopped it between this session's check and its request
+    process._is_ready = lambda: True
+    assert same_race(process.race(*ARGS), explorer.race(*ARGS))
+    assert "the race process failed" in caplog.text
+    process.stop()
