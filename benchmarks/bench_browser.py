@@ -5,12 +5,14 @@ server on 127.0.0.1, drives headless Chromium, prints a table and stops the serv
 
 * cold start: ``streamlit run app.py`` launched → the race chart's first draw done (on the page's clock),
   in a fresh browser context each time (nothing cached), ``COLD_STARTS`` times; the median and each.
-* slider → chart: the start-point slider x₀ moved one notch with the keyboard → the
-  race chart holds the new path (polled in the page every animation frame). First pass: new values
+Every latency ends at the frame that paints the change, on the page's clock (``benchmarks.frame_clock``).
+
+* slider → chart: the start-point slider x₀ moved one notch with the keyboard → the race chart's first
+  path drawn anew (its SVG). First pass: new values
   (the server computes); second pass: the same values again (served from the bounded cache), both with
   the presses back to back; third pass: one change at a time, each after the page has settled.
 * sweep frame: one step of the slider inside the sweep chart, pointer down → the animated path
-  painted (``plotly_animated`` then the next animation frame), for every one of its 32 steps.
+  painted, for every one of its 32 steps.
 * the slider pass again with the 3D view switched off (``?show3d=false``).
 * inspector click: a click on Himmelblau's map in the Hessian inspector → the numbers panel shows the new
   θ′ (its formulas change), and → the map redrawn with the new θ′ (its legend names θ′'s coordinates),
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from benchmarks.measure import percentile  # noqa: E402
+from benchmarks.frame_clock import FRAME_CLOCK  # noqa: E402
 from tests.browser.plotly_dom import pixel_of, plot_area, wait_until_settled  # noqa: E402
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
@@ -38,23 +41,22 @@ COLD_STARTS = 5
 RACE = ".st-key-race_chart .js-plotly-plot"
 SWEEP = ".st-key-sweep_chart .js-plotly-plot"
 
+# The drawn path of trace ``index`` of the plot ``gd`` (its SVG ``d``): what the student sees move.
+LINE_OF = "(gd, index) => { const cd = gd && gd.calcdata && gd.calcdata[index]; " \
+          "const line = cd && cd[0].node3 && cd[0].node3.node().querySelector('path.js-line'); " \
+          "return line ? line.getAttribute('d') : null; }"
+
 # Each watcher is returned wrapped in an object: evaluate_handle awaits a promise it is given, and the
-# watcher must start before the key press and be awaited after it.
-WATCH_PATH = """selector => ({done: new Promise(resolve => {
-    const began = performance.now();
-    const before = JSON.stringify(Array.from(document.querySelector(selector)._fullData[1].x));
-    const poll = () => {
-        const plot = document.querySelector(selector);
-        if (plot && plot._fullData && plot._fullData[1] && JSON.stringify(Array.from(plot._fullData[1].x)) !== before) {
-            resolve(performance.now() - began);
-        } else if (performance.now() - began > 30000) {
-            resolve(-1);
-        } else {
-            requestAnimationFrame(poll);
-        }
-    };
-    requestAnimationFrame(poll);
-})})"""
+# watcher must start before the input and be awaited after it. ``__timeChange``: ``benchmarks.frame_clock``.
+WATCH_LINE = """([selector, index, inFrame, limit]) => {
+    const lineOf = %s;
+    const plot = () => document.querySelector(selector);
+    const before = lineOf(plot(), index);
+    return {done: window.__timeChange(plot().parentElement, () => {
+        const now = lineOf(plot(), index);
+        return now !== null && now !== before;
+    }, inFrame, limit)};
+}""" % LINE_OF
 
 def summary(values: list[float]) -> str:
     if not values:
@@ -103,7 +105,7 @@ def slider_latencies(page, key: str, passes: tuple[str, ...], settle: bool = Fal
         for _ in range(CHANGES):
             if settle:
                 wait_until_settled(page, quiet=0.3)
-            watcher = page.evaluate_handle(WATCH_PATH, RACE)
+            watcher = page.evaluate_handle(WATCH_LINE, [RACE, 1, False, 30_000])
             thumb.press(direction)
             elapsed = page.evaluate("watcher => watcher.done", watcher)
             if elapsed >= 0:
@@ -112,48 +114,44 @@ def slider_latencies(page, key: str, passes: tuple[str, ...], settle: bool = Fal
     return results
 
 
-def sweep_frames(page) -> list[float]:
-    """Drag through the sweep's slider by clicking each of its ticks, timing pointer → painted path."""
+# Chromium's own measure of each click on the sweep: pointer down → the end of the next paint after its handlers
+# (Event Timing, in steps of 8 ms; clicks under 16 ms are not reported).
+EVENT_TIMING = """() => { window.__clicks = [];
+    new PerformanceObserver(list => { for (const entry of list.getEntries())
+        if (entry.name === 'pointerdown') window.__clicks.push(entry.duration); })
+    .observe({type: 'event', durationThreshold: 16}); }"""
+
+
+def sweep_frames(page) -> tuple[list[float], list[float]]:
+    """Drag through the sweep's slider by clicking each of its ticks: pointer → the frame painting the new
+    path, and Chromium's Event Timing of the same clicks."""
     time.sleep(2.0)  # the last slider change's rerun may still be replacing the charts
     page.wait_for_selector(SWEEP + " .main-svg", timeout=60_000)
     page.locator(SWEEP).scroll_into_view_if_needed()
     ticks = page.locator(SWEEP + " .slider-container .slider-tick-rect")
     rail = page.locator(SWEEP + " .slider-container .slider-rail-rect").bounding_box()
     count = ticks.count()
+    page.evaluate(EVENT_TIMING)
     timings = []
     for index in list(range(count)) + list(range(count - 2, -1, -1)):
         box = ticks.nth(index).bounding_box()
         x, y = box["x"] + box["width"] / 2, rail["y"] + rail["height"] / 2
-        handle = page.evaluate_handle(
-            """selector => ({done: new Promise(resolve => {
-                const plot = document.querySelector(selector);
-                const began = performance.now();
-                const timer = setTimeout(() => resolve(-1), 5000);
-                plot.once('plotly_animated', () => requestAnimationFrame(() => {
-                    clearTimeout(timer); resolve(performance.now() - began); }));
-            })})""",
-            SWEEP,
-        )
+        handle = page.evaluate_handle(WATCH_LINE, [SWEEP, 1, True, 5_000])
         page.mouse.click(x, y)
         elapsed = page.evaluate("watcher => watcher.done", handle)
         if elapsed >= 0:
             timings.append(elapsed)
-    return timings
+    time.sleep(0.5)  # Event Timing entries arrive after the paint
+    return timings, page.evaluate("() => window.__clicks")
 
 
 # The text of the elements ``selector`` finds changed: the map's legend (it names θ′ with its coordinates),
 # or the numbers panel's formulas.
-WATCH_TEXT = """selector => ({done: new Promise(resolve => {
-    const began = performance.now();
+WATCH_TEXT = """selector => {
     const text = () => Array.from(document.querySelectorAll(selector)).map(e => e.textContent).join(' ');
     const before = text();
-    const poll = () => {
-        if (text() !== before) resolve(performance.now() - began);
-        else if (performance.now() - began > 30000) resolve(-1);
-        else requestAnimationFrame(poll);
-    };
-    requestAnimationFrame(poll);
-})})"""
+    return {done: window.__timeChange(document.body, () => text() !== before, false)};
+}"""
 
 
 def inspector_clicks(page, base_url: str) -> tuple[list[float], list[float]]:
@@ -190,6 +188,7 @@ def main() -> None:
         server = StreamlitServer("app.py")
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1100})
+            page.add_init_script(FRAME_CLOCK)
             page.goto(f"{server.url}/")
             page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
             page.wait_for_selector(SWEEP + " .main-svg", timeout=120_000)
@@ -198,8 +197,9 @@ def main() -> None:
             print(f"slider → chart, cached values: {summary(latencies['ArrowLeft'])}", flush=True)
             settled = slider_latencies(page, "x0", ("ArrowRight",), settle=True)["ArrowRight"]
             print(f"slider → chart, one change at a time: {summary(settled)}", flush=True)
-            frames = sweep_frames(page)
+            frames, clicks_timed = sweep_frames(page)
             print(f"sweep slider → path painted: {summary(frames)}", flush=True)
+            print(f"sweep slider, Chromium's Event Timing: {summary(clicks_timed)}", flush=True)
             page.goto(f"{server.url}/?show3d=false")
             page.wait_for_selector(RACE + " .main-svg", timeout=120_000)
             time.sleep(2.0)
@@ -216,6 +216,7 @@ def main() -> None:
     print(f"slider → chart, cached values        {summary(latencies['ArrowLeft'])}")
     print(f"slider → chart, one at a time        {summary(settled)}")
     print(f"sweep slider → path painted          {summary(frames)}")
+    print(f"  (Chromium's Event Timing, ±8 ms)   {summary(clicks_timed)}")
     print(f"slider → chart, 3D view off          {summary(without_3d)}")
     print(f"inspector click → numbers shown      {summary(panel_clicks)}")
     print(f"inspector click → map redrawn        {summary(clicks)}")
