@@ -1,0 +1,71 @@
+"""The benchmarks' frame clock (``benchmarks.frame_clock``) stops where it says, in real Chromium.
+
+A change made by a task must be timed to the next animation frame (not to the change itself); a change made
+inside an animation frame must be timed to the change (not to the frame after); no change gives -1.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.frame_clock import FRAME_CLOCK
+
+
+@pytest.fixture
+def blank(browser):
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.set_content("<div id='root'><span id='text'>before</span></div>")
+    tab.add_script_tag(content=FRAME_CLOCK)
+    yield tab
+    context.close()
+
+
+def test_a_change_made_by_a_task_is_timed_to_the_next_frame(blank):
+    timed, changed_at, frame_at = blank.evaluate("""async () => {
+        const root = document.getElementById('root');
+        let changedAt, frameAt;
+        const began = performance.now();
+        const clock = window.__timeChange(root, () => root.textContent === 'after', false, 5000);
+        // A task right after a frame: the next frame, which paints the change, is a frame interval away.
+        setTimeout(() => requestAnimationFrame(() => setTimeout(() => {
+            root.firstChild.textContent = 'after';
+            changedAt = performance.now() - began;
+            requestAnimationFrame(() => { frameAt = performance.now() - began; });
+        }, 0)), 40);
+        const timed = await clock;
+        await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
+        return [timed, changedAt, frameAt];
+    }""")
+    assert changed_at >= 40
+    assert timed - changed_at > 5.0  # not at the change: the frame after it
+    assert abs(timed - frame_at) < 2.0  # the same frame's callbacks
+
+
+def test_a_change_made_inside_a_frame_is_timed_to_the_change(blank):
+    timed, changed_at, next_frame_at = blank.evaluate("""async () => {
+        const root = document.getElementById('root');
+        let changedAt, nextFrameAt;
+        const began = performance.now();
+        const clock = window.__timeChange(root, () => root.textContent === 'after', true, 5000);
+        setTimeout(() => requestAnimationFrame(() => {
+            root.firstChild.textContent = 'after';
+            changedAt = performance.now() - began;
+            requestAnimationFrame(() => { nextFrameAt = performance.now() - began; });
+        }), 40);
+        const timed = await clock;
+        await new Promise(resolve => setTimeout(resolve, 100));
+        return [timed, changedAt, nextFrameAt];
+    }""")
+    assert abs(timed - changed_at) < 2.0
+    assert next_frame_at - timed > 5.0  # the old clock's extra frame is not counted
+
+
+def test_a_change_that_never_holds_gives_minus_one(blank):
+    timed = blank.evaluate("""() => {
+        const root = document.getElementById('root');
+        const clock = window.__timeChange(root, () => root.textContent === 'never', false, 200);
+        root.firstChild.textContent = 'something else';
+        return clock;
+    }""")
+    assert timed == -1
