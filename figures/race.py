@@ -21,11 +21,15 @@ FRAME_MS = 40
 # tick again on each redraw (in Chromium here a race redraw took ~85 ms with 120 steps, ~65 ms with 40).
 # Play still shows every frame; the thumb follows on the frames that have a step.
 MAX_SCRUB_STEPS = 40
-MARGIN = {"l": 50, "r": 10, "t": 30, "b": 130}
+MARGIN = {"l": 50, "r": 10, "t": 30, "b": 182}
 # How far under the plot the controls sit, in pixels with laptop fonts (they move down with larger
-# fonts, so that they clear the tick labels and the axis title).
-BUTTONS_BELOW = 52
+# fonts, so that they clear the tick labels and the axis title). The scrubber spans the plot's width and
+# the buttons sit under its tick labels: side by side, the buttons (fixed in pixels) covered the start of
+# the scrubber (a fraction of the width) whenever the chart was narrower than ~750 px, its thumb at step 0
+# included. The offsets are fractions of the plot's height, which shrinks when the legend wraps onto more
+# rows (a narrow chart): the gap under the scrubber's labels leaves room for that.
 SLIDER_BELOW = 36
+BUTTONS_BELOW = 140
 
 
 def _head_positions(runs: Sequence[RunPath], step: int) -> tuple[list[float], list[float]]:
@@ -53,7 +57,7 @@ def _animation_controls(frame_steps: np.ndarray, look: Look, plot_height: float)
         ],
     }]
     slider = [{
-        "active": 0, "x": 0.2 * look.font_scale, "len": 1 - 0.2 * look.font_scale,
+        "active": 0, "x": 0.0, "len": 1.0,
         "y": -SLIDER_BELOW * look.font_scale / plot_height, "yanchor": "top", "pad": {"t": 0},
         "currentvalue": {"prefix": look.text("figures.step_prefix"), "visible": True, "xanchor": "right"},
         "steps": [
@@ -64,7 +68,7 @@ def _animation_controls(frame_steps: np.ndarray, look: Look, plot_height: float)
     return buttons, slider
 
 
-def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 560,
+def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 614,
                 look: Look = Look()) -> FigureSpec:
     """Contour map with each run's faint full path, its start, and animated heads.
 

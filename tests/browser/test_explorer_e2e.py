@@ -89,6 +89,40 @@ def test_play_advances_the_animation_and_keeps_the_background(page, app_server):
     page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
 
 
+# The boxes of the race chart's animation controls and of the x-axis title, in page pixels.
+CONTROL_BOXES = """() => {
+    const plot = document.querySelector('.st-key-race_chart .js-plotly-plot');
+    const box = element => { const r = element.getBoundingClientRect();
+                             return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+    const all = selector => Array.from(plot.querySelectorAll(selector)).map(box);
+    return {buttons: all('.updatemenu-button'), rail: all('.slider-rail-rect'), thumb: all('.slider-grip-rect'),
+            labels: all('.slider-label'), current: all('.slider-current-value'), axis: all('.xtitle')};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+@pytest.mark.parametrize("width, query", [(1600, ""), (1100, "?n=4")], ids=["laptop", "narrow-four-optimizers"])
+def test_the_play_buttons_cover_neither_the_scrubber_nor_the_axis_title(browser, app_server, width, query):
+    """Play/Pause used to sit beside the scrubber and hid its start, thumb included, on a chart under ~750 px;
+    a narrow chart whose legend wraps onto four rows is the tightest case."""
+    context = browser.new_context(viewport={"width": width, "height": 1100})
+    page = context.new_page()
+    try:
+        open_explorer(page, app_server, query)
+        boxes = page.evaluate(CONTROL_BOXES)
+        assert len(boxes["buttons"]) == 2 and boxes["rail"] and boxes["thumb"] and boxes["labels"], boxes
+        others = boxes["rail"] + boxes["thumb"] + boxes["labels"] + boxes["current"] + boxes["axis"]
+        for button in boxes["buttons"]:
+            assert not any(_overlap(button, other) for other in others), (button, others)
+        for slider_part in boxes["rail"] + boxes["current"]:
+            assert not any(_overlap(slider_part, axis) for axis in boxes["axis"]), (slider_part, boxes["axis"])
+    finally:
+        context.close()
+
+
 def test_the_in_figure_sweep_slider_morphs_the_path(page, app_server):
     """Each step of the sweep's slider shows another learning rate's whole path, already in the page."""
     open_explorer(page, app_server, "?show3d=false")
