@@ -67,6 +67,30 @@ def test_a_clicked_point_goes_into_the_url_as_the_inputs_show_it(page, app_serve
         assert float(raw) == pytest.approx(0.8, abs=0.02)
 
 
+def test_a_click_snapped_to_an_irrational_minimum_says_minimum_and_so_does_its_link(page, app_server, browser):
+    """Himmelblau's minimum at (−2.805118…, 3.131312…): rounded to the inputs' 4 decimals, ‖g‖ was 1.5e-3 and
+    the verdict said "not a critical point" right after the click had snapped there."""
+    open_inspector(page, app_server, "surface=himmelblau")
+    area = plot_area(page, "inspector_chart")
+    page.mouse.click(*pixel_of(area, -2.79, 3.12))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not ("px=" in page.url and "(-2.805" in legend(page).replace("−", "-")):
+        time.sleep(0.1)
+    assert "This is a local minimum" in " ".join(page.locator(VERDICT).all_text_contents())
+    query = parse_qs(urlparse(page.url).query)
+    assert float(query["px"][0]) == pytest.approx(-2.805118, abs=1e-6)
+    assert float(query["py"][0]) == pytest.approx(3.131312, abs=1e-6)
+    context = browser.new_context(viewport={"width": 1600, "height": 1100})
+    shared = context.new_page()
+    try:
+        shared.goto(page.url)
+        wait_for_chart(shared, "inspector_chart")
+        shared.wait_for_selector(VERDICT, timeout=30_000)
+        assert "This is a local minimum" in " ".join(shared.locator(VERDICT).all_text_contents())
+    finally:
+        context.close()
+
+
 def test_typing_a_formula_then_clicking_its_origin_says_saddle(page, app_server):
     open_inspector(page, app_server, "surface=booth")
     page.locator(".st-key-surface_menu").click()
