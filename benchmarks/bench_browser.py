@@ -3,16 +3,17 @@
 Run: ``.venv/bin/python benchmarks/bench_browser.py`` (needs /usr/bin/chromium). Starts its own
 server on 127.0.0.1, drives headless Chromium, prints a table and stops the server.
 
+Every latency below the cold start ends at the frame that paints the change, on the page's clock
+(``benchmarks.frame_clock``).
+
 * cold start: ``streamlit run app.py`` launched → the race chart's first draw done (on the page's clock),
   in a fresh browser context each time (nothing cached), ``COLD_STARTS`` times; the median and each.
-Every latency ends at the frame that paints the change, on the page's clock (``benchmarks.frame_clock``).
-
 * slider → chart: the start-point slider x₀ moved one notch with the keyboard → the race chart's first
-  path drawn anew (its SVG). First pass: new values
-  (the server computes); second pass: the same values again (served from the bounded cache), both with
-  the presses back to back; third pass: one change at a time, each after the page has settled.
+  path drawn anew (its SVG). First pass: new values (the server computes); second pass: the same values
+  again (served from the bounded cache), both with the presses back to back; third pass: one change at a
+  time, each after the page has settled.
 * sweep frame: one step of the slider inside the sweep chart, pointer down → the animated path
-  painted, for every one of its 32 steps.
+  painted, for every one of its 32 steps; and Chromium's own Event Timing of the same clicks.
 * the slider pass again with the 3D view switched off (``?show3d=false``).
 * inspector click: a click on Himmelblau's map in the Hessian inspector → the numbers panel shows the new
   θ′ (its formulas change), and → the map redrawn with the new θ′ (its legend names θ′'s coordinates),
@@ -31,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.measure import percentile  # noqa: E402
 from benchmarks.frame_clock import FRAME_CLOCK  # noqa: E402
+from benchmarks.measure import percentile  # noqa: E402
 from tests.browser.plotly_dom import pixel_of, plot_area, wait_until_settled  # noqa: E402
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
@@ -57,6 +58,7 @@ WATCH_LINE = """([selector, index, inFrame, limit]) => {
         return now !== null && now !== before;
     }, inFrame, limit)};
 }""" % LINE_OF
+
 
 def summary(values: list[float]) -> str:
     if not values:
