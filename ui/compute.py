@@ -11,8 +11,8 @@ import streamlit as st
 from analysis.atlas import Atlas
 from optimizers.settings import OptimizerSettings
 from scenes import explorer, inspector
-from ui.race_process import RACES
 from surfaces.choice import SurfaceChoice, resolve_surface
+from ui.race_process import RACES
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

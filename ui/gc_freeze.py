@@ -11,8 +11,8 @@ CPU.
 time in this process, its imports are done and what is alive is frozen. Same measurement: a rerun
 then costs 97-114 ms of CPU, and its latency p95 fell from 299 to 107-117 ms. With 30 sessions the
 post-run collection was still 13 % of the server's busy time (what the sessions keep is not frozen), so
-``.streamlit/config.toml`` also turns ``postScriptGC`` off (CPU per rerun under load 235 → 155 ms); Python's own generational collections,
-which this module keeps cheap too, still collect cycles.
+``.streamlit/config.toml`` also turns ``postScriptGC`` off (CPU per rerun under load 235 → 155 ms);
+Python's own generational collections, which this module keeps cheap too, still collect cycles.
 
 What freezing costs: a frozen object is still freed as soon as nothing refers to it (reference
 counting); only reference cycles among frozen objects are never collected. The objects alive at

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer
+from tests.browser.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer, fresh_page
 
 def require_chromium() -> None:
     if CHROMIUM.exists():
@@ -42,8 +42,5 @@ def app_server(browser) -> Iterator[StreamlitServer]:
 
 @pytest.fixture
 def page(browser, app_server):
-    context = browser.new_context(viewport={"width": 1600, "height": 1100})
-    tab = context.new_page()
-    tab.set_default_timeout(30_000)
-    yield tab
-    context.close()
+    with fresh_page(browser) as tab:
+        yield tab

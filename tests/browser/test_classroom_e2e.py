@@ -10,7 +10,7 @@ import pytest
 
 from scenes.tour import SCENES, run_scene
 from tests.browser.plotly_dom import trace_xy, wait_for_chart, wait_until_settled
-from tests.browser.server import ARTIFACTS
+from tests.browser.server import ARTIFACTS, fresh_page
 from tests.browser.test_explorer_e2e import FIRST_PATH, slider_thumb, wait_until_changed
 
 pytestmark = pytest.mark.browser
@@ -46,16 +46,12 @@ def test_a_copied_link_reproduces_the_view_in_a_fresh_browser(browser, app_serve
     shown = page.locator(".st-key-share_link code").inner_text().strip()
     assert parse_qs(shown.split("?")[1]) == parse_qs(link.split("?")[1]), (shown, link)
 
-    fresh = browser.new_context(viewport={"width": 1600, "height": 1100})
-    try:
-        other = fresh.new_page()
+    with fresh_page(browser) as other:
         other.goto(link)
         wait_for_chart(other, "race_chart")
         wait_until_settled(other)
         assert other.locator(".st-key-surface_menu input[role=combobox]").input_value() == "Rosenbrock"
         opened = path_end(other)
-    finally:
-        fresh.close()
     # The first page may still be drawing the second key press: it must come to the view the link opened.
     deadline = time.monotonic() + 30
     while path_end(page) != pytest.approx(opened, abs=1e-9) and time.monotonic() < deadline:
@@ -114,11 +110,7 @@ def test_a_tour_scene_opens_in_the_explorer_with_its_preset_over_a_stale_link(br
     np.testing.assert_allclose(ends, [race.path(run)[-1] for run in range(2)], atol=1e-6)
     page.screenshot(path=str(ARTIFACTS / "tour_momentum_opened.png"), full_page=False)
     link = page.locator(".st-key-share_link code").inner_text().replace("\n", "").strip()
-    fresh = browser.new_context(viewport={"width": 1600, "height": 1100})
-    try:  # the opened scene's link, sent to the class, shows the same race
-        other = fresh.new_page()
+    with fresh_page(browser) as other:  # the opened scene's link, sent to the class, shows the same race
         other.goto(link)
         wait_for_chart(other, "race_chart")
         np.testing.assert_allclose([path_end(other, run) for run in range(2)], ends, atol=1e-9)
-    finally:
-        fresh.close()

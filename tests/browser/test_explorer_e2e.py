@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from components.plotly_library import TRACES, plotly_library_file
-from tests.browser.server import ARTIFACTS
+from tests.browser.server import ARTIFACTS, fresh_page
 from tests.browser.plotly_dom import pixel_of, plot_area, trace_xy, wait_for_chart
 
 pytestmark = pytest.mark.browser
@@ -108,19 +108,15 @@ def _overlap(a: dict, b: dict) -> bool:
 def test_the_play_buttons_cover_neither_the_scrubber_nor_the_axis_title(browser, app_server, width, query):
     """Play/Pause used to sit beside the scrubber and hid its start, thumb included, on a chart under ~750 px;
     a narrow chart whose legend wraps onto four rows is the tightest case."""
-    context = browser.new_context(viewport={"width": width, "height": 1100})
-    page = context.new_page()
-    try:
+    with fresh_page(browser, width=width) as page:
         open_explorer(page, app_server, query)
         boxes = page.evaluate(CONTROL_BOXES)
-        assert len(boxes["buttons"]) == 2 and boxes["rail"] and boxes["thumb"] and boxes["labels"], boxes
-        others = boxes["rail"] + boxes["thumb"] + boxes["labels"] + boxes["current"] + boxes["axis"]
-        for button in boxes["buttons"]:
-            assert not any(_overlap(button, other) for other in others), (button, others)
-        for slider_part in boxes["rail"] + boxes["current"]:
-            assert not any(_overlap(slider_part, axis) for axis in boxes["axis"]), (slider_part, boxes["axis"])
-    finally:
-        context.close()
+    assert len(boxes["buttons"]) == 2 and boxes["rail"] and boxes["thumb"] and boxes["labels"], boxes
+    others = boxes["rail"] + boxes["thumb"] + boxes["labels"] + boxes["current"] + boxes["axis"]
+    for button in boxes["buttons"]:
+        assert not any(_overlap(button, other) for other in others), (button, others)
+    for slider_part in boxes["rail"] + boxes["current"]:
+        assert not any(_overlap(slider_part, axis) for axis in boxes["axis"]), (slider_part, boxes["axis"])
 
 
 def test_the_in_figure_sweep_slider_morphs_the_path(page, app_server):

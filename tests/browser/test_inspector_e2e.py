@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser.plotly_dom import pixel_of, plot_area, wait_for_chart
-from tests.browser.server import ARTIFACTS
+from tests.browser.server import ARTIFACTS, fresh_page
 
 pytestmark = pytest.mark.browser
 
@@ -80,15 +80,11 @@ def test_a_click_snapped_to_an_irrational_minimum_says_minimum_and_so_does_its_l
     query = parse_qs(urlparse(page.url).query)
     assert float(query["px"][0]) == pytest.approx(-2.805118, abs=1e-6)
     assert float(query["py"][0]) == pytest.approx(3.131312, abs=1e-6)
-    context = browser.new_context(viewport={"width": 1600, "height": 1100})
-    shared = context.new_page()
-    try:
+    with fresh_page(browser) as shared:
         shared.goto(page.url)
         wait_for_chart(shared, "inspector_chart")
-        shared.wait_for_selector(VERDICT, timeout=30_000)
+        shared.wait_for_selector(VERDICT)
         assert "This is a local minimum" in " ".join(shared.locator(VERDICT).all_text_contents())
-    finally:
-        context.close()
 
 
 def test_typing_a_formula_then_clicking_its_origin_says_saddle(page, app_server):
