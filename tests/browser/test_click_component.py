@@ -19,7 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from components.plotly_click import ClickedPoint, ClickPayloadError, chart_css_class, plotly_click, point_from_payload
 from tests.browser.click_demo_app import SURFACE_RANGE, bowl
-from tests.browser.server import ARTIFACTS, StreamlitServer
+from tests.browser.server import ARTIFACTS, StreamlitServer, fresh_page
 from tests.browser.plotly_dom import pixel_of, plot_area, wait_for_chart
 
 REPORT = ".st-key-click_report"
@@ -65,15 +65,14 @@ def test_the_listener_needs_its_own_key():
 @pytest.fixture(scope="module")
 def demo(browser):
     server = StreamlitServer("tests/browser/click_demo_app.py")
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(30_000)
-    tab.goto(server.url)
-    for chart in ("contour", "image"):
-        wait_for_chart(tab, f"{chart}_chart")
-    yield tab
-    context.close()
-    server.close()
+    try:
+        with fresh_page(browser, height=1000) as tab:
+            tab.goto(server.url)
+            for chart in ("contour", "image"):
+                wait_for_chart(tab, f"{chart}_chart")
+            yield tab
+    finally:
+        server.close()
 
 
 def read_report(page) -> dict:
