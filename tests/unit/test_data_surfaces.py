@@ -242,6 +242,8 @@ def test_one_learning_rate_zig_zags_and_crawls_before_and_converges_fast_after()
         return np.hypot(run.theta[0, :, 0] - minimum.x, run.theta[0, :, 1] - minimum.y)
 
     def sign_changes(values: np.ndarray) -> int:
+        # Once a path sits at the minimum, its offset is rounding (±4e-16, either sign): not an overshoot.
+        values = values[np.abs(values) > 1e-9]
         return int((np.sign(values[1:]) != np.sign(values[:-1])).sum())
 
     after = distances(on_normalized, normalized)
