@@ -15,6 +15,7 @@ The captions name these colours through :func:`figures.inspector.colour_name` of
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,7 +128,8 @@ def ratio_scatter_figure(experiment: Experiment, selected_run: int | None = None
             textposition="middle right", textfont={"size": look.font_size - 1},
             error_x={"type": "data", "symmetric": False, "color": colour, "thickness": look.line(1.5), "width": 4,
                      "array": [upper - group.ratio for group, (_, upper) in zip(members, intervals)],
-                     "arrayminus": [group.ratio - lower for group, (lower, _) in zip(members, intervals)]},
+                     "arrayminus": [group.ratio - lower for group, (lower, _) in zip(members, intervals)],
+                     "visible": kind != NOT_CRITICAL},  # no critical point: its ratios mean nothing
             marker={"color": colour, "symbol": symbol, "size": sizes, "opacity": 0.85,
                     "line": {"color": look.palette.ink if kind != NOT_CRITICAL else colour, "width": look.line(1)}},
             customdata=hovers, hovertemplate="%{customdata}<extra></extra>",
@@ -173,9 +175,12 @@ def spectrum_figure(experiment: Experiment, run: int, *, height: int = 380, look
             marker={"color": colour, "line": {"width": 0}},
             hovertemplate="λ<sub>%{x}</sub> = %{customdata:.4g}<extra></extra>",
         ))
-    figure.add_hline(y=band, line={"color": look.palette.ink, "dash": "dash", "width": look.line(1)},
-                     annotation_text=look.text("network.figures.band_line", band=f"{band:g}"),
-                     annotation_position="top left", annotation_font_size=look.font_size - 1)
+    figure.add_hline(y=band, line={"color": look.palette.ink, "dash": "dash", "width": look.line(1)})
+    # On a log axis an annotation's y is the exponent (add_hline's own annotation would sit at 10^band).
+    figure.add_annotation(x=0, xref="paper", xanchor="left", y=math.log10(max(band, 1e-16)), yanchor="bottom",
+                          showarrow=False,
+                          text=look.text("network.figures.band_line", band=f"{band:g}"),
+                          font={"size": look.font_size - 1})
     figure.update_layout(
         height=height, margin=look.margin(l=60, r=10, t=30, b=50), barmode="overlay", bargap=0.15,
         xaxis={"title": look.text("network.figures.eigen_index"), "dtick": 1 if len(values) <= 30 else None},

@@ -204,11 +204,12 @@ def test_eigenvalues_and_both_counts_follow_the_autograd_hessian(experiment):
         assert difference <= float(eigenvalue_rounding(eigenvalues))
         assert float(experiment.minimum_ratios[run]) == int((eigenvalues > 0).sum()) / parameters
         assert int(experiment.negative_counts[run]) == int((eigenvalues < 0).sum())
-        assert float(experiment.flat_bands[run]) == weight_decay  # ρ, far above the relative floor here
-        assert int(experiment.above_band_counts[run]) == int((eigenvalues > weight_decay).sum())
-        assert int(experiment.below_band_counts[run]) == int((eigenvalues < -weight_decay).sum())
-        assert int(experiment.flat_counts[run]) == int((eigenvalues.abs() <= weight_decay).sum())
-        assert float(experiment.band_ratios[run]) == int((eigenvalues > weight_decay).sum()) / parameters
+        band = float(experiment.flat_bands[run])
+        assert band == pytest.approx(weight_decay + 19 * 2.0**-52 * float(eigenvalues.abs().max()), rel=1e-6)
+        assert int(experiment.above_band_counts[run]) == int((eigenvalues > band).sum())
+        assert int(experiment.below_band_counts[run]) == int((eigenvalues < -band).sum())
+        assert int(experiment.flat_counts[run]) == int((eigenvalues.abs() <= band).sum())
+        assert float(experiment.band_ratios[run]) == int((eigenvalues > band).sum()) / parameters
     loss_here = mean_squared_error(experiment.end_points, DATA)
     torch.testing.assert_close(experiment.training_losses, loss_here, rtol=0, atol=0)
 
@@ -240,30 +241,42 @@ def hessian_with(eigenvalues: list[float], seed: int = 0) -> torch.Tensor:
     return basis @ torch.diag(torch.tensor(eigenvalues, dtype=torch.float64)) @ basis.T
 
 
+RHO = 1e-3
+
+
 @pytest.mark.parametrize("spectrum, sign_ratio, band_ratio, kind", [
-    ([-0.5e-3, 0.3e-3, 2.0, 5.0], 0.75, 0.5, FLAT),  # by sign a saddle; both small ones within ±ρ
-    ([0.2e-3, 0.9e-3, 2.0, 5.0], 1.0, 0.5, FLAT),  # by sign a minimum; both small ones within ±ρ
-    ([-2e-3, 0.3e-3, 2.0, 5.0], 0.75, 0.5, SADDLE),  # one clearly below −ρ
-    ([1.5e-3, 3e-3, 2.0, 5.0], 1.0, 1.0, MINIMUM),  # every one clearly above ρ
+    ([-0.5 * RHO, 0.3 * RHO, 2.0, 5.0], 0.75, 0.5, FLAT),  # by sign a saddle; both small ones within ±ρ
+    ([0.2 * RHO, 0.9 * RHO, 2.0, 5.0], 1.0, 0.5, FLAT),  # by sign a minimum; both small ones within ±ρ
+    ([-2 * RHO, 0.3 * RHO, 2.0, 5.0], 0.75, 0.5, SADDLE),  # one clearly below −ρ
+    ([1.5 * RHO, 3 * RHO, 2.0, 5.0], 1.0, 1.0, MINIMUM),  # every one clearly above ρ
 ])
 def test_eigenvalues_within_the_weight_decay_of_zero_are_flat(spectrum, sign_ratio, band_ratio, kind):
     eigenvalues = torch.linalg.eigvalsh(hessian_with(spectrum))
-    band = flat_band(eigenvalues, weight_decay=1e-3)
-    assert float(band) == 1e-3
+    band = flat_band(eigenvalues, weight_decay=RHO)
+    assert float(band) == pytest.approx(RHO, rel=1e-9)
     assert float(minimum_ratio(eigenvalues)) == sign_ratio
     assert float(minimum_ratio(eigenvalues, band)) == band_ratio
     assert end_point_kind(eigenvalues, float(band)) == kind
     assert end_point_kind(eigenvalues, float(band), critical=False) == NOT_CRITICAL
 
 
-def test_without_weight_decay_the_band_is_the_rounding_floor():
-    eigenvalues = torch.tensor([[-1.0, 1e-9, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0]], dtype=torch.float64)
-    torch.testing.assert_close(flat_band(eigenvalues, 0.0).squeeze(-1), torch.tensor([3e-7, 4e-7],
-                                                                                      dtype=torch.float64))
-    assert end_point_kind(eigenvalues[0, 1:], 3e-7) == FLAT and end_point_kind(eigenvalues[1], 4e-7) == MINIMUM
+@pytest.mark.parametrize("seed", range(8))
+def test_a_direction_only_the_weight_decay_curves_is_flat_however_it_rounds(seed):
+    """λ = ρ exactly (the squared error does not curve that way) is common at the page's settings."""
+    eigenvalues = torch.linalg.eigvalsh(hessian_with([RHO, RHO, 2.0, 5.0, 13.0], seed=seed))
+    band = float(flat_band(eigenvalues, weight_decay=RHO))
+    assert end_point_kind(eigenvalues, band) == FLAT
+    assert int((eigenvalues.abs() <= band).sum()) == 2
+
+
+def test_without_weight_decay_the_band_is_the_rounding_level():
+    eigenvalues = torch.tensor([[-1.0, 1e-17, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0]], dtype=torch.float64)
     rounding = eigenvalue_rounding(eigenvalues)
     torch.testing.assert_close(rounding, 4 * torch.finfo(torch.float64).eps * torch.tensor([3.0, 4.0],
                                                                                           dtype=torch.float64))
+    torch.testing.assert_close(flat_band(eigenvalues, 0.0).squeeze(-1), rounding)
+    assert end_point_kind(eigenvalues[0, 1:], float(rounding[0])) == FLAT
+    assert end_point_kind(eigenvalues[1], float(rounding[1])) == MINIMUM
 
 
 def test_batched_runs_end_where_each_run_ends_alone(experiment):
@@ -291,7 +304,7 @@ def test_the_summary_counts_the_kinds_of_end_points(experiment):
     summary = experiment.summary()
     assert summary.runs == SETTINGS.runs and summary.critical == int(experiment.converged.sum())
     assert summary.minima + summary.saddles + summary.flat == summary.critical
-    assert summary.flat == experiment.kinds.count(FLAT) and summary.band == SETTINGS.weight_decay
+    assert summary.flat == experiment.kinds.count(FLAT) and summary.band == pytest.approx(SETTINGS.weight_decay)
     assert summary.sign_minima == int((experiment.minimum_ratios == 1).sum())
     assert summary.sign_saddles == int((experiment.eigenvalues.min(-1).values < 0).sum())
     assert summary.lowest_ratio == pytest.approx(float(experiment.minimum_ratios.min()))
@@ -399,6 +412,7 @@ def test_each_markers_bar_spans_the_ratio_with_the_flat_directions_counted_down_
                 assert ratio == float(case.minimum_ratios[run])
                 assert ratio - minus == pytest.approx(float(case.band_ratios[run]), abs=1e-12)
                 assert ratio + plus == pytest.approx(1 - int(case.below_band_counts[run]) / parameters, abs=1e-12)
+            assert trace.error_x.visible == (names[trace.name] != NOT_CRITICAL)
     lower, upper = ratio_interval(end_point_groups(experiment)[0], experiment.parameter_count)
     assert lower < upper, "every run of the default ends with a direction in the flat band"
 
@@ -417,6 +431,7 @@ def test_the_spectrum_colours_each_bar_by_its_side_of_the_flat_band(experiment, 
             assert len(by_colour.get(FLAT_COLOUR, [])) == int(case.flat_counts[run])
             assert figure.layout.yaxis.type == "log"
             assert [shape.y0 for shape in figure.layout.shapes] == [band]  # the dashed line at ρ
+            assert [note.y for note in figure.layout.annotations] == [pytest.approx(math.log10(band))]
 
 
 def test_slice_captions_name_the_colours_the_slice_is_drawn_in(experiment, early_experiment):
