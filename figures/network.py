@@ -15,7 +15,6 @@ The captions name these colours through :func:`figures.inspector.colour_name` of
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,7 +155,7 @@ def spectrum_figure(experiment: Experiment, run: int, *, height: int = 380, look
 
     The negative eigenvalues of a network's saddle are often tiny next to the positive ones (10⁻⁴ vs 10),
     so a linear axis would hide them; the log axis shows every one, and the colour keeps the side of the
-    flat band: vermillion below −band, grey within ±band, blue above. A dashed line marks the band.
+    flat band: vermillion below −band, grey within ±band, blue above. A dashed line marks the band's edge.
     """
     eigenvalues = experiment.eigenvalues[run]
     band = float(experiment.flat_bands[run])
@@ -175,12 +174,11 @@ def spectrum_figure(experiment: Experiment, run: int, *, height: int = 380, look
             marker={"color": colour, "line": {"width": 0}},
             hovertemplate="λ<sub>%{x}</sub> = %{customdata:.4g}<extra></extra>",
         ))
-    figure.add_hline(y=band, line={"color": look.palette.ink, "dash": "dash", "width": look.line(1)})
-    # On a log axis an annotation's y is the exponent (add_hline's own annotation would sit at 10^band).
-    figure.add_annotation(x=0, xref="paper", xanchor="left", y=math.log10(max(band, 1e-16)), yanchor="bottom",
-                          showarrow=False,
-                          text=look.text("network.figures.band_line", band=f"{band:g}"),
-                          font={"size": look.font_size - 1})
+    figure.add_trace(go.Scatter(  # the band's edge, a dashed line named in the legend
+        x=[0.5, len(values) + 0.5], y=[band, band], mode="lines", hoverinfo="skip",
+        name=look.text("network.figures.band_line", band=f"{band:g}"),
+        line={"color": look.palette.ink, "dash": "dash", "width": look.line(1)},
+    ))
     figure.update_layout(
         height=height, margin=look.margin(l=60, r=10, t=30, b=50), barmode="overlay", bargap=0.15,
         xaxis={"title": look.text("network.figures.eigen_index"), "dtick": 1 if len(values) <= 30 else None},

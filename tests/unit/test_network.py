@@ -430,8 +430,8 @@ def test_the_spectrum_colours_each_bar_by_its_side_of_the_flat_band(experiment, 
             assert all(value > band for value in by_colour.get(CURVES_UP_COLOUR, []))
             assert len(by_colour.get(FLAT_COLOUR, [])) == int(case.flat_counts[run])
             assert figure.layout.yaxis.type == "log"
-            assert [shape.y0 for shape in figure.layout.shapes] == [band]  # the dashed line at ρ
-            assert [note.y for note in figure.layout.annotations] == [pytest.approx(math.log10(band))]
+            (edge,) = [trace for trace in figure.data if trace.type == "scatter"]
+            assert list(edge.y) == [band, band] and edge.line.dash == "dash" and "ρ = 0.001" in edge.name
 
 
 def test_slice_captions_name_the_colours_the_slice_is_drawn_in(experiment, early_experiment):
