@@ -41,18 +41,25 @@ def ratio_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def forget_stale_run(settings: ExperimentSettings, critical: Sequence[bool], default: int) -> None:
+def forget_stale_run(settings: ExperimentSettings, critical: Sequence[bool], default: int) -> str | None:
     """Move the chosen run to ``default`` when it was chosen in another experiment and is no longer one to look at.
 
     Run k of another experiment (other settings) is another end point: if it is gone (fewer runs) or
     is no critical point, showing it would show a stale choice. A run picked in these very settings
-    stays, even one without a critical point: the student asked for it. Called before the choice is drawn.
+    stays, even one without a critical point: the student asked for it. Called before the choice is
+    drawn; returns the message that says what moved, or None.
     """
     chosen, chosen_for = st.session_state.get(RUN_KEY), st.session_state.get(RUN_CHOSEN_FOR)
-    if chosen is None or chosen_for is None or chosen_for == settings:
-        return
-    if chosen not in range(1, len(critical) + 1) or not critical[chosen - 1]:
-        st.session_state[RUN_KEY] = default
+    if chosen is None or chosen_for is None or chosen_for == settings or chosen == default:
+        return None
+    if chosen not in range(1, len(critical) + 1):
+        message = t("network.run_gone", run=chosen, runs=len(critical), default=default)
+    elif not critical[chosen - 1]:
+        message = t("network.run_not_critical_now", run=chosen, default=default)
+    else:
+        return None
+    st.session_state[RUN_KEY] = default
+    return message
 
 
 page_setup()
@@ -102,11 +109,15 @@ def run_label(run: int) -> str:
 
 # The most interesting run to start with: the critical point with the lowest minimum ratio.
 default_run = 1 + experiment.lowest_ratio_run()
-forget_stale_run(settings, experiment.converged.tolist(), default_run)
+moved = forget_stale_run(settings, experiment.converged.tolist(), default_run)
+if moved is not None:
+    url_check.before.pop(RUN_KEY, None)  # the page moved it, not a link the page refused
 chart_column, choice_column = st.columns([2.2, 1])
 with choice_column:
     run = url_choice(st, "selectbox", t("network.run"), tuple(range(1, runs + 1)), key=RUN_KEY,
                      default=default_run, format_func=run_label)
+    if moved is not None:
+        st.caption(moved)
     st.session_state[RUN_CHOSEN_FOR] = settings
     index = run - 1
     st.markdown(t("network.lecture_compare", lowest=ratio_text(summary.lowest_ratio),

@@ -162,6 +162,8 @@ def test_a_chosen_run_that_no_longer_exists_moves_to_the_default():
     default = 1 + network_experiment(ExperimentSettings(runs=4)).lowest_ratio_run()
     assert app.selectbox(key="net_run").value == default
     assert app.query_params.get("net_run") in (None, str(default)), "the address bar must not keep run 8"
+    assert not app.warning, "the page moved the run: no link was refused"
+    assert text("network.run_gone", "en", run=8, runs=4, default=default) in page_text(app)
     assert text("network.spectrum_heading", "en", run=default) in [heading.value for heading in app.subheader]
 
 
@@ -177,6 +179,8 @@ def test_a_chosen_run_that_is_no_longer_a_critical_point_moves_to_the_default():
     assert app.selectbox(key="net_run").value == default and app.selectbox(key="net_run_menu").value == default
     assert text("network.slice_heading", "en", run=default) in [heading.value for heading in app.subheader]
     assert text("network.slice_not_critical", "en") not in page_text(app)
+    assert not app.warning, "the page moved the run: no link was refused"
+    assert text("network.run_not_critical_now", "en", run=4, default=default) in page_text(app)
 
 
 def test_a_run_picked_in_the_same_experiment_stays_even_without_a_critical_point():
@@ -186,3 +190,5 @@ def test_a_run_picked_in_the_same_experiment_stays_even_without_a_critical_point
     assert not app.exception, app.exception
     assert app.selectbox(key="net_run").value == 4
     assert text("network.slice_not_critical", "zh") in page_text(app)
+    default = 1 + network_experiment(ExperimentSettings(runs=8, training_steps=300)).lowest_ratio_run()
+    assert text("network.run_not_critical_now", "zh", run=4, default=default) not in page_text(app)
