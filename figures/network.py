@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from analysis.minimum_ratio import FLAT, MINIMUM, NOT_CRITICAL, SADDLE, Experiment, LossSlice
+from analysis.eigenvalue_counts import FLAT, MINIMUM, NOT_CRITICAL, SADDLE
+from analysis.minimum_ratio import Experiment, LossSlice
 from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, colour_name, format_number
 from figures.style import Look, dress
 

@@ -14,21 +14,23 @@ import pytest
 import torch
 from torch import nn
 
-from analysis.minimum_ratio import (
+from analysis.eigenvalue_counts import (
     FLAT,
-    GRADIENT_TOLERANCE,
     MINIMUM,
     NOT_CRITICAL,
     SADDLE,
+    eigenvalue_rounding,
+    end_point_kind,
+    flat_band,
+    minimum_ratio,
+)
+from analysis.minimum_ratio import (
+    GRADIENT_TOLERANCE,
     ExperimentSettings,
     adam_training,
     critical_point_search,
     downhill_extent,
-    eigenvalue_rounding,
-    end_point_kind,
-    flat_band,
     loss_slice,
-    minimum_ratio,
     run_experiment,
     single_threaded,
 )

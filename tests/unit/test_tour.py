@@ -10,7 +10,8 @@ import pytest
 from analysis.derivatives import hessian_at
 from analysis.point_report import inspect_point
 from i18n import catalogue
-from analysis.minimum_ratio import SADDLE, ExperimentSettings, run_experiment
+from analysis.eigenvalue_counts import SADDLE
+from analysis.minimum_ratio import ExperimentSettings, run_experiment
 from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, SCENE_LIST, SCENES, Scene, race_on, run_scene
 from surfaces.base import PointKind
 from surfaces.choice import resolve_surface
