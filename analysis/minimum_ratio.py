@@ -17,18 +17,25 @@ For each of K random starts (one batch, one tensor loop):
    back (the low valleys of a network's loss are curved: a step along a flat direction climbs the
    steep walls). Each run keeps whichever candidate has the smallest ‖g‖. Unlike Newton on L, this is
    attracted by saddles as much as by minima, so it does not bias the verdict towards minima;
-3. **count**: the eigenvalues λ of the full Hessian at the end point (``torch.linalg.eigh``, float64) and
+3. **count**: the eigenvalues λ of the full Hessian at the end point (``torch.linalg.eigh``, float64),
+   twice: by sign, the lecture's
 
    .. math::
 
-       \text{minimum ratio} = \frac{\#\{\lambda_i > \text{tol}\}}{P},
+       \text{minimum ratio} = \frac{\#\{\lambda_i > 0\}}{P},
 
-   1 at a true local minimum, lower at a saddle (the lecture: training usually stops at ratios of 0.5-0.6).
+   1 at a true local minimum, lower at a saddle (the lecture: training usually stops at ratios of 0.5-0.6);
+   and with a flat band |λ| ≤ ρ (plus rounding), inside which the sign is the regularizer's choice:
+   #{λ_i > ρ}/P, and the verdict minimum (every λ > ρ), saddle (some λ < −ρ) or flat (neither), as
+   :mod:`analysis.eigenvalue_counts` counts them.
 
 Why the weight decay ρ (default 10⁻³): without it the valleys of a tanh network keep sloping gently
 down towards ever larger weights (measured: ‖g‖ stalls at 10⁻⁴, the search walks several units and
 the loss still falls), so there is no critical point at a finite distance to find. The penalty gives
-every valley a bottom; it shifts the Hessian by ρI.
+every valley a bottom; it shifts the Hessian by ρI, and so it also decides the sign of every
+eigenvalue within ρ of zero. Measured on the page's default (16 runs, H = 6, 2000 Adam steps): every
+run has one or two such eigenvalues (|λ| from 0.13ρ to 0.99ρ) and none below −ρ; their signs
+make 11 runs minima and 5 saddles by the sign count, and all 16 flat with the band.
 """
 
 from __future__ import annotations
@@ -41,6 +48,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from analysis.eigenvalue_counts import (
+    FLAT,
+    MINIMUM,
+    SADDLE,
+    eigenvalue_rounding,
+    end_point_kind,
+    flat_band,
+    minimum_ratio,
+)
 from analysis.network import (
     Dataset,
     check_hidden_width,
@@ -55,7 +71,6 @@ from analysis.network import (
 MAX_RUNS = 24
 MAX_TRAINING_STEPS = 5000
 GRADIENT_TOLERANCE = 1e-10
-EIGEN_TOLERANCE = 1e-7  # relative to the largest |λ| of the run
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 # The search's ladder of dampings μ (relative to λ_max²), and its corrector (see critical_point_search).
@@ -194,19 +209,6 @@ def critical_point_search(start: torch.Tensor, data: Dataset, weight_decay: floa
     return parameters, steps_taken
 
 
-def flat_tolerance(eigenvalues: torch.Tensor, relative_tolerance: float = EIGEN_TOLERANCE) -> torch.Tensor:
-    """tol = relative_tolerance · max|λ| per row of ``eigenvalues`` (..., P), shape (..., 1): |λ| ≤ tol is flat."""
-    return relative_tolerance * eigenvalues.abs().amax(-1, keepdim=True)
-
-
-def minimum_ratio(eigenvalues: torch.Tensor, relative_tolerance: float = EIGEN_TOLERANCE) -> torch.Tensor:
-    """The share of eigenvalues > tol in each row of ``eigenvalues`` (..., P), tol from :func:`flat_tolerance`.
-
-    A |λ| ≤ tol counts as flat, not positive: a direction the second order cannot call upward.
-    """
-    return (eigenvalues > flat_tolerance(eigenvalues, relative_tolerance)).to(torch.float64).mean(-1)
-
-
 def _oriented(eigenvectors: torch.Tensor) -> torch.Tensor:
     """Eigenvector columns (..., P, P) with a reproducible sign: the largest component made positive."""
     largest = eigenvectors.abs().argmax(dim=-2, keepdim=True)
@@ -216,10 +218,12 @@ def _oriented(eigenvectors: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True, eq=False)
 class Experiment:
-    """Per run k: start, end point θ*_k, training loss (MSE), ‖g‖, Hessian spectrum (ascending) and ratio.
+    """Per run k: start, end point θ*_k, training loss (MSE), ‖g‖, Hessian spectrum (ascending), flat band.
 
     ``converged[k]`` says the search reached ‖g‖ ≤ ``GRADIENT_TOLERANCE``: only then is θ*_k a critical
-    point and its minimum ratio the lecture's. ``objective`` is L_ρ, the loss actually minimized.
+    point and its minimum ratio the lecture's. ``objective`` is L_ρ, the loss actually minimized. The
+    counts come twice: by sign (``positive_counts``, ``minimum_ratios``: the lecture's) and against the
+    flat band ±``flat_bands[k]`` (``above_band_counts``, ``band_ratios``, ``kinds``).
     """
 
     settings: ExperimentSettings
@@ -232,8 +236,7 @@ class Experiment:
     gradient_norms: torch.Tensor
     eigenvalues: torch.Tensor
     eigenvectors: torch.Tensor
-    minimum_ratios: torch.Tensor
-    negative_counts: torch.Tensor
+    flat_bands: torch.Tensor
     converged: torch.Tensor
     search_steps: torch.Tensor
 
@@ -243,36 +246,101 @@ class Experiment:
 
     @property
     def positive_counts(self) -> torch.Tensor:
-        """How many eigenvalues of each run are > tol: the numerator of the minimum ratio, (K,)."""
-        return torch.round(self.minimum_ratios * self.parameter_count).to(torch.int64)
+        """How many eigenvalues of each run are > 0: the numerator of the lecture's minimum ratio, (K,)."""
+        return (self.eigenvalues > 0).sum(-1)
+
+    @property
+    def negative_counts(self) -> torch.Tensor:
+        """How many eigenvalues of each run are < 0, (K,)."""
+        return (self.eigenvalues < 0).sum(-1)
+
+    @property
+    def minimum_ratios(self) -> torch.Tensor:
+        """The lecture's minimum ratio #{λ > 0}/P of each run, (K,)."""
+        return minimum_ratio(self.eigenvalues)
+
+    @property
+    def above_band_counts(self) -> torch.Tensor:
+        """How many eigenvalues of each run are > its flat band: clearly curving up, (K,)."""
+        return (self.eigenvalues > self.flat_bands.unsqueeze(-1)).sum(-1)
+
+    @property
+    def below_band_counts(self) -> torch.Tensor:
+        """How many eigenvalues of each run are < −its flat band: clearly curving down, (K,)."""
+        return (self.eigenvalues < -self.flat_bands.unsqueeze(-1)).sum(-1)
+
+    @property
+    def flat_counts(self) -> torch.Tensor:
+        """How many eigenvalues of each run lie within ± its flat band, (K,)."""
+        return self.parameter_count - self.above_band_counts - self.below_band_counts
+
+    @property
+    def band_ratios(self) -> torch.Tensor:
+        """The minimum ratio with the flat band, #{λ > band}/P, of each run, (K,)."""
+        return minimum_ratio(self.eigenvalues, self.flat_bands.unsqueeze(-1))
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Each run's end point against the flat band: ``MINIMUM`` (every λ > band), ``SADDLE`` (some
+        λ < −band), ``FLAT`` (neither: some |λ| ≤ band, whose sign the regularizer chose), or
+        ``NOT_CRITICAL`` (the search did not reach ‖g‖ ≤ ``GRADIENT_TOLERANCE``)."""
+        return tuple(end_point_kind(self.eigenvalues[run], float(self.flat_bands[run]), bool(self.converged[run]))
+                     for run in range(self.settings.runs))
+
+    def lowest_ratio_run(self) -> int:
+        """The run (0-based) to show first: the critical point with the lowest minimum ratio by sign, then
+        with the flat band, then the first such run; run 0 if no run reached a critical point."""
+        critical = [run for run in range(self.settings.runs) if self.converged[run]]
+        return min(critical or [0], key=lambda run: (float(self.minimum_ratios[run]), float(self.band_ratios[run]),
+                                                     run))
 
     def summary(self) -> ExperimentSummary:
-        """How many runs reached a critical point, how many of those are minima and saddles, their ratios."""
+        """How many runs reached a critical point, how many of those are minima and saddles (by sign and
+        with the flat band), their ratios, and how far their smallest |λ| is above rounding."""
         critical = self.converged
-        has_negative = self.negative_counts > 0
-        is_minimum = self.minimum_ratios == 1
-        ratios = self.minimum_ratios[critical]
+        kinds = [kind for kind, converged in zip(self.kinds, critical.tolist()) if converged]
+        ratios, band_ratios = self.minimum_ratios[critical], self.band_ratios[critical]
+        found = ratios.numel() > 0
+
+        def statistic(values: torch.Tensor, reduce) -> float | None:
+            return float(reduce(values)) if found else None
+
         return ExperimentSummary(
-            runs=self.settings.runs, critical=int(critical.sum()), minima=int((critical & is_minimum).sum()),
-            saddles=int((critical & has_negative).sum()),
-            degenerate=int((critical & ~has_negative & ~is_minimum).sum()),
-            lowest_ratio=float(ratios.min()) if ratios.numel() else None,
-            median_ratio=float(ratios.median()) if ratios.numel() else None,
+            runs=self.settings.runs, critical=int(critical.sum()),
+            sign_minima=int((critical & (self.positive_counts == self.parameter_count)).sum()),
+            sign_saddles=int((critical & (self.negative_counts > 0)).sum()),
+            minima=kinds.count(MINIMUM), saddles=kinds.count(SADDLE), flat=kinds.count(FLAT),
+            band=float(self.flat_bands.max()),
+            lowest_ratio=statistic(ratios, torch.min), median_ratio=statistic(ratios, torch.median),
+            highest_ratio=statistic(ratios, torch.max),
+            lowest_band_ratio=statistic(band_ratios, torch.min), highest_band_ratio=statistic(band_ratios, torch.max),
+            smallest_magnitude=statistic(self.eigenvalues[critical].abs(), torch.min),
+            rounding=statistic(eigenvalue_rounding(self.eigenvalues[critical]), torch.max),
         )
 
 
 @dataclass(frozen=True)
 class ExperimentSummary:
-    """Counts over the runs: ``critical`` reached ‖g‖ ≤ tol; of those ``minima`` (ratio 1), ``saddles`` (some
-    λ < 0) and ``degenerate`` (no λ < 0 but some λ ≈ 0); lowest and median ratio of the critical ones."""
+    """Counts over the runs: ``critical`` reached ‖g‖ ≤ tol; of those, by sign, ``sign_minima`` (every λ > 0)
+    and ``sign_saddles`` (some λ < 0); with the flat band ±``band``, ``minima``, ``saddles`` and ``flat``
+    (see :attr:`Experiment.kinds`); the lowest, median and highest minimum ratio by sign and the range with
+    the band; the smallest |λ| of any critical point and the largest rounding error of its eigenvalues."""
 
     runs: int
     critical: int
+    sign_minima: int
+    sign_saddles: int
     minima: int
     saddles: int
-    degenerate: int
+    flat: int
+    band: float
     lowest_ratio: float | None
     median_ratio: float | None
+    highest_ratio: float | None
+    lowest_band_ratio: float | None
+    highest_band_ratio: float | None
+    smallest_magnitude: float | None
+    rounding: float | None
 
 
 def run_experiment(settings: ExperimentSettings = ExperimentSettings(), data: Dataset | None = None) -> Experiment:
@@ -289,13 +357,12 @@ def run_experiment(settings: ExperimentSettings = ExperimentSettings(), data: Da
         objective, slope, hessian = loss_gradient_hessian(end_points, data, settings.weight_decay)
         eigenvalues, eigenvectors = torch.linalg.eigh(hessian)
     gradient_norms = torch.linalg.vector_norm(slope, dim=-1)
-    tolerance = flat_tolerance(eigenvalues)
     return Experiment(
         settings=settings, data=data, starts=starts, trained=trained, end_points=end_points,
         training_losses=mean_squared_error(end_points, data), objective=objective, gradient_norms=gradient_norms,
-        eigenvalues=eigenvalues, eigenvectors=_oriented(eigenvectors), minimum_ratios=minimum_ratio(eigenvalues),
-        negative_counts=(eigenvalues < -tolerance).sum(-1), converged=gradient_norms <= GRADIENT_TOLERANCE,
-        search_steps=search_steps,
+        eigenvalues=eigenvalues, eigenvectors=_oriented(eigenvectors),
+        flat_bands=flat_band(eigenvalues, settings.weight_decay).squeeze(-1),
+        converged=gradient_norms <= GRADIENT_TOLERANCE, search_steps=search_steps,
     )
 
 

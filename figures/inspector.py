@@ -36,6 +36,10 @@ NEIGHBOURHOOD_FRACTION = 0.12
 ARROW_HEAD_SIZE = 16
 ESCAPE_COLOUR = LIGHT.ink
 CURVATURE_COLOURS = {"up": CURVES_UP_COLOUR, "down": CURVES_DOWN_COLOUR, "flat": FLAT_COLOUR}
+# The word for each colour a caption names, by the colour's value: a caption takes its word from the colour
+# the figure draws (``colour_name(CURVES_DOWN_COLOUR)``), so a colour changed in one place without a word
+# here fails loudly instead of a caption naming a colour that is no longer drawn.
+COLOUR_WORDS = {"#0072B2": "blue", "#D55E00": "vermillion", "#999999": "grey"}
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -46,6 +50,11 @@ def format_number(value: float) -> str:
     else:
         text = f"{value:.2f}"
     return text.replace("-", "−")
+
+
+def colour_name(colour: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The word for ``colour`` (a key of ``COLOUR_WORDS``) in ``language``: ``"vermillion"``, ``"朱红色"``."""
+    return text(f"figures.colour.{COLOUR_WORDS[colour]}", language)
 
 
 def curvature(eigenvalue: float, tolerance: float = EIGEN_TOLERANCE) -> str:

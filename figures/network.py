@@ -10,6 +10,7 @@ The plane through an end point θ* is spanned by the Hessian eigenvectors u₁ (
 (no linear term: θ* is a critical point). The colours are the app's curvature colours: vermillion
 below L(θ*) (downhill, as along an eigenvector of λ < 0), blue above, the background colour at 0. The
 scale is split at 0 whatever the range, so a saddle's two downhill lobes show however shallow they are.
+The captions name these colours through :func:`figures.inspector.colour_name` of the same constants.
 """
 
 from __future__ import annotations
@@ -19,22 +20,24 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from analysis.minimum_ratio import Experiment, LossSlice, flat_tolerance
-from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, format_number
+from analysis.eigenvalue_counts import FLAT, MINIMUM, NOT_CRITICAL, SADDLE
+from analysis.minimum_ratio import Experiment, LossSlice
+from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, colour_name, format_number
 from figures.style import Look, dress
 
 LECTURE_RATIO_BAND = (0.5, 0.6)
 NOT_CRITICAL_COLOUR = "#999999"
+DOWNHILL_COLOUR, UPHILL_COLOUR = CURVES_DOWN_COLOUR, CURVES_UP_COLOUR  # the slices: ΔL < 0 and ΔL > 0
 MAX_GROUP_MARKER = 2.2  # a marker for many identical runs grows at most this much
 
 
 @dataclass(frozen=True)
 class EndPointGroup:
-    """Runs that ended at the same kind of point with the same loss and ratio: one marker on the scatter.
+    """Runs that ended at the same kind of point with the same loss and ratios: one marker on the scatter.
 
-    ``kind`` is ``"minimum"`` (ratio 1), ``"saddle"`` (some λ < 0), ``"degenerate"`` (ratio < 1 but no λ < 0:
-    some λ ≈ 0) or ``"not_critical"`` (the search did not reach ‖g‖ ≤ tol); ``runs`` are 0-based;
-    ``gradient_norm`` is the largest ‖g‖ among them.
+    ``kind`` is one of :attr:`analysis.minimum_ratio.Experiment.kinds`; ``runs`` are 0-based. By sign:
+    ``positive`` and ``negative`` eigenvalues (``ratio`` = positive/P, the lecture's); against the flat
+    band ±``band``: ``above``, ``flat`` and ``below``. ``gradient_norm`` is the largest ‖g‖ among them.
     """
 
     kind: str
@@ -43,45 +46,57 @@ class EndPointGroup:
     ratio: float
     positive: int
     negative: int
+    above: int
+    flat: int
+    below: int
+    band: float
     gradient_norm: float
 
 
 def end_point_groups(experiment: Experiment) -> list[EndPointGroup]:
-    """The runs grouped by kind, ratio and loss (to 4 significant digits), in the order of their first run.
+    """The runs grouped by kind, both counts and loss (to 4 significant digits), in the order of their first run.
 
     Many starts end at the same minimum (up to a permutation of the hidden units): one marker per
     group, labelled with its size, instead of markers hiding each other.
     """
+    positive, negative = experiment.positive_counts.tolist(), experiment.negative_counts.tolist()
+    above, flat, below = (experiment.above_band_counts.tolist(), experiment.flat_counts.tolist(),
+                          experiment.below_band_counts.tolist())
     groups: dict[tuple, list[int]] = {}
-    for run in range(experiment.settings.runs):
-        converged = bool(experiment.converged[run])
-        ratio = float(experiment.minimum_ratios[run])
-        if not converged:
-            kind = "not_critical"
-        elif ratio == 1:
-            kind = "minimum"
-        else:
-            kind = "saddle" if int(experiment.negative_counts[run]) > 0 else "degenerate"
-        key = (kind, round(ratio, 6), float(f"{float(experiment.training_losses[run]):.4g}"))
+    for run, kind in enumerate(experiment.kinds):
+        key = (kind, positive[run], negative[run], above[run], below[run],
+               float(f"{float(experiment.training_losses[run]):.4g}"))
         groups.setdefault(key, []).append(run)
     return [EndPointGroup(
-        kind=kind, runs=tuple(runs), loss=float(experiment.training_losses[runs[0]]), ratio=ratio,
-        positive=int(experiment.positive_counts[runs[0]]), negative=int(experiment.negative_counts[runs[0]]),
+        kind=kind, runs=tuple(runs), loss=float(experiment.training_losses[runs[0]]),
+        ratio=float(experiment.minimum_ratios[runs[0]]), positive=positive[runs[0]], negative=negative[runs[0]],
+        above=above[runs[0]], flat=flat[runs[0]], below=below[runs[0]], band=float(experiment.flat_bands[runs[0]]),
         gradient_norm=float(experiment.gradient_norms[list(runs)].max()),
-    ) for (kind, ratio, _), runs in groups.items()]
+    ) for (kind, *_), runs in groups.items()]
 
 
 def _run_list(runs: tuple[int, ...]) -> str:
     return ", ".join(str(run + 1) for run in runs)
 
 
+def ratio_interval(group: EndPointGroup, parameters: int) -> tuple[float, float]:
+    """The minimum ratio with the flat directions counted as down (#{λ > band}/P) and as up (1 − #{λ < −band}/P).
+
+    The lecture's sign count, ``group.ratio``, lies between the two.
+    """
+    return group.above / parameters, 1 - group.below / parameters
+
+
 def ratio_scatter_figure(experiment: Experiment, selected_run: int | None = None, *, height: int = 440,
                          look: Look = Look()) -> go.Figure:
-    """Each end point at (minimum ratio, training loss): minima blue, saddles vermillion, the rest grey.
+    """Each end point at (minimum ratio by sign, training loss), with a bar over the flat band's interval.
 
-    Identical end points share one marker, larger and labelled ``×n``; the hover names the runs, the
-    loss, the ratio with its count of positive eigenvalues, the negative ones and ‖g‖. The lecture's
-    range 0.5-0.6 is shaded; ``selected_run`` (0-based) gets a ring.
+    Colour and shape give the verdict with the flat band: minima blue circles, saddles vermillion
+    diamonds, flat grey squares, no critical point open grey circles. The bar runs from the ratio with
+    every flat direction counted as down to the ratio with every one counted as up
+    (:func:`ratio_interval`). Identical end points share one marker, larger and labelled ``×n``; the
+    hover names the runs, the loss, both counts and ‖g‖. The lecture's range 0.5-0.6 is shaded;
+    ``selected_run`` (0-based) gets a ring.
     """
     groups = end_point_groups(experiment)
     parameters = experiment.parameter_count
@@ -91,10 +106,10 @@ def ratio_scatter_figure(experiment: Experiment, selected_run: int | None = None
                      annotation_text=look.text("network.figures.lecture_band"), annotation_position="top left",
                      annotation_font_size=look.font_size - 1)
     styles = {
-        "minimum": (CURVES_UP_COLOUR, "circle", "network.figures.minimum"),
-        "saddle": (CURVES_DOWN_COLOUR, "diamond", "network.figures.saddle"),
-        "degenerate": (FLAT_COLOUR, "square", "network.figures.degenerate"),
-        "not_critical": (NOT_CRITICAL_COLOUR, "circle-open", "network.figures.not_critical"),
+        MINIMUM: (CURVES_UP_COLOUR, "circle", "network.figures.minimum"),
+        SADDLE: (CURVES_DOWN_COLOUR, "diamond", "network.figures.saddle"),
+        FLAT: (FLAT_COLOUR, "square", "network.figures.flat_point"),
+        NOT_CRITICAL: (NOT_CRITICAL_COLOUR, "circle-open", "network.figures.not_critical"),
     }
     for kind, (colour, symbol, name_key) in styles.items():
         members = [group for group in groups if group.kind == kind]
@@ -103,14 +118,20 @@ def ratio_scatter_figure(experiment: Experiment, selected_run: int | None = None
         sizes = [look.marker(12) * min(MAX_GROUP_MARKER, len(group.runs) ** 0.5) for group in members]
         hovers = [look.text("network.figures.hover", runs=_run_list(group.runs), loss=f"{group.loss:.4f}",
                             ratio=f"{group.ratio:.3f}", positive=group.positive, parameters=parameters,
-                            negative=group.negative, gradient=format_number(group.gradient_norm))
+                            negative=group.negative, band=f"{group.band:g}", above=group.above,
+                            flat=group.flat, below=group.below, gradient=format_number(group.gradient_norm))
                   for group in members]
+        intervals = [ratio_interval(group, parameters) for group in members]
         figure.add_trace(go.Scatter(
             x=[group.ratio for group in members], y=[group.loss for group in members], mode="markers+text",
             name=look.text(name_key), text=[f"×{len(group.runs)}" if len(group.runs) > 1 else "" for group in members],
             textposition="middle right", textfont={"size": look.font_size - 1},
+            error_x={"type": "data", "symmetric": False, "color": colour, "thickness": look.line(1.5), "width": 4,
+                     "array": [upper - group.ratio for group, (_, upper) in zip(members, intervals)],
+                     "arrayminus": [group.ratio - lower for group, (lower, _) in zip(members, intervals)],
+                     "visible": kind != NOT_CRITICAL},  # no critical point: its ratios mean nothing
             marker={"color": colour, "symbol": symbol, "size": sizes, "opacity": 0.85,
-                    "line": {"color": look.palette.ink if kind != "not_critical" else colour, "width": look.line(1)}},
+                    "line": {"color": look.palette.ink if kind != NOT_CRITICAL else colour, "width": look.line(1)}},
             customdata=hovers, hovertemplate="%{customdata}<extra></extra>",
         ))
     if selected_run is not None:
@@ -120,7 +141,7 @@ def ratio_scatter_figure(experiment: Experiment, selected_run: int | None = None
             marker={"symbol": "circle-open", "size": look.marker(30), "color": look.palette.ink,
                     "line": {"width": look.line(2.5)}},
         ))
-    smallest = float(experiment.minimum_ratios.min())
+    smallest = float(experiment.band_ratios.min())
     figure.update_layout(
         height=height, margin=look.margin(l=60, r=20, t=30, b=50), hovermode="closest",
         xaxis={"title": look.text("network.figures.ratio_axis"), "range": [min(0.45, smallest - 0.05), 1.04]},
@@ -131,19 +152,20 @@ def ratio_scatter_figure(experiment: Experiment, selected_run: int | None = None
 
 
 def spectrum_figure(experiment: Experiment, run: int, *, height: int = 380, look: Look = Look()) -> go.Figure:
-    """All P Hessian eigenvalues of run ``run`` (0-based), ascending: bars of |λ| on a log axis, coloured by sign.
+    """All P Hessian eigenvalues of run ``run`` (0-based), ascending: bars of |λ| on a log axis, coloured by kind.
 
     The negative eigenvalues of a network's saddle are often tiny next to the positive ones (10⁻⁴ vs 10),
-    so a linear axis would hide them; the log axis shows every one, and the colour keeps the sign.
+    so a linear axis would hide them; the log axis shows every one, and the colour keeps the side of the
+    flat band: vermillion below −band, grey within ±band, blue above. A dashed line marks the band's edge.
     """
     eigenvalues = experiment.eigenvalues[run]
-    tolerance = float(flat_tolerance(eigenvalues))
+    band = float(experiment.flat_bands[run])
     values = eigenvalues.numpy()
     index = np.arange(1, len(values) + 1)
     magnitudes = np.maximum(np.abs(values), 1e-16)
-    kinds = (("network.figures.negative", values < -tolerance, CURVES_DOWN_COLOUR),
-             ("network.figures.flat", np.abs(values) <= tolerance, FLAT_COLOUR),
-             ("network.figures.positive", values > tolerance, CURVES_UP_COLOUR))
+    kinds = (("network.figures.negative", values < -band, CURVES_DOWN_COLOUR),
+             ("network.figures.flat", np.abs(values) <= band, FLAT_COLOUR),
+             ("network.figures.positive", values > band, CURVES_UP_COLOUR))
     figure = go.Figure()
     for name_key, chosen, colour in kinds:
         if not chosen.any():
@@ -153,6 +175,11 @@ def spectrum_figure(experiment: Experiment, run: int, *, height: int = 380, look
             marker={"color": colour, "line": {"width": 0}},
             hovertemplate="λ<sub>%{x}</sub> = %{customdata:.4g}<extra></extra>",
         ))
+    figure.add_trace(go.Scatter(  # the band's edge, a dashed line named in the legend
+        x=[0.5, len(values) + 0.5], y=[band, band], mode="lines", hoverinfo="skip",
+        name=look.text("network.figures.band_line", band=f"{band:g}"),
+        line={"color": look.palette.ink, "dash": "dash", "width": look.line(1)},
+    ))
     figure.update_layout(
         height=height, margin=look.margin(l=60, r=10, t=30, b=50), barmode="overlay", bargap=0.15,
         xaxis={"title": look.text("network.figures.eigen_index"), "dtick": 1 if len(values) <= 30 else None},
@@ -178,10 +205,10 @@ def change_colourscale(low: float, high: float, look: Look = Look()) -> list[lis
     """
     neutral = look.palette.paper
     if low >= 0:
-        return [[0.0, neutral], [1.0, CURVES_UP_COLOUR]]
+        return [[0.0, neutral], [1.0, UPHILL_COLOUR]]
     if high <= 0:
-        return [[0.0, CURVES_DOWN_COLOUR], [1.0, neutral]]
-    return [[0.0, CURVES_DOWN_COLOUR], [-low / (high - low), neutral], [1.0, CURVES_UP_COLOUR]]
+        return [[0.0, DOWNHILL_COLOUR], [1.0, neutral]]
+    return [[0.0, DOWNHILL_COLOUR], [-low / (high - low), neutral], [1.0, UPHILL_COLOUR]]
 
 
 def _colour_range(changes: np.ndarray) -> tuple[float, float]:
@@ -250,3 +277,24 @@ def slice_surface_figure(plane: LossSlice, *, height: int = 420, look: Look = Lo
                "camera": {"eye": {"x": 1.6, "y": -1.4, "z": 0.9}}, "aspectmode": "cube"},
     )
     return dress(figure, look)
+
+
+def slice_caption(experiment: Experiment, run: int, look: Look = Look()) -> str:
+    """What the slice of run ``run`` (0-based) shows, naming the colours the slice figures draw.
+
+    A saddle against the flat band dips along u₁ (``DOWNHILL_COLOUR``); a flat point dips if λ₁ < 0
+    and rises otherwise, with λ₁ inside the band; a minimum rises (``UPHILL_COLOUR``).
+    """
+    kind, first = experiment.kinds[run], float(experiment.eigenvalues[run, 0])
+    values = {"eigenvalue": format_number(first), "band": f"{float(experiment.flat_bands[run]):g}"}
+    if kind == NOT_CRITICAL:
+        shape = look.text("network.slice_not_critical")
+    elif kind == SADDLE:
+        shape = look.text("network.slice_saddle", colour=colour_name(DOWNHILL_COLOUR, look.language), **values)
+    elif kind == FLAT and first < 0:
+        shape = look.text("network.slice_flat_dip", colour=colour_name(DOWNHILL_COLOUR, look.language), **values)
+    elif kind == FLAT:
+        shape = look.text("network.slice_flat_rise", colour=colour_name(UPHILL_COLOUR, look.language), **values)
+    else:
+        shape = look.text("network.slice_minimum", colour=colour_name(UPHILL_COLOUR, look.language), **values)
+    return f"{look.text('network.slice_caption')} {shape}"

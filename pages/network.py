@@ -1,5 +1,7 @@
 """A real small network: train it from many starts, find where each run stops, count the directions that curve up."""
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from analysis.minimum_ratio import (
@@ -9,7 +11,15 @@ from analysis.minimum_ratio import (
 )
 from analysis.network import DATASET_POINTS, MAX_HIDDEN, MIN_HIDDEN, parameter_count
 from components.live_chart import live_chart
-from figures.network import ratio_scatter_figure, slice_contour_figure, slice_surface_figure, spectrum_figure
+from figures.inspector import colour_name, format_number
+from figures.network import (
+    NOT_CRITICAL_COLOUR,
+    ratio_scatter_figure,
+    slice_caption,
+    slice_contour_figure,
+    slice_surface_figure,
+    spectrum_figure,
+)
 from ui.language import t
 from ui.look import look_controls
 from ui.network_compute import network_experiment, network_slice
@@ -19,9 +29,38 @@ from ui.url_state import UrlCheck
 
 CHART_CONFIG = {"displaylogo": False}
 TRAINING_STEP_CHOICES = (100, 300, 1000, 2000, 3000)
+RUN_KEY = "net_run"
+RUN_CHOSEN_FOR = "net_run_chosen_for"  # the settings of the experiment the run was chosen in
 MODEL_LATEX = (r"f_\theta(x) = \sum_{j=1}^{H} v_j \tanh(w_j x + b_j) + c, \qquad "
                r"L(\theta) = \frac1N \sum_{n=1}^{N} \big(f_\theta(x_n) - y_n\big)^2"
                r" + \frac{\rho}{2}\lVert\theta\rVert^2")
+
+
+
+def ratio_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def forget_stale_run(settings: ExperimentSettings, critical: Sequence[bool], default: int) -> str | None:
+    """Move the chosen run to ``default`` when it was chosen in another experiment and is no longer one to look at.
+
+    Run k of another experiment (other settings) is another end point: if it is gone (fewer runs) or
+    is no critical point, showing it would show a stale choice. A run picked in these very settings
+    stays, even one without a critical point: the student asked for it. Called before the choice is
+    drawn; returns the message that says what moved, or None.
+    """
+    chosen, chosen_for = st.session_state.get(RUN_KEY), st.session_state.get(RUN_CHOSEN_FOR)
+    if chosen is None or chosen_for is None or chosen_for == settings or chosen == default:
+        return None
+    if chosen not in range(1, len(critical) + 1):
+        message = t("network.run_gone", run=chosen, runs=len(critical), default=default)
+    elif not critical[chosen - 1]:
+        message = t("network.run_not_critical_now", run=chosen, default=default)
+    else:
+        return None
+    st.session_state[RUN_KEY] = default
+    return message
+
 
 page_setup()
 url_check = UrlCheck.start()
@@ -47,44 +86,59 @@ with st.spinner(t("network.computing", runs=runs)):
 summary = experiment.summary()
 
 st.subheader(t("network.scatter_heading"))
-st.markdown(t("network.summary", critical=summary.critical, runs=summary.runs, minima=summary.minima,
-              saddles=summary.saddles, degenerate=summary.degenerate))
+st.markdown(t("network.summary", critical=summary.critical, runs=summary.runs, sign_minima=summary.sign_minima,
+              sign_saddles=summary.sign_saddles, band=f"{summary.band:g}", minima=summary.minima,
+              saddles=summary.saddles, flat=summary.flat))
+if summary.critical:
+    st.markdown(t("network.band_explained", smallest=format_number(summary.smallest_magnitude),
+                  rounding=format_number(summary.rounding)))
 if summary.critical < summary.runs:
-    st.info(t("network.not_found", count=summary.runs - summary.critical, tolerance=f"{GRADIENT_TOLERANCE:.0e}"),
-            icon="⭕")
+    st.info(t("network.not_found", count=summary.runs - summary.critical, tolerance=f"{GRADIENT_TOLERANCE:.0e}",
+              colour=colour_name(NOT_CRITICAL_COLOUR, look.language)), icon="⭕")
 
 
 def run_label(run: int) -> str:
-    """The menu label of run ``run`` (1-based): its ratio and loss, or that it found no critical point."""
+    """The menu label of run ``run`` (1-based): both its ratios and its loss, or that it found no critical point."""
     index = run - 1
     if not experiment.converged[index]:
         return t("network.run_not_critical", run=run, gradient=f"{float(experiment.gradient_norms[index]):.1e}")
     return t("network.run_label", run=run, ratio=f"{float(experiment.minimum_ratios[index]):.3f}",
+             band_ratio=f"{float(experiment.band_ratios[index]):.3f}",
              loss=f"{float(experiment.training_losses[index]):.4f}")
 
 
 # The most interesting run to start with: the critical point with the lowest minimum ratio.
-critical_runs = [run for run in range(runs) if experiment.converged[run]]
-default_run = 1 + min(critical_runs or [0], key=lambda run: (float(experiment.minimum_ratios[run]), run))
+default_run = 1 + experiment.lowest_ratio_run()
+moved = forget_stale_run(settings, experiment.converged.tolist(), default_run)
+if moved is not None:
+    url_check.before.pop(RUN_KEY, None)  # the page moved it, not a link the page refused
 chart_column, choice_column = st.columns([2.2, 1])
 with choice_column:
-    run = url_choice(st, "selectbox", t("network.run"), tuple(range(1, runs + 1)), key="net_run",
+    run = url_choice(st, "selectbox", t("network.run"), tuple(range(1, runs + 1)), key=RUN_KEY,
                      default=default_run, format_func=run_label)
+    if moved is not None:
+        st.caption(moved)
+    st.session_state[RUN_CHOSEN_FOR] = settings
     index = run - 1
-    lowest = "—" if summary.lowest_ratio is None else f"{summary.lowest_ratio:.3f}"
-    median = "—" if summary.median_ratio is None else f"{summary.median_ratio:.3f}"
-    st.markdown(t("network.lecture_compare", lowest=lowest, median=median, parameters=experiment.parameter_count))
+    st.markdown(t("network.lecture_compare", lowest=ratio_text(summary.lowest_ratio),
+                  highest=ratio_text(summary.highest_ratio), median=ratio_text(summary.median_ratio),
+                  lowest_band=ratio_text(summary.lowest_band_ratio),
+                  highest_band=ratio_text(summary.highest_band_ratio), parameters=experiment.parameter_count))
 with chart_column:
     live_chart(ratio_scatter_figure(experiment, index, look=look), key="network_scatter", config=CHART_CONFIG)
+    st.caption(t("network.scatter_caption", parameters=experiment.parameter_count))
 
-positive, negative = int(experiment.positive_counts[index]), int(experiment.negative_counts[index])
+parameters = experiment.parameter_count
 spectrum_column, slice_column, surface_column = st.columns(3)
 with spectrum_column:
     st.subheader(t("network.spectrum_heading", run=run))
     live_chart(spectrum_figure(experiment, index, look=look), key="network_spectrum", config=CHART_CONFIG)
-    st.caption(t("network.spectrum_caption", negative=negative, flat=experiment.parameter_count - positive - negative,
-                 positive=positive, parameters=experiment.parameter_count,
-                 ratio=f"{float(experiment.minimum_ratios[index]):.3f}"))
+    st.caption(t("network.spectrum_caption", below=int(experiment.below_band_counts[index]),
+                 flat=int(experiment.flat_counts[index]), above=int(experiment.above_band_counts[index]),
+                 band=f"{float(experiment.flat_bands[index]):g}", parameters=parameters,
+                 positive=int(experiment.positive_counts[index]),
+                 ratio=f"{float(experiment.minimum_ratios[index]):.3f}",
+                 band_ratio=f"{float(experiment.band_ratios[index]):.3f}"))
 plane = network_slice(settings, index)
 with slice_column:
     st.subheader(t("network.slice_heading", run=run))
@@ -92,12 +146,6 @@ with slice_column:
 with surface_column:
     st.subheader(t("network.surface_heading"))
     live_chart(slice_surface_figure(plane, look=look), key="network_surface", config=CHART_CONFIG)
-if not experiment.converged[index]:
-    shape = t("network.slice_not_critical")
-elif negative > 0:
-    shape = t("network.slice_saddle")
-else:
-    shape = t("network.slice_minimum")
-st.caption(f"{t('network.slice_caption')} {shape}")
+st.caption(slice_caption(experiment, index, look=look))
 
 url_check.finish()

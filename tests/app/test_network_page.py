@@ -14,7 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.minimum_ratio import ExperimentSettings
+from figures.inspector import colour_name, format_number
 from figures.network import ratio_scatter_figure, slice_contour_figure, spectrum_figure
+from figures.style import LIGHT
 from i18n import text
 from tests.app.conftest import TIMEOUT, drawn_charts
 from ui.network_compute import network_experiment, network_slice
@@ -23,6 +25,8 @@ from ui.page import ROUTED
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "network.py")
 # Small and quick settings for most tests (the default page trains 16 networks for 2000 steps).
 QUICK = {"net_runs": "4", "net_hidden": "3", "net_steps": "300"}
+# The first 8 of the default runs: every one reaches a critical point after 2000 steps, only some after 300.
+EIGHT = {"net_runs": "8"}
 
 
 def network_page(query: dict[str, str] | None = None) -> AppTest:
@@ -52,12 +56,14 @@ def test_the_default_page_runs_the_experiment_and_draws_its_four_charts():
     assert f"**{summary.critical} of 16 runs**" in page_text(app)
     # The run shown first is the critical point with the lowest minimum ratio.
     critical = [run for run in range(16) if experiment.converged[run]]
-    lowest = min(critical, key=lambda run: (float(experiment.minimum_ratios[run]), run))
+    lowest = experiment.lowest_ratio_run()
+    assert lowest in critical and all(experiment.minimum_ratios[lowest] <= experiment.minimum_ratios[run]
+                                      for run in critical)
     assert app.selectbox(key="net_run").value == lowest + 1
     assert f"run {lowest + 1}" in page_text(app)
     scatter = ratio_scatter_figure(experiment, lowest)
     assert sum(len(trace.x) for trace in scatter.data if trace.customdata is not None) >= 1
-    assert sum(len(trace.x) for trace in spectrum_figure(experiment, lowest).data) == 19
+    assert sum(len(trace.x) for trace in spectrum_figure(experiment, lowest).data if trace.type == "bar") == 19
     plane = network_slice(experiment.settings, lowest)
     assert slice_contour_figure(plane).data[0].z.shape == (41, 41)
 
@@ -105,3 +111,84 @@ def test_the_page_speaks_the_chosen_language(language, title):
     app = network_page({**QUICK, "lang": language})
     assert app.title[0].value.endswith(title)
     assert app.slider(key="net_runs").label == text("network.runs", language)
+
+
+def test_the_page_reports_both_counts_with_the_flat_band_it_used():
+    app = network_page()
+    summary = network_experiment(ExperimentSettings()).summary()
+    shown = page_text(app)
+    assert (f"**{summary.sign_minima}** local minima (every λ > 0) and **{summary.sign_saddles}** saddles"
+            in shown)
+    assert f"With the flat band |λ| ≤ ρ = 0.001: **{summary.minima}** clear minima" in shown
+    assert f"**{summary.flat}** flat points" in shown
+    assert f"smallest |λ| at any critical point here is {format_number(summary.smallest_magnitude)}" in shown
+    assert f"rounding errors are about {format_number(summary.rounding)}" in shown
+    assert f"from {summary.lowest_band_ratio:.3f} to {summary.highest_band_ratio:.3f} with the flat band" in shown
+
+
+def slice_caption_shown(app: AppTest, language: str) -> str:
+    return next(caption.value for caption in app.caption
+                if caption.value.startswith(text("network.slice_caption", language)))
+
+
+def slice_colours(app: AppTest) -> tuple[str, str]:
+    """The colours at the two ends of the colour scale of the contour map the page drew."""
+    scale = drawn_charts(app)["network_slice"]["figure"]["data"][0]["colorscale"]
+    return scale[0][1], scale[-1][1]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_slice_caption_names_the_colour_the_chart_draws(language):
+    """Default run (λ₁ < 0: the loss dips along u₁) and a run whose loss rises in every direction."""
+    app = network_page({**EIGHT, "lang": language})
+    experiment = network_experiment(ExperimentSettings(runs=8))
+    run = app.selectbox(key="net_run").value
+    assert float(experiment.eigenvalues[run - 1, 0]) < 0
+    downhill, _ = slice_colours(app)
+    assert colour_name(downhill, language) in slice_caption_shown(app, language)
+    rising = next(other for other in range(1, 9) if float(experiment.eigenvalues[other - 1, 0]) > 0)
+    app.selectbox(key="net_run_menu").set_value(rising).run()
+    assert not app.exception, app.exception
+    low, uphill = slice_colours(app)
+    assert low == LIGHT.paper and colour_name(uphill, language) in slice_caption_shown(app, language)
+
+
+def test_a_chosen_run_that_no_longer_exists_moves_to_the_default():
+    app = network_page(EIGHT)
+    app.selectbox(key="net_run_menu").set_value(8).run()
+    assert app.query_params.get("net_run") == "8"
+    app.slider(key="net_runs").set_value(4).run()
+    assert not app.exception, app.exception
+    default = 1 + network_experiment(ExperimentSettings(runs=4)).lowest_ratio_run()
+    assert app.selectbox(key="net_run").value == default
+    assert app.query_params.get("net_run") in (None, str(default)), "the address bar must not keep run 8"
+    assert not app.warning, "the page moved the run: no link was refused"
+    assert text("network.run_gone", "en", run=8, runs=4, default=default) in page_text(app)
+    assert text("network.spectrum_heading", "en", run=default) in [heading.value for heading in app.subheader]
+
+
+def test_a_chosen_run_that_is_no_longer_a_critical_point_moves_to_the_default():
+    app = network_page(EIGHT)
+    app.selectbox(key="net_run_menu").set_value(4).run()
+    early = network_experiment(ExperimentSettings(runs=8, training_steps=300))
+    assert not early.converged[3], "run 4 finds no critical point after 300 steps"
+    app.select_slider(key="net_steps").set_value(300).run()
+    assert not app.exception, app.exception
+    default = 1 + early.lowest_ratio_run()
+    assert early.converged[default - 1]
+    assert app.selectbox(key="net_run").value == default and app.selectbox(key="net_run_menu").value == default
+    assert text("network.slice_heading", "en", run=default) in [heading.value for heading in app.subheader]
+    assert text("network.slice_not_critical", "en") not in page_text(app)
+    assert not app.warning, "the page moved the run: no link was refused"
+    assert text("network.run_not_critical_now", "en", run=4, default=default) in page_text(app)
+
+
+def test_a_run_picked_in_the_same_experiment_stays_even_without_a_critical_point():
+    app = network_page({**EIGHT, "net_steps": "300"})
+    app.selectbox(key="net_run_menu").set_value(4).run()
+    app.radio(key="lang_menu").set_value("zh").run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="net_run").value == 4
+    assert text("network.slice_not_critical", "zh") in page_text(app)
+    default = 1 + network_experiment(ExperimentSettings(runs=8, training_steps=300)).lowest_ratio_run()
+    assert text("network.run_not_critical_now", "zh", run=4, default=default) not in page_text(app)

@@ -14,15 +14,23 @@ import pytest
 import torch
 from torch import nn
 
+from analysis.eigenvalue_counts import (
+    FLAT,
+    MINIMUM,
+    NOT_CRITICAL,
+    SADDLE,
+    eigenvalue_rounding,
+    end_point_kind,
+    flat_band,
+    minimum_ratio,
+)
 from analysis.minimum_ratio import (
     GRADIENT_TOLERANCE,
     ExperimentSettings,
     adam_training,
     critical_point_search,
     downhill_extent,
-    flat_tolerance,
     loss_slice,
-    minimum_ratio,
     run_experiment,
     single_threaded,
 )
@@ -39,11 +47,13 @@ from analysis.network import (
     parameter_count,
     predict,
 )
-from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR
+from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, colour_name
 from figures.network import (
     change_colourscale,
     end_point_groups,
+    ratio_interval,
     ratio_scatter_figure,
+    slice_caption,
     slice_contour_figure,
     slice_surface_figure,
     spectrum_figure,
@@ -56,9 +66,18 @@ DATA = make_dataset()
 SETTINGS = ExperimentSettings(runs=8, hidden=6, seed=0, training_steps=2000)
 
 
+# The same runs with training cut short: clear saddles (some λ < −ρ) and runs without a critical point.
+EARLY_SETTINGS = ExperimentSettings(runs=8, hidden=6, seed=0, training_steps=300)
+
+
 @pytest.fixture(scope="module")
 def experiment():
     return run_experiment(SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def early_experiment():
+    return run_experiment(EARLY_SETTINGS)
 
 
 # ── The network against torch.nn ──
@@ -176,21 +195,37 @@ def test_every_end_point_is_a_critical_point_by_an_independent_gradient(experime
         assert float(experiment.gradient_norms[run]) <= GRADIENT_TOLERANCE
 
 
-def test_eigenvalues_and_minimum_ratio_follow_the_autograd_hessian(experiment):
-    parameters = experiment.parameter_count
+def test_eigenvalues_and_both_counts_follow_the_autograd_hessian(experiment):
+    parameters, weight_decay = experiment.parameter_count, SETTINGS.weight_decay
     for run in range(SETTINGS.runs):
-        hessian = torch.autograd.functional.hessian(lambda theta: sequential_loss(theta, SETTINGS.weight_decay),
+        hessian = torch.autograd.functional.hessian(lambda theta: sequential_loss(theta, weight_decay),
                                                     experiment.end_points[run])
         eigenvalues = torch.linalg.eigvalsh(hessian)
-        torch.testing.assert_close(experiment.eigenvalues[run], eigenvalues, rtol=1e-8, atol=1e-10)
-        tolerance = 1e-7 * float(eigenvalues.abs().max())
-        ratio = float(experiment.minimum_ratios[run])
-        assert 0 <= ratio <= 1
-        assert ratio == pytest.approx(int((eigenvalues > tolerance).sum()) / parameters, abs=1e-12)
-        assert int(experiment.negative_counts[run]) == int((eigenvalues < -tolerance).sum())
-        assert int(experiment.positive_counts[run]) == int((eigenvalues > tolerance).sum())
+        # The rounding level the page quotes is an upper bound of how far two computations disagree.
+        difference = float((experiment.eigenvalues[run] - eigenvalues).abs().max())
+        assert difference <= float(eigenvalue_rounding(eigenvalues))
+        assert float(experiment.minimum_ratios[run]) == int((eigenvalues > 0).sum()) / parameters
+        assert int(experiment.negative_counts[run]) == int((eigenvalues < 0).sum())
+        band = float(experiment.flat_bands[run])
+        assert band == pytest.approx(weight_decay + 19 * 2.0**-52 * float(eigenvalues.abs().max()), rel=1e-6)
+        assert int(experiment.above_band_counts[run]) == int((eigenvalues > band).sum())
+        assert int(experiment.below_band_counts[run]) == int((eigenvalues < -band).sum())
+        assert int(experiment.flat_counts[run]) == int((eigenvalues.abs() <= band).sum())
+        assert float(experiment.band_ratios[run]) == int((eigenvalues > band).sum()) / parameters
     loss_here = mean_squared_error(experiment.end_points, DATA)
     torch.testing.assert_close(experiment.training_losses, loss_here, rtol=0, atol=0)
+
+
+def test_the_weight_decay_shifts_every_eigenvalue_by_rho_at_the_same_point(experiment):
+    """The page's reason for the band: the MSE alone has λ − ρ at θ*, twice the decay λ + ρ."""
+    rho = SETTINGS.weight_decay
+    for decay, shift in ((0.0, -rho), (2 * rho, rho)):
+        _, _, hessian = loss_gradient_hessian(experiment.end_points, DATA, decay)
+        torch.testing.assert_close(torch.linalg.eigvalsh(hessian), experiment.eigenvalues + shift,
+                                   rtol=0, atol=1e-12)
+    flat = experiment.eigenvalues.abs() <= rho
+    assert flat.any(), "the default experiment has eigenvalues in the band"
+    assert ((experiment.eigenvalues - rho)[flat] <= 0).all() and ((experiment.eigenvalues + rho)[flat] >= 0).all()
 
 
 def test_single_threaded_restores_the_thread_count():
@@ -200,12 +235,50 @@ def test_single_threaded_restores_the_thread_count():
     assert torch.get_num_threads() == before
 
 
-def test_the_minimum_ratio_counts_flat_directions_as_not_positive():
-    eigenvalues = torch.tensor([[-1.0, 0.0, 2.0, 3.0], [1.0, 2.0, 3.0, 1e-9], [-3.0, -2.0, -1.0, -0.5]],
-                               dtype=torch.float64)
-    torch.testing.assert_close(minimum_ratio(eigenvalues), torch.tensor([0.5, 0.75, 0.0], dtype=torch.float64))
-    torch.testing.assert_close(flat_tolerance(eigenvalues).squeeze(-1), torch.tensor([3e-7, 3e-7, 3e-7],
-                                                                                     dtype=torch.float64))
+def hessian_with(eigenvalues: list[float], seed: int = 0) -> torch.Tensor:
+    """A symmetric matrix Q diag(λ) Qᵀ with a random orthogonal Q: the given spectrum in general position."""
+    generator = torch.Generator().manual_seed(seed)
+    basis, _ = torch.linalg.qr(torch.randn(len(eigenvalues), len(eigenvalues), generator=generator,
+                                           dtype=torch.float64))
+    return basis @ torch.diag(torch.tensor(eigenvalues, dtype=torch.float64)) @ basis.T
+
+
+RHO = 1e-3
+
+
+@pytest.mark.parametrize("spectrum, sign_ratio, band_ratio, kind", [
+    ([-0.5 * RHO, 0.3 * RHO, 2.0, 5.0], 0.75, 0.5, FLAT),  # by sign a saddle; both small ones within ±ρ
+    ([0.2 * RHO, 0.9 * RHO, 2.0, 5.0], 1.0, 0.5, FLAT),  # by sign a minimum; both small ones within ±ρ
+    ([-2 * RHO, 0.3 * RHO, 2.0, 5.0], 0.75, 0.5, SADDLE),  # one clearly below −ρ
+    ([1.5 * RHO, 3 * RHO, 2.0, 5.0], 1.0, 1.0, MINIMUM),  # every one clearly above ρ
+])
+def test_eigenvalues_within_the_weight_decay_of_zero_are_flat(spectrum, sign_ratio, band_ratio, kind):
+    eigenvalues = torch.linalg.eigvalsh(hessian_with(spectrum))
+    band = flat_band(eigenvalues, weight_decay=RHO)
+    assert float(band) == pytest.approx(RHO, rel=1e-9)
+    assert float(minimum_ratio(eigenvalues)) == sign_ratio
+    assert float(minimum_ratio(eigenvalues, band)) == band_ratio
+    assert end_point_kind(eigenvalues, float(band)) == kind
+    assert end_point_kind(eigenvalues, float(band), critical=False) == NOT_CRITICAL
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_direction_only_the_weight_decay_curves_is_flat_however_it_rounds(seed):
+    """λ = ρ exactly (the squared error does not curve that way) is common at the page's settings."""
+    eigenvalues = torch.linalg.eigvalsh(hessian_with([RHO, RHO, 2.0, 5.0, 13.0], seed=seed))
+    band = float(flat_band(eigenvalues, weight_decay=RHO))
+    assert end_point_kind(eigenvalues, band) == FLAT
+    assert int((eigenvalues.abs() <= band).sum()) == 2
+
+
+def test_without_weight_decay_the_band_is_the_rounding_level():
+    eigenvalues = torch.tensor([[-1.0, 1e-17, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0]], dtype=torch.float64)
+    rounding = eigenvalue_rounding(eigenvalues)
+    torch.testing.assert_close(rounding, 4 * torch.finfo(torch.float64).eps * torch.tensor([3.0, 4.0],
+                                                                                          dtype=torch.float64))
+    torch.testing.assert_close(flat_band(eigenvalues, 0.0).squeeze(-1), rounding)
+    assert end_point_kind(eigenvalues[0, 1:], float(rounding[0])) == FLAT
+    assert end_point_kind(eigenvalues[1], float(rounding[1])) == MINIMUM
 
 
 def test_batched_runs_end_where_each_run_ends_alone(experiment):
@@ -232,9 +305,34 @@ def test_fewer_runs_are_the_first_runs_and_the_seed_reproduces_everything(experi
 def test_the_summary_counts_the_kinds_of_end_points(experiment):
     summary = experiment.summary()
     assert summary.runs == SETTINGS.runs and summary.critical == int(experiment.converged.sum())
-    assert summary.minima + summary.saddles + summary.degenerate == summary.critical
-    assert summary.minima == int((experiment.minimum_ratios == 1).sum())
+    assert summary.minima + summary.saddles + summary.flat == summary.critical
+    assert summary.flat == experiment.kinds.count(FLAT) and summary.band == pytest.approx(SETTINGS.weight_decay)
+    assert summary.sign_minima == int((experiment.minimum_ratios == 1).sum())
+    assert summary.sign_saddles == int((experiment.eigenvalues.min(-1).values < 0).sum())
     assert summary.lowest_ratio == pytest.approx(float(experiment.minimum_ratios.min()))
+    assert summary.highest_band_ratio == pytest.approx(float(experiment.band_ratios.max()))
+    assert summary.smallest_magnitude == float(experiment.eigenvalues.abs().min())
+    # The page says the signs are not rounding noise: the smallest |λ| is far above the rounding level.
+    assert summary.smallest_magnitude > 1e6 * summary.rounding
+
+
+def test_the_run_shown_first_is_the_critical_point_with_the_lowest_ratio(experiment):
+    run = experiment.lowest_ratio_run()
+    critical = [other for other in range(SETTINGS.runs) if experiment.converged[other]]
+    assert run in critical
+    assert all(experiment.minimum_ratios[run] <= experiment.minimum_ratios[other] for other in critical)
+
+
+@pytest.mark.parametrize("steps", [100, 300])
+def test_fewer_adam_steps_find_critical_points_with_a_higher_loss_clear_saddles_and_a_lower_ratio(steps):
+    """The page's "Try 100 or 300 Adam steps" sentence, on the page's default runs."""
+    full, early = run_experiment(ExperimentSettings()), run_experiment(ExperimentSettings(training_steps=steps))
+    critical = early.converged
+    kinds = [kind for kind, found in zip(early.kinds, critical.tolist()) if found]
+    assert kinds and kinds.count(SADDLE) > len(kinds) / 2  # "tend to have eigenvalues clearly below −ρ"
+    assert early.training_losses[critical].min() > full.training_losses[full.converged].max()
+    assert early.minimum_ratios[critical].max() < full.minimum_ratios[full.converged].min()
+    assert early.band_ratios[critical].max() < full.band_ratios[full.converged].min()
 
 
 @pytest.mark.parametrize("field, value", [("runs", 0), ("runs", 25), ("hidden", 1), ("training_steps", -1),
@@ -271,7 +369,8 @@ def test_a_saddles_slice_shows_the_way_down_and_a_minimums_does_not(experiment):
     saddle_plane = loss_slice(experiment, saddle)
     changes = saddle_plane.losses - saddle_plane.center_loss
     middle = len(saddle_plane.second_steps) // 2
-    assert changes[middle].min() < 0, "along u₁ (b = 0) the loss drops below the saddle's"
+    left, right = changes[middle, :middle], changes[middle, middle + 1:]
+    assert left.min() < 0 and right.min() < 0, "along u₁ (b = 0) the loss drops on both sides (the caption says so)"
     assert downhill_extent(experiment, minimum) == (0.0, 0.0)
     minimum_plane = loss_slice(experiment, minimum)
     assert (minimum_plane.losses - minimum_plane.center_loss).min() >= -1e-15
@@ -293,22 +392,84 @@ def test_the_scatter_shows_every_run_once_grouped_with_its_numbers(experiment):
     markers = [trace for trace in figure.data if trace.customdata is not None]
     assert sum(len(trace.x) for trace in markers) == len(groups)
     hovers = " ".join(hover for trace in markers for hover in trace.customdata)
-    assert "‖g‖" in hovers and f"/{experiment.parameter_count} positive" in hovers
+    assert "‖g‖" in hovers and f"/{experiment.parameter_count} λ > 0" in hovers and "flat band ±0.001" in hovers
     ring = figure.data[-1]
     assert ring.x[0] == pytest.approx(float(experiment.minimum_ratios[2]))
     assert ring.y[0] == pytest.approx(float(experiment.training_losses[2]))
     assert figure.layout.xaxis.title.text == text("network.figures.ratio_axis", "en")
 
 
-def test_the_spectrum_has_one_bar_per_parameter_coloured_by_sign(experiment):
-    run = next(run for run in range(SETTINGS.runs) if experiment.negative_counts[run])
-    figure = spectrum_figure(experiment, run)
-    assert sum(len(trace.x) for trace in figure.data) == experiment.parameter_count
-    by_colour = {trace.marker.color: trace for trace in figure.data}
-    assert all(value < 0 for value in by_colour[CURVES_DOWN_COLOUR].customdata)
-    assert all(value > 0 for value in by_colour[CURVES_UP_COLOUR].customdata)
-    assert len(by_colour[CURVES_DOWN_COLOUR].x) == int(experiment.negative_counts[run])
-    assert figure.layout.yaxis.type == "log"
+def test_each_markers_bar_spans_the_ratio_with_the_flat_directions_counted_down_or_up(experiment, early_experiment):
+    for case in (experiment, early_experiment):
+        parameters, groups = case.parameter_count, end_point_groups(case)
+        names = {text(f"network.figures.{key}", "en"): kind for key, kind in (
+            ("minimum", MINIMUM), ("saddle", SADDLE), ("flat_point", FLAT), ("not_critical", NOT_CRITICAL))}
+        for trace in ratio_scatter_figure(case).data:
+            if trace.customdata is None:
+                continue
+            members = [group for group in groups if group.kind == names[trace.name]]  # the trace's order
+            for group, ratio, plus, minus in zip(members, trace.x, trace.error_x.array, trace.error_x.arrayminus,
+                                                 strict=True):
+                run = group.runs[0]
+                assert ratio == float(case.minimum_ratios[run])
+                assert ratio - minus == pytest.approx(float(case.band_ratios[run]), abs=1e-12)
+                assert ratio + plus == pytest.approx(1 - int(case.below_band_counts[run]) / parameters, abs=1e-12)
+            assert trace.error_x.visible == (names[trace.name] != NOT_CRITICAL)
+    lower, upper = ratio_interval(end_point_groups(experiment)[0], experiment.parameter_count)
+    assert lower < upper, "every run of the default ends with a direction in the flat band"
+
+
+def test_the_spectrum_colours_each_bar_by_its_side_of_the_flat_band(experiment, early_experiment):
+    for case in (experiment, early_experiment):
+        for run in range(case.settings.runs):
+            figure = spectrum_figure(case, run)
+            bars = [trace for trace in figure.data if trace.type == "bar"]
+            assert sum(len(trace.x) for trace in bars) == case.parameter_count
+            by_colour = {trace.marker.color: list(trace.customdata) for trace in bars}
+            band = float(case.flat_bands[run])
+            assert all(value < -band for value in by_colour.get(CURVES_DOWN_COLOUR, []))
+            assert all(abs(value) <= band for value in by_colour.get(FLAT_COLOUR, []))
+            assert all(value > band for value in by_colour.get(CURVES_UP_COLOUR, []))
+            assert len(by_colour.get(FLAT_COLOUR, [])) == int(case.flat_counts[run])
+            assert figure.layout.yaxis.type == "log"
+            (edge,) = [trace for trace in figure.data if trace.type == "scatter"]
+            assert list(edge.y) == [band, band] and edge.line.dash == "dash" and "ρ = 0.001" in edge.name
+
+
+def test_slice_captions_name_the_colours_the_slice_is_drawn_in(experiment, early_experiment):
+    """A caption that names a colour names the one the contour map draws (today's bug: blue for vermillion)."""
+    seen = set()
+    for case in (experiment, early_experiment):
+        for run in range(case.settings.runs):
+            kind = case.kinds[run]
+            if kind == NOT_CRITICAL:
+                continue
+            plane = loss_slice(case, run, resolution=21)
+            for language in ("en", "zh"):
+                look = Look(language=language)
+                scale = slice_contour_figure(plane, look=look).data[0].colorscale
+                caption = slice_caption(case, run, look=look)
+                dips = float(case.eigenvalues[run, 0]) < 0
+                drawn, absent = (scale[0][1], scale[-1][1]) if dips else (scale[-1][1], scale[0][1])
+                assert drawn == (CURVES_DOWN_COLOUR if dips else CURVES_UP_COLOUR)
+                assert colour_name(drawn, language) in caption, (run, caption)
+                if absent in (CURVES_DOWN_COLOUR, CURVES_UP_COLOUR):
+                    assert colour_name(absent, language) not in caption
+            seen.add((kind, dips))
+    assert {(SADDLE, True), (FLAT, True), (FLAT, False)} <= seen
+    for colour in (CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR):
+        assert colour_name(colour, "en") in {"vermillion", "blue", "grey"}
+    with pytest.raises(KeyError):
+        colour_name("#FF0000")
+
+
+def test_a_clear_minimums_caption_names_the_uphill_colour():
+    clear = run_experiment(ExperimentSettings(runs=2, hidden=3, seed=0, training_steps=300))
+    assert clear.kinds == (MINIMUM, MINIMUM)
+    plane = loss_slice(clear, 0, resolution=21)
+    scale = slice_contour_figure(plane).data[0].colorscale
+    assert scale[0][1] == Look().palette.paper and scale[-1][1] == CURVES_UP_COLOUR
+    assert "(blue)" in slice_caption(clear, 0) and "every λ > ρ" in slice_caption(clear, 0)
 
 
 def test_the_slice_figures_put_the_neutral_colour_at_zero_in_either_language(experiment):
