@@ -8,7 +8,9 @@ Newton's method solves g(θ) = 0 by linearizing the gradient, g(θ + s) ≈ g + 
 
 with H⁺ the pseudo-inverse (directions with a near-zero eigenvalue are left alone). Unlike gradient
 descent it is attracted to every kind of critical point, minima, maxima and saddles alike, so a grid
-of seeds finds them all. Converged points are deduplicated and classified by their Hessian.
+of seeds finds them all. Converged points are deduplicated and classified by their Hessian; a degenerate
+one (singular Hessian) where L equals the surface's lower bound is a minimum, as on the lecture toy's
+valley w₁w₂ = 1, a non-isolated set of minima where the second-order test alone cannot decide.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from analysis.derivatives import Loss, derivatives
-from analysis.point_report import classify_critical_points
+from analysis.point_report import classify_critical_points, decided_kinds
 from surfaces.base import CriticalPoint, Domain, PointKind, Surface
 
 DEFAULT_SEEDS_PER_AXIS = 24
@@ -43,6 +45,9 @@ class Atlas:
 
     ``found`` counts what the search found before the cap: the points of the non-isolated set when there
     is one (then ``isolated`` counts the isolated points besides it), else every point (``isolated`` 0).
+    ``kept_set`` counts the points of the set among ``points`` (the last ones). Their Hessian is singular;
+    ``set_lower_bound`` is the loss's lower bound when the set lies on it: then they are minima, else
+    degenerate (the second-order test cannot decide).
     """
 
     points: tuple[CriticalPoint, ...]
@@ -50,12 +55,16 @@ class Atlas:
     note: str
     found: int = -1
     isolated: int = 0
+    kept_set: int = -1
+    set_lower_bound: float | None = None
 
     def __post_init__(self) -> None:
-        if self.found < 0:  # an atlas made by hand: what it keeps is all there is
+        if self.kept_set < 0:  # an atlas made by hand: its degenerate points are the set
             kept_set = sum(point.kind is PointKind.DEGENERATE for point in self.points) if self.non_isolated else 0
-            object.__setattr__(self, "found", kept_set if self.non_isolated else len(self.points))
-            object.__setattr__(self, "isolated", len(self.points) - kept_set if self.non_isolated else 0)
+            object.__setattr__(self, "kept_set", kept_set)
+        if self.found < 0:  # made by hand: what it keeps is all there is
+            object.__setattr__(self, "found", self.kept_set if self.non_isolated else len(self.points))
+            object.__setattr__(self, "isolated", len(self.points) - self.kept_set if self.non_isolated else 0)
 
 
 def _seed_grid(domain: Domain, seeds_per_axis: int) -> torch.Tensor:
@@ -167,9 +176,11 @@ def find_critical_points(surface_or_loss: Surface | Loss,
     ``domain`` defaults to the surface's own. Points where the loss is not twice differentiable (non-finite
     Hessian) are skipped. When several distinct degenerate points are found they are reported as a
     non-isolated set (a valley or plateau of critical points) and only a sample of them is returned.
+    Degenerate points where L equals the surface's ``lower_bound`` are minima.
     """
+    lower_bound = None
     if isinstance(surface_or_loss, Surface):
-        loss, domain = surface_or_loss.loss, domain or surface_or_loss.domain
+        loss, domain, lower_bound = surface_or_loss.loss, domain or surface_or_loss.domain, surface_or_loss.lower_bound
     elif callable(surface_or_loss):
         loss = surface_or_loss
     else:
@@ -194,31 +205,41 @@ def find_critical_points(surface_or_loss: Surface | Loss,
     degenerate = found[torch.tensor([kind is PointKind.DEGENERATE for kind in kinds], dtype=torch.bool)]
     # Newton crawls towards a degenerate point (x⁶ + y², say) and stops short in slightly different places:
     # merge such near neighbours, so that only genuinely spread-out degenerate points count as a set.
-    degenerate = [CriticalPoint(float(x), float(y), PointKind.DEGENERATE)
-                  for x, y in _distinct(degenerate, SET_SPACING * domain.diameter).tolist()]
-    return _atlas(isolated, degenerate, len(degenerate) >= MIN_SET_POINTS, max_points)
+    degenerate = _distinct(degenerate, SET_SPACING * domain.diameter)
+    with torch.no_grad():
+        losses = torch.broadcast_to(torch.as_tensor(loss(degenerate), dtype=torch.float64), degenerate.shape[:-1])
+    decided = decided_kinds([PointKind.DEGENERATE] * degenerate.shape[0], losses, lower_bound)
+    singular = [CriticalPoint(float(x), float(y), kind) for (x, y), kind in zip(degenerate.tolist(), decided)]
+    non_isolated = len(singular) >= MIN_SET_POINTS
+    on_bound = non_isolated and all(kind is PointKind.MINIMUM for kind in decided)
+    return _atlas(isolated, singular, non_isolated, max_points, lower_bound if on_bound else None)
 
 
-def _atlas(isolated: list[CriticalPoint], degenerate: list[CriticalPoint], non_isolated: bool,
-           max_points: int) -> Atlas:
-    """Cap the list and write the note: isolated points first (lowest loss first), then degenerate ones."""
-    total = len(isolated) + len(degenerate)
+def _atlas(isolated: list[CriticalPoint], singular: list[CriticalPoint], non_isolated: bool,
+           max_points: int, set_lower_bound: float | None = None) -> Atlas:
+    """Cap the list and write the note: isolated points first (lowest loss first), then the points with a
+    singular Hessian."""
+    total = len(isolated) + len(singular)
     if total == 0:
         return Atlas((), False, "no critical point found in this domain.", 0)
     if non_isolated:
-        kept_isolated = isolated[: max(max_points // 2, max_points - len(degenerate))]
-        along_the_set = sorted(degenerate, key=lambda point: (point.x, point.y))
-        kept_degenerate = _evenly_spaced(along_the_set, max_points - len(kept_isolated))
-        note = (f"found {len(degenerate)} critical points with a zero Hessian eigenvalue spread out over a curve or "
-                "region: a non-isolated set of critical points (like a valley where every point is a minimum)")
+        kept_isolated = isolated[: max(max_points // 2, max_points - len(singular))]
+        along_the_set = sorted(singular, key=lambda point: (point.x, point.y))
+        kept_set = _evenly_spaced(along_the_set, max_points - len(kept_isolated))
+        note = (f"found {len(singular)} critical points with a singular Hessian (an eigenvalue 0) spread out over a "
+                "curve or region: a non-isolated set of critical points")
         if isolated:
             note += f", and {_count(len(isolated), 'isolated critical point')}"
-        if len(kept_isolated) < len(isolated) or len(kept_degenerate) < len(degenerate):
-            note += f"; showing a sample of {len(kept_degenerate)} points of the set"
+        if len(kept_isolated) < len(isolated) or len(kept_set) < len(singular):
+            note += f"; showing a sample of {len(kept_set)} points of the set"
             if len(kept_isolated) < len(isolated):
                 note += f" and the {len(kept_isolated)} isolated points with the lowest loss"
-        return Atlas(tuple(kept_isolated + kept_degenerate), True, note + ".", len(degenerate), len(isolated))
-    points = tuple((isolated + degenerate)[:max_points])
+        note += "." + (" The second-order test cannot tell what these points are." if set_lower_bound is None else
+                       f" The second-order test cannot decide there, but the loss on the set is {set_lower_bound:g}, "
+                       "the lowest value it can take, so every point of the set is a minimum.")
+        return Atlas(tuple(kept_isolated + kept_set), True, note, len(singular), len(isolated), len(kept_set),
+                     set_lower_bound)
+    points = tuple((isolated + singular)[:max_points])
     note = f"found {_count(total, 'critical point')}"
     if len(points) < total:
         note += f"; showing the {len(points)} with the lowest loss"

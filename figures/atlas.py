@@ -13,6 +13,7 @@ import torch
 
 from analysis.atlas import Atlas
 from analysis.derivatives import Loss, derivatives
+from figures.numbers import format_number
 from figures.style import LIGHT, Look
 from i18n import DEFAULT_LANGUAGE, text
 from surfaces.base import CriticalPoint, PointKind
@@ -96,7 +97,8 @@ def atlas_rows(atlas: Atlas, loss: Loss, *, max_rows: int = MAX_MARKERS,
     """A table of the shown critical points: kind, x, y, loss and the Hessian eigenvalues λ₁ ≤ λ₂.
 
     Sorted by kind (minima, maxima, saddles, degenerate points), then by loss. The points carry no
-    loss or curvature of their own, so both are computed here from ``loss`` (autograd, float64).
+    loss or curvature of their own, so both are computed here from ``loss`` (autograd, float64), and
+    written by ``format_number`` as text: a table column of floats cut 7e-28 to "0.0000…0007".
     The column headers "kind" and "loss" and the kinds are in ``language``.
     """
     points = shown_points(atlas, _validated_cap(max_rows, "max_rows"))
@@ -109,8 +111,8 @@ def atlas_rows(atlas: Atlas, loss: Loss, *, max_rows: int = MAX_MARKERS,
                      key=lambda entry: (rank[entry[0].kind], entry[1]))
     kind_column, loss_column = text("atlas.column_kind", language), text("atlas.column_loss", language)
     return [
-        {kind_column: kind_name(point.kind, language), "x": point.x, "y": point.y, loss_column: value,
-         "λ₁": pair[0], "λ₂": pair[1]}
+        {kind_column: kind_name(point.kind, language), "x": point.x, "y": point.y, loss_column: format_number(value),
+         "λ₁": format_number(pair[0]), "λ₂": format_number(pair[1])}
         for point, value, pair in ordered
     ]
 
@@ -130,7 +132,7 @@ def atlas_caption(atlas: Atlas, *, max_markers: int = MAX_MARKERS, language: str
     if kept == 0:
         caption = say("none")
     elif atlas.non_isolated:
-        kept_set = sum(point.kind is PointKind.DEGENERATE for point in atlas.points)
+        kept_set = atlas.kept_set
         caption = say("set", count=found)
         if isolated:
             caption += say("set_isolated_one") if isolated == 1 else say("set_isolated_many", count=isolated)
@@ -139,6 +141,9 @@ def atlas_caption(atlas: Atlas, *, max_markers: int = MAX_MARKERS, language: str
             if kept - kept_set < isolated:
                 caption += say("set_sample_isolated", count=kept - kept_set)
         caption += say("sentence_end")
+        # Singular Hessians along the set: say what decides their kind, so "minimum" and "singular" agree.
+        caption += say("set_undecided") if atlas.set_lower_bound is None else \
+            say("set_minima", bound=f"{atlas.set_lower_bound:g}")
     elif kept < found:
         caption = say("found_capped", total=found, shown=kept)
     else:

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.atlas import Atlas
-from analysis.point_report import EIGEN_TOLERANCE, EscapeStep, PointReport
+from analysis.escape import EscapeStep
+from analysis.point_report import EIGEN_TOLERANCE, PointReport
 from figures.atlas import MAX_MARKERS, atlas_markers
 from figures.landscape import Landscape, landscape_parts
+from figures.numbers import format_number
 from figures.spec import FigureSpec
 from figures.style import LIGHT, Look, look_layout
 from i18n import DEFAULT_LANGUAGE, text
@@ -41,15 +43,6 @@ CURVATURE_COLOURS = {"up": CURVES_UP_COLOUR, "down": CURVES_DOWN_COLOUR, "flat":
 # here fails loudly instead of a caption naming a colour that is no longer drawn.
 COLOUR_WORDS = {"#0072B2": "blue", "#D55E00": "vermillion", "#999999": "grey"}
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def format_number(value: float) -> str:
-    """A number for a label: two decimals (or scientific for very large/small ones), with a real minus sign."""
-    if value != 0 and not 1e-2 <= abs(value) < 1e4:
-        text = f"{value:.2e}"
-    else:
-        text = f"{value:.2f}"
-    return text.replace("-", "−")
 
 
 def colour_name(colour: str, language: str = DEFAULT_LANGUAGE) -> str:

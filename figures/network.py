@@ -22,7 +22,8 @@ import plotly.graph_objects as go
 
 from analysis.eigenvalue_counts import FLAT, MINIMUM, NOT_CRITICAL, SADDLE
 from analysis.minimum_ratio import Experiment, LossSlice
-from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, colour_name, format_number
+from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, colour_name
+from figures.numbers import format_number
 from figures.style import Look, dress
 
 LECTURE_RATIO_BAND = (0.5, 0.6)

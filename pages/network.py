@@ -11,7 +11,8 @@ from analysis.minimum_ratio import (
 )
 from analysis.network import DATASET_POINTS, MAX_HIDDEN, MIN_HIDDEN, parameter_count
 from components.live_chart import live_chart
-from figures.inspector import colour_name, format_number
+from figures.inspector import colour_name
+from figures.numbers import format_number
 from figures.network import (
     NOT_CRITICAL_COLOUR,
     ratio_scatter_figure,

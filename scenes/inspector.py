@@ -9,7 +9,9 @@ At a critical point (g = 0) the second-order Taylor expansion
 decides: all eigenvalues λ of H positive, a local minimum; all negative, a local maximum; both signs,
 a saddle, which is escaped along an eigenvector u of a negative λ, since
 :math:`L(\theta' + u) \approx L(\theta') + \tfrac12 \lambda \lVert u \rVert^2 < L(\theta')`.
-A zero eigenvalue leaves the question to higher orders: the Hessian cannot decide.
+A zero eigenvalue leaves the question to higher orders: the Hessian cannot decide (unless L there is
+the lowest value the loss can take). The point is read to the inputs' ``POINT_DECIMALS``, so a critical
+point within that precision counts, and the verdict says so.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ import math
 from dataclasses import dataclass
 
 from analysis.atlas import Atlas, find_critical_points
-from analysis.point_report import (
-    EscapeStep, HessianUndefinedError, NoEscapeDirectionError, PointReport, escape_step, inspect_point,
-)
+from analysis.escape import EscapeStep, escape_step, trusted_escape_step
+from analysis.point_report import PRECISION_SAFETY, HessianUndefinedError, PointReport, inspect_point
 from figures.atlas import kind_name
 from figures.inspector import inspector_contour_figure, neighbourhood_radius
 from figures.inspector_slices import slice_figure
@@ -31,18 +32,26 @@ from i18n import DEFAULT_LANGUAGE, text
 from scenes.explorer import SurfaceView
 from surfaces.base import CriticalPoint, PointKind, Surface
 
-# The catalogue's sentence for each kind ("This is a saddle point: H has eigenvalues of both signs; …").
+# The catalogue's sentence for each kind ("H has eigenvalues of both signs: …"), which follows its title.
 VERDICTS = {kind: f"verdict.{kind.name.lower()}" for kind in PointKind}
+POINT_DECIMALS = 4  # what the θ′ inputs show
+POINT_PRECISION = 0.5 * 10.0**-POINT_DECIMALS  # δ: how far rounding to those decimals moves a point
 
 
 @dataclass(frozen=True)
 class Verdict:
     """The headline for the student: ``kind`` (None off critical points), a sentence saying why, and a
-    short ``title`` ("Saddle", "Not a critical point"), both in the language they were asked in."""
+    short ``title`` ("Saddle", "Not a critical point"), both in the language they were asked in.
+    The box shows the title once, then the sentence (``verdict_markdown``)."""
 
     kind: PointKind | None
     sentence: str
     title: str = ""
+
+
+def verdict_markdown(verdict: Verdict, language: str = DEFAULT_LANGUAGE) -> str:
+    """The verdict box's text: "**Saddle.** H has eigenvalues of both signs: …" (the title once)."""
+    return text("point_report.verdict", language, title=verdict.title, sentence=verdict.sentence)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,11 +87,27 @@ def snap_to_critical_point(atlas: Atlas, surface: Surface, x: float, y: float,
     return x, y
 
 
-def verdict_of(report: PointReport, atlas: Atlas | None = None, *, language: str = DEFAULT_LANGUAGE) -> Verdict:
-    """The verdict in ``language``; off a critical point it says so and names the nearest one the atlas knows."""
+def verdict_of(report: PointReport, atlas: Atlas | None = None, *, language: str = DEFAULT_LANGUAGE,
+               lower_bound: float | None = None) -> Verdict:
+    """The verdict in ``language``; off a critical point it says so and names the nearest one the atlas knows.
+
+    A kind the Hessian could not decide but ``lower_bound`` (the loss's) did gets its own sentence; a
+    critical point found within the precision shown, not at θ′ itself, adds where it is to the sentence.
+    """
     if report.verdict is not None:
         title = text(f"verdict.title.{report.verdict.name.lower()}", language)
-        return Verdict(report.verdict, text(VERDICTS[report.verdict], language), title)
+        if report.verdict is not report.hessian_verdict:  # only a lower bound makes them differ
+            if lower_bound is None:
+                raise ValueError("give verdict_of the lower bound the report was made with")
+            sentence = text("verdict.minimum_lower_bound", language, bound=f"{lower_bound:g}")
+        else:
+            sentence = text(VERDICTS[report.verdict], language)
+        if report.within_precision:
+            x, y = report.critical_point
+            title = text("verdict.title.within_precision", language, title=title)
+            sentence += text("verdict.within_precision", language, gradient_norm=f"{report.gradient_norm:.3g}",
+                             x=f"{x:.6f}", y=f"{y:.6f}", unit=f"{PRECISION_SAFETY * POINT_PRECISION:g}")
+        return Verdict(report.verdict, sentence, title)
     sentence = text("verdict.not_critical", language, gradient_norm=f"{report.gradient_norm:.3g}")
     nearest = None if atlas is None else nearest_critical_point(atlas, report.x, report.y)
     if nearest is not None:
@@ -92,17 +117,25 @@ def verdict_of(report: PointReport, atlas: Atlas | None = None, *, language: str
 
 
 def escape_of(report: PointReport, surface: Surface, step: float | None = None) -> EscapeStep | None:
-    """The escape step along the most negative eigenvalue's eigenvector, or None where no λ is negative.
+    """The escape step along the most negative eigenvalue's eigenvector, at a saddle only (None elsewhere).
 
-    The default step is 12 % of the domain's diagonal (the same reach the arrows are drawn with).
+    On a slope the loss goes down along −g anyway, and at a minimum no direction lowers it. The step is
+    ``step`` long when given, else the longest (up to ``neighbourhood_radius``, the reach of the arrows)
+    over which the loss stays within ``ESCAPE_TOLERANCE`` of its quadratic model (``trusted_escape_step``).
     """
-    domain = surface.domain
-    length = step if step is not None else neighbourhood_radius(
-        (domain.x_min, domain.x_max), (domain.y_min, domain.y_max))
-    try:
-        return escape_step(report, length, surface.loss)
-    except NoEscapeDirectionError:
+    if report.verdict is not PointKind.SADDLE:
         return None
+    if step is not None:
+        return escape_step(report, step, surface.loss)
+    domain = surface.domain
+    reach = neighbourhood_radius((domain.x_min, domain.x_max), (domain.y_min, domain.y_max))
+    return trusted_escape_step(report, surface.loss, reach)
+
+
+def report_at(surface: Surface, x: float, y: float) -> PointReport:
+    """The report at (x, y) as the inspector reads it: given to the inputs' ``POINT_DECIMALS``, on a loss
+    with the surface's lower bound (if it has one)."""
+    return inspect_point(surface.loss, x, y, precision=POINT_PRECISION, lower_bound=surface.lower_bound)
 
 
 def critical_atlas(surface: Surface) -> Atlas:
@@ -116,13 +149,13 @@ def inspector_scene(surface: Surface, view: SurfaceView, atlas: Atlas | None, x:
 
     Raises ``HessianUndefinedError`` where H is not finite.
     """
-    report = inspect_point(surface.loss, x, y)
+    report = report_at(surface, x, y)
     escape = escape_of(report, surface, escape_length)
     domain = surface.domain
     reach = neighbourhood_radius((domain.x_min, domain.x_max), (domain.y_min, domain.y_max))
     return InspectorScene(
         report=report,
-        verdict=verdict_of(report, atlas, language=look.language),
+        verdict=verdict_of(report, atlas, language=look.language, lower_bound=surface.lower_bound),
         escape=escape,
         contour=inspector_contour_figure(view.landscape, report, atlas=atlas, escape=escape, look=look),
         surface=inspector_surface_figure(view.xs, view.ys, view.z, report, look=look),
@@ -131,6 +164,7 @@ def inspector_scene(surface: Surface, view: SurfaceView, atlas: Atlas | None, x:
 
 
 __all__ = [
-    "HessianUndefinedError", "InspectorScene", "Verdict", "critical_atlas", "escape_of", "inspector_scene",
-    "nearest_critical_point", "snap_to_critical_point", "verdict_of",
+    "POINT_DECIMALS", "POINT_PRECISION", "HessianUndefinedError", "InspectorScene", "Verdict", "critical_atlas",
+    "escape_of", "inspector_scene", "nearest_critical_point", "report_at", "snap_to_critical_point",
+    "verdict_markdown", "verdict_of",
 ]

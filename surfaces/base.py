@@ -130,7 +130,9 @@ class Surface:
     ``critical_points`` lists the isolated critical points inside the domain (the tests check them);
     ``critical_sets`` describes critical points that are not isolated, such as a valley of minima.
     A surface defined by data (the error surface of a tiny model) carries its ``dataset``: then ``loss``
-    is the model's average loss over those examples, and a page can draw them.
+    is the model's average loss over those examples, and a page can draw them. ``lower_bound`` is a value
+    the loss never goes below, when known (0 for a square): a critical point where L reaches it is a
+    minimum even where its Hessian is singular and the second-order test cannot decide.
     """
 
     key: str
@@ -144,6 +146,7 @@ class Surface:
     critical_sets: tuple[str, ...] = ()
     parameter: SurfaceParameter | None = None
     dataset: Dataset | None = None
+    lower_bound: float | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.starts) <= MAX_STARTS:

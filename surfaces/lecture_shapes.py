@@ -87,6 +87,7 @@ LECTURE_TOY = Surface(
     critical_points=points_of_kind(PointKind.SADDLE, (0.0, 0.0)),
     critical_sets=("the valley w₁w₂ = 1 (two branches of a hyperbola): every point a minimum with loss 0, "
                    "the Hessian has a zero eigenvalue along the valley",),
+    lower_bound=0.0,  # a square
 )
 
 

@@ -6,11 +6,9 @@ import streamlit as st
 
 from analysis.atlas import Atlas
 from components.plotly_click import clicked_point
-from scenes.inspector import snap_to_critical_point
+from scenes.inspector import POINT_DECIMALS, snap_to_critical_point
 from surfaces.base import PointKind, Surface
 from ui.start_point import keep_inside, snapped_start
-
-POINT_DECIMALS = 4  # what the θ′ inputs show
 
 
 def default_point(surface: Surface) -> tuple[float, float]:

@@ -6,11 +6,12 @@ import math
 
 import streamlit as st
 
-from analysis.point_report import EscapeStep, PointReport
-from figures.inspector import format_number
-from scenes.inspector import Verdict
+from analysis.escape import EscapeStep
+from analysis.point_report import PointReport
+from figures.numbers import format_number
+from scenes.inspector import Verdict, verdict_markdown
 from surfaces.base import PointKind
-from ui.language import t
+from ui.language import current_language, t
 
 VERDICT_BOXES = {
     PointKind.MINIMUM: st.success,
@@ -33,7 +34,7 @@ def _matrix(rows: list[list[float]]) -> str:
 def verdict_box(verdict: Verdict) -> None:
     """The headline (title and sentence in the scene's language), coloured by kind: green minimum, amber saddle,
     blue otherwise."""
-    VERDICT_BOXES[verdict.kind](t("point_report.verdict", title=verdict.title, sentence=verdict.sentence))
+    VERDICT_BOXES[verdict.kind](verdict_markdown(verdict, current_language()))
 
 
 def report_numbers(report: PointReport) -> None:
@@ -55,9 +56,9 @@ def report_numbers(report: PointReport) -> None:
 
 
 def escape_numbers(escape: EscapeStep) -> None:
-    """The escape step and its predicted (Taylor) and actual loss change."""
+    """The escape step (sized by ``trusted_escape_step``) and its predicted (Taylor) and actual loss change."""
     x, y = escape.point
     st.markdown(t("point_report.escape", step=f"{escape.step:.3g}", eigenvalue=format_number(escape.eigenvalue),
-                  x=f"{x:.3f}", y=f"{y:.3f}"))
+                  x=f"{x:.3f}", y=f"{y:.3f}", reach=f"{escape.reach:.3g}", tolerance=f"{escape.tolerance:.0%}"))
     st.latex(rf"\Delta L \approx g^\top u\,s + \tfrac12 \lambda_1 s^2 = {_number(escape.predicted_change)}")
     st.caption(t("point_report.actual", actual=_number(escape.actual_change or 0.0)))

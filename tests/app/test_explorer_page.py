@@ -101,7 +101,7 @@ def test_a_click_in_inspect_mode_opens_the_inspector_at_that_point(app):
     app.run()
     assert not app.exception, app.exception
     assert app.title[0].value.startswith("🔍 Hessian inspector")
-    assert "This is a local minimum" in " ".join(str(box.value) for box in app.success)
+    assert "**Local minimum.**" in " ".join(str(box.value) for box in app.success)
 
 
 def test_shrinking_the_formulas_domain_pulls_the_start_point_inside_instead_of_raising(app):

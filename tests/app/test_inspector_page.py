@@ -20,21 +20,49 @@ def boxes(app) -> str:
     return " ".join(str(box.value) for group in (app.success, app.warning, app.info, app.error) for box in group)
 
 
+def button_keys(app) -> list[str]:
+    return [button.key for button in app.button]
+
+
 def latex(app) -> str:
     return " ".join(str(element.value) for element in app.latex)
 
 
 def test_the_plain_saddle_origin_is_a_saddle_with_eigenvalues_plus_minus_two():
     app = inspector({"surface": "saddle", "px": "0", "py": "0"})
-    assert "This is a saddle point" in boxes(app)
+    assert "**Saddle.** H has eigenvalues of both signs" in boxes(app)
     assert r"\lambda_1 = -2.00" in latex(app) and r"\lambda_2 = 2.00" in latex(app)
     assert app.button(key="escape_button")
 
 
 def test_himmelblau_near_its_minimum_is_a_local_minimum():
     app = inspector({"surface": "himmelblau", "px": "3", "py": "2"})
-    assert "This is a local minimum" in boxes(app)
+    assert "**Local minimum.** Every eigenvalue of H is positive" in boxes(app)
+    assert boxes(app).lower().count("local minimum") == 1  # the title, not repeated by the sentence
     assert len(app.dataframe) == 1 and len(app.dataframe[0].value) == 9  # 4 minima, 1 maximum, 4 saddles
+    assert "escape_button" not in button_keys(app)  # a minimum has no way down
+
+
+def test_a_minimum_typed_to_the_inputs_decimals_is_a_minimum_within_the_precision_shown():
+    """(−2.8051, 3.1313): ‖g‖ = 1.5e-3 next to eigenvalues 65 and 81, what rounding to 4 decimals leaves.
+    It was "Not a critical point: the gradient is clearly non-zero"."""
+    app = inspector({"surface": "himmelblau", "px": "-2.8051", "py": "3.1313"})
+    assert "**Local minimum, within the precision shown.**" in boxes(app)
+    assert "Not a critical point" not in boxes(app)
+
+
+def test_a_slope_shows_no_escape_step():
+    """At (0.5, 0.3) on x² − y² an eigenvalue is negative, but the gradient is not zero: no saddle to escape."""
+    app = inspector({"surface": "saddle", "px": "0.5", "py": "0.3"})
+    assert "Not a critical point" in boxes(app)
+    assert "escape_button" not in button_keys(app)
+    assert "Escape" not in " ".join(str(element.value) for element in app.markdown)
+
+
+def test_a_point_of_the_lecture_toys_valley_is_a_minimum_with_a_singular_hessian():
+    app = inspector({"surface": "lecture_toy", "px": "0.5", "py": "2"})
+    assert "**Local minimum.**" in boxes(app) and "singular Hessian" in boxes(app)
+    assert "so every point of the set is a minimum" in " ".join(str(c.value) for c in app.caption)
 
 
 def test_a_point_off_the_critical_points_says_so_and_names_the_nearest_one():
@@ -45,7 +73,7 @@ def test_a_point_off_the_critical_points_says_so_and_names_the_nearest_one():
 
 def test_moving_the_point_updates_the_verdict():
     app = inspector({"surface": "saddle"})
-    assert "saddle point" in boxes(app)
+    assert "**Saddle.**" in boxes(app)
     app.number_input(key="px").set_value(0.5).run()
     assert "Not a critical point" in boxes(app)
 
@@ -64,7 +92,7 @@ def test_a_point_where_the_hessian_is_undefined_gets_a_message(formula, message)
 
 def test_the_users_own_formula_is_inspected_like_a_built_in_surface():
     app = inspector({"surface": "own", "formula": "x**2 - y**2", "px": "0", "py": "0"})
-    assert "This is a saddle point" in boxes(app)
+    assert "**Saddle.** H has eigenvalues of both signs" in boxes(app)
 
 
 def test_the_escape_button_opens_the_explorer_at_the_escape_point():
@@ -78,7 +106,7 @@ def test_the_escape_button_opens_the_explorer_at_the_escape_point():
 def test_links_made_before_the_url_carried_keys_still_work():
     app = inspector({"surface": "Saddle", "px": "0", "py": "0"})
     assert app.title[0].value.endswith("Saddle")
-    assert "This is a saddle point" in boxes(app)
+    assert "**Saddle.** H has eigenvalues of both signs" in boxes(app)
 
 
 def test_shrinking_the_formulas_domain_pulls_the_inspected_point_inside_instead_of_raising():

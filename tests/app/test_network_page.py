@@ -14,7 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.minimum_ratio import ExperimentSettings
-from figures.inspector import colour_name, format_number
+from figures.inspector import colour_name
+from figures.numbers import format_number
 from figures.network import ratio_scatter_figure, slice_contour_figure, spectrum_figure
 from figures.style import LIGHT
 from i18n import text

@@ -42,14 +42,14 @@ def click_map_and_wait(page, x: float, y: float, expected: str, timeout: float =
 def test_clicking_himmelblau_near_3_2_says_local_minimum(page, app_server):
     open_inspector(page, app_server, "surface=himmelblau")
     assert "local minimum" not in " ".join(page.locator(VERDICT).all_text_contents())  # starts at a saddle
-    click_map_and_wait(page, 3.0, 2.0, "This is a local minimum")
+    click_map_and_wait(page, 3.0, 2.0, "Local minimum. Every eigenvalue")
     page.screenshot(path=str(ARTIFACTS / "inspector_himmelblau.png"), full_page=True)
 
 
 def test_clicking_the_plain_saddle_origin_says_saddle_with_eigenvalues_plus_minus_two(page, app_server):
     open_inspector(page, app_server, "surface=saddle&px=1&py=1")
     assert "Not a critical point" in " ".join(page.locator(VERDICT).all_text_contents())
-    click_map_and_wait(page, 0.0, 0.0, "This is a saddle point")
+    click_map_and_wait(page, 0.0, 0.0, "Saddle. H has eigenvalues of both signs")
     labels = legend(page)
     assert re.search(r"λ = −2\.00, curves down", labels) and re.search(r"λ = 2\.00, curves up", labels), labels
 
@@ -76,7 +76,7 @@ def test_a_click_snapped_to_an_irrational_minimum_says_minimum_and_so_does_its_l
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not ("px=" in page.url and "(-2.805" in legend(page).replace("−", "-")):
         time.sleep(0.1)
-    assert "This is a local minimum" in " ".join(page.locator(VERDICT).all_text_contents())
+    assert "Local minimum. Every eigenvalue" in " ".join(page.locator(VERDICT).all_text_contents())
     query = parse_qs(urlparse(page.url).query)
     assert float(query["px"][0]) == pytest.approx(-2.805118, abs=1e-6)
     assert float(query["py"][0]) == pytest.approx(3.131312, abs=1e-6)
@@ -84,7 +84,7 @@ def test_a_click_snapped_to_an_irrational_minimum_says_minimum_and_so_does_its_l
         shared.goto(page.url)
         wait_for_chart(shared, "inspector_chart")
         shared.wait_for_selector(VERDICT)
-        assert "This is a local minimum" in " ".join(shared.locator(VERDICT).all_text_contents())
+        assert "Local minimum. Every eigenvalue" in " ".join(shared.locator(VERDICT).all_text_contents())
 
 
 def test_typing_a_formula_then_clicking_its_origin_says_saddle(page, app_server):
@@ -98,5 +98,5 @@ def test_typing_a_formula_then_clicking_its_origin_says_saddle(page, app_server)
                            ".textContent.includes('Your formula')", timeout=30_000)
     wait_for_chart(page, "inspector_chart")
     time.sleep(0.5)
-    click_map_and_wait(page, 0.0, 0.0, "This is a saddle point")
+    click_map_and_wait(page, 0.0, 0.0, "Saddle. H has eigenvalues of both signs")
     page.screenshot(path=str(ARTIFACTS / "inspector_own_formula.png"), full_page=True)

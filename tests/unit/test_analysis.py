@@ -8,13 +8,11 @@ import pytest
 import torch
 
 from analysis.derivatives import hessian_at, hessians, loss_and_gradient
+from analysis.escape import (
+    ESCAPE_TOLERANCE, SAMPLE_RATIO, NoEscapeDirectionError, escape_step, trusted_escape_step, trusted_step_length,
+)
 from analysis.point_report import (
-    HessianUndefinedError,
-    NoEscapeDirectionError,
-    classify_critical_point,
-    escape_step,
-    gradient_jump,
-    inspect_point,
+    HessianUndefinedError, classify_critical_point, decided_kinds, gradient_jump, inspect_point,
 )
 from surfaces.base import PointKind
 from surfaces.catalogue import SURFACES
@@ -226,3 +224,56 @@ def test_escape_step_refuses_a_minimum_and_bad_steps():
         escape_step(inspect_point(booth.loss, 1.0, 3.0), 0.1)
     with pytest.raises(ValueError, match="positive"):
         escape_step(inspect_point(SURFACES["saddle"].loss, 0.0, 0.0), -0.1)
+
+
+def test_the_trusted_escape_step_is_where_the_lecture_toy_leaves_its_quadratic_model_by_ten_percent():
+    """Along (1, 1)/√2 from the toy's saddle the change is −t² + t⁴/4 against Taylor's −t²: they part by
+    t²/4 of the prediction, 10 % at t = √0.4. The step is the longest sample (3 % apart) below that."""
+    toy = SURFACES["lecture_toy"]
+    report = inspect_point(toy.loss, 0.0, 0.0)
+    length = trusted_step_length(report, toy.loss, reach=2.0)
+    assert math.sqrt(0.4) * SAMPLE_RATIO <= length <= math.sqrt(0.4)
+    escape = trusted_escape_step(report, toy.loss, reach=2.0)
+    assert (escape.step, escape.reach, escape.tolerance) == (length, 2.0, ESCAPE_TOLERANCE)
+    assert escape.actual_change == pytest.approx(-(length**2) + length**4 / 4, rel=1e-12)
+    assert trusted_step_length(report, toy.loss, reach=0.5) == 0.5  # the model holds all the way: the reach
+    quadratic = SURFACES["saddle"]
+    assert trusted_step_length(inspect_point(quadratic.loss, 0.0, 0.0), quadratic.loss, reach=1.7) == 1.7
+
+
+def test_the_trusted_escape_step_refuses_a_minimum_and_a_bad_reach():
+    booth = SURFACES["booth"]
+    with pytest.raises(NoEscapeDirectionError):
+        trusted_step_length(inspect_point(booth.loss, 1.0, 3.0), booth.loss, reach=1.0)
+    with pytest.raises(ValueError, match="reach"):
+        trusted_step_length(inspect_point(SURFACES["saddle"].loss, 0.0, 0.0), SURFACES["saddle"].loss, reach=0.0)
+
+
+def test_a_point_rounded_off_a_critical_point_obeys_the_gradient_bound_and_newton_finds_the_point():
+    """‖g(θ′)‖ ≤ max‖H‖₂·‖θ′ − θ*‖₂ for θ* within δ per coordinate: with δ = 5e-5 Himmelblau's rounded critical
+    points have ‖g‖ up to 5e-3 and are critical within that precision; exactly critical without it."""
+    himmelblau = SURFACES["himmelblau"]
+    delta = 5e-5
+    for point in himmelblau.critical_points:
+        x, y = round(point.x, 4), round(point.y, 4)
+        report = inspect_point(himmelblau.loss, x, y, precision=delta)
+        largest = float(report.eigenvalues.abs().max())
+        assert report.gradient_norm <= 1.1 * largest * math.hypot(x - point.x, y - point.y) + 1e-12
+        if (x, y) != (point.x, point.y):
+            assert report.within_precision and report.verdict is point.kind
+            assert report.critical_point == pytest.approx((point.x, point.y), abs=1e-9)
+            assert inspect_point(himmelblau.loss, x, y).verdict is None  # no precision given: exact only
+    with pytest.raises(ValueError, match="precision"):
+        inspect_point(himmelblau.loss, 3.0, 2.0, precision=-1.0)
+
+
+def test_a_degenerate_critical_point_at_the_losss_lower_bound_is_a_minimum():
+    """x⁴ + y⁴ ≥ 0 has a zero Hessian at the origin: degenerate for the Hessian, a minimum by L = 0."""
+    quartic = lambda p: p[..., 0] ** 4 + p[..., 1] ** 4  # noqa: E731
+    report = inspect_point(quartic, 0.0, 0.0, lower_bound=0.0)
+    assert report.hessian_verdict is PointKind.DEGENERATE and report.verdict is PointKind.MINIMUM
+    assert inspect_point(quartic, 0.0, 0.0).verdict is PointKind.DEGENERATE
+    assert inspect_point(quartic, 0.0, 0.0, lower_bound=-1.0).verdict is PointKind.DEGENERATE  # not at the bound
+    kinds = [PointKind.DEGENERATE, PointKind.DEGENERATE, PointKind.SADDLE]
+    assert decided_kinds(kinds, torch.tensor([1e-30, 0.5, 0.0], dtype=torch.float64), 0.0) == \
+        [PointKind.MINIMUM, PointKind.DEGENERATE, PointKind.SADDLE]

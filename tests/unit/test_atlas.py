@@ -64,9 +64,29 @@ def test_lecture_toy_has_a_saddle_at_the_origin_and_a_valley_of_critical_points(
     assert len(saddles) == 1 and (saddles[0].x, saddles[0].y) == pytest.approx((0.0, 0.0), abs=1e-9)
     valley = [p for p in atlas.points if p.kind is not PointKind.SADDLE]
     assert len(valley) >= 10 and len(atlas.points) <= MAX_POINTS
-    assert atlas.isolated == 1 and atlas.found >= len(valley)
-    assert all(p.kind is PointKind.DEGENERATE and abs(p.x * p.y - 1) < 1e-9 for p in valley)
+    assert atlas.isolated == 1 and atlas.found >= len(valley) and atlas.kept_set == len(valley)
+    assert all(abs(p.x * p.y - 1) < 1e-9 for p in valley)
     assert min(p.x for p in valley) < -1 and max(p.x for p in valley) > 1  # both branches of the hyperbola
+
+
+def test_the_lecture_toys_valley_is_a_set_of_minima_with_a_singular_hessian_and_the_note_says_why():
+    """Each point of w₁w₂ = 1 has a singular Hessian (the second-order test cannot decide) and the lowest loss
+    (0, the square's lower bound), so it is a minimum, as the surface's caption says: the atlas used to call
+    them "degenerate" beside that caption."""
+    toy = SURFACES["lecture_toy"]
+    atlas = atlas_of("lecture_toy")
+    valley = [p for p in atlas.points if p.kind is not PointKind.SADDLE]
+    assert all(p.kind is PointKind.MINIMUM for p in valley) and atlas.set_lower_bound == 0.0
+    for point in valley:
+        eigenvalues = torch.linalg.eigvalsh(hessian_at(toy.loss, point.x, point.y))
+        assert abs(float(eigenvalues[0])) < 1e-9 < float(eigenvalues[1])  # singular, positive semi-definite
+        assert toy.loss_at(point.x, point.y) < 1e-20
+    assert "every point of the set is a minimum" in atlas.note and "cannot decide" in atlas.note
+    assert "minimum" in toy.lecture and "Every point of the valley w₁w₂ = 1 is a minimum" in toy.lecture
+    # Without a lower bound (a bare loss, or the user's formula) nothing decides: the set stays degenerate.
+    bare = find_critical_points(toy.loss, toy.domain)
+    assert {p.kind for p in bare.points if p.kind is not PointKind.SADDLE} == {PointKind.DEGENERATE}
+    assert bare.set_lower_bound is None and "cannot tell what these points are" in bare.note
 
 
 @pytest.mark.parametrize("key", COMPLETE_LISTS)
