@@ -241,8 +241,13 @@ ERRORS = [
     ("pi(1)", 1, "'pi' at column 1 is not a function"),
     ("max(x)", 1, "max() at column 1 takes 2 arguments, got 1"),
     ("sin(x, y)", 1, "sin() at column 1 takes 1 argument, got 2"),
-    ("2x + 1", 2, "missing '*' at column 2: write 2*x"),
-    ("3(x + 1)", 2, "missing '*' at column 2"),
+    ("2e + x", 2, "missing '*' at column 2: write 2*e for 2 times e (2e3 would be the number 2000)"),
+    ("1/2x", 4, "missing '*' at column 4: 2x right after '/' could mean (…/2)*x or …/(2*x)"),
+    ("x^2y", 4, "missing '*' at column 4: 2y right after '^' could mean (…^2)*y or …^(2*y)"),
+    ("x ** -2(y + 1)", 8, "right after '**' could mean"),
+    ("3x + z", 6, "unknown name 'z' at column 6"),
+    ("2sin + 1", 2, "'sin' at column 2 is a function"),
+    ("2 x", 3, "syntax error at column 3: unexpected 'x' (is an operator missing?"),
     ("(x+1)(x-1)", 6, "missing '*' at column 6"),
     ("x y", 3, "syntax error at column 3: unexpected 'y' (is an operator missing?"),
     ("sin(x y)", 7, "syntax error at column 7"),
@@ -272,6 +277,27 @@ ERRORS = [
     ("import os", 1, "'import' at column 1 is not allowed"),
     ("(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1), MAX_DEPTH + 1, f"nested more than {MAX_DEPTH} levels deep"),
 ]
+
+
+# A number written right before a name or a bracket multiplies it, as in math; nothing else is implicit.
+IMPLICIT_PRODUCTS = {
+    "3x": "3*x", "2(x + y)": "2*(x + y)", "2pi": "2*pi", "3sin(x)": "3*sin(x)", "sin(3x) + y^2/4": "sin(3*x) + y^2/4",
+    "2x^2": "2*x^2", "-2x": "-2*x", "x - 2y": "x - 2*y", "1e3x": "1e3*x", ".5y": ".5*y", "2.5exp(-x)": "2.5*exp(-x)",
+    "(2x)^2 + 2^x": "(2*x)^2 + 2^x", "4xy": "4*xy",
+}
+
+
+@pytest.mark.parametrize("implicit", [text for text in IMPLICIT_PRODUCTS if text != "4xy"])
+def test_a_number_before_a_name_or_a_bracket_multiplies_it(implicit):
+    explicit = compile_formula(IMPLICIT_PRODUCTS[implicit])
+    compiled = compile_formula(implicit)
+    np.testing.assert_array_equal(evaluate(implicit), evaluate(IMPLICIT_PRODUCTS[implicit]))
+    assert compiled.latex == explicit.latex and compiled.text == implicit
+
+
+def test_a_glued_product_of_names_is_still_refused_with_the_product_to_write():
+    with pytest.raises(FormulaError, match=r"unknown name 'xy' at column 2 .*for a product write x\*y"):
+        compile_formula("4xy")
 
 
 @pytest.mark.parametrize(("text", "column", "fragment"), ERRORS)
