@@ -1,0 +1,73 @@
+"""What the pages say where a surface is not a finite number: on its grid, at the start point, at θ′.
+
+Each message says what is wrong (an overflow, ±∞ or beyond ±1e300, or NaN) and where (a point, or the
+share of the domain), in the language asked for; the texts are the catalogues' ``messages.*``.
+
+>>> share_text(0.004), share_text(0.5), share_text(0.996)
+('less than 1 %', '50 %', 'more than 99 %')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from analysis.finiteness import GridGaps, NotFinite
+from i18n import DEFAULT_LANGUAGE, text
+
+
+def shown_number(value: float) -> str:
+    """A coordinate or a loss as the messages print it: 4 significant digits, never "-0"."""
+    return f"{value + 0.0:.4g}"
+
+
+def share_text(fraction: float, language: str = DEFAULT_LANGUAGE) -> str:
+    """``fraction`` of the domain as a percentage, never rounded to a misleading 0 % or 100 %."""
+    if fraction < 0.01:
+        return text("messages.share.small", language)
+    if fraction > 0.99:
+        return text("messages.share.large", language)
+    return text("messages.share.percent", language, percent=round(100 * fraction))
+
+
+def failure_text(failures: Sequence[str] | str, language: str = DEFAULT_LANGUAGE) -> str:
+    """"it overflows…", "it is undefined…" or both, for the failures seen (``analysis.finiteness``)."""
+    kinds = {failures} if isinstance(failures, str) else set(failures)
+    name = "both" if len(kinds) > 1 else next(iter(kinds))
+    return text(f"messages.failure.{name}", language)
+
+
+def grid_message(gaps: GridGaps, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """What the drawn grid lacks and one point where (None when L is finite on the whole grid)."""
+    if not gaps.any or gaps.example is None:
+        return None
+    x, y = (shown_number(value) for value in gaps.example)
+    failure = failure_text(gaps.failures, language)
+    if gaps.everywhere:
+        return text("messages.grid_nowhere", language, failure=failure, x=x, y=y)
+    return text("messages.grid_part", language, share=share_text(gaps.fraction, language), failure=failure, x=x, y=y)
+
+
+def problem_text(problem: NotFinite, language: str = DEFAULT_LANGUAGE) -> str:
+    """Which of L, ∇L, H is not finite at the point, and how, as one sentence."""
+    loss = shown_number(problem.loss) if problem.loss is not None else ""
+    return text(f"messages.point.{problem.quantity}", language, loss=loss,
+                failure=failure_text(problem.failure, language))
+
+
+def start_message(problem: NotFinite, language: str = DEFAULT_LANGUAGE) -> str:
+    """Why no optimizer can start at the start point, and what to do about it."""
+    return text("messages.start", language, x=shown_number(problem.x), y=shown_number(problem.y),
+                problem=problem_text(problem, language))
+
+
+def inspect_message(problem: NotFinite, language: str = DEFAULT_LANGUAGE) -> str:
+    """Why the inspector has nothing to show at θ′, and what to do about it."""
+    return text("messages.inspect", language, x=shown_number(problem.x), y=shown_number(problem.y),
+                problem=problem_text(problem, language))
+
+
+def atlas_note(gaps: GridGaps, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """That the critical-point search skips the blank parts of the map (None when there are none)."""
+    if not gaps.any:
+        return None
+    return text("messages.atlas_gaps", language, share=share_text(gaps.fraction, language))
