@@ -6,7 +6,7 @@ from components.live_chart import live_chart
 from components.plotly_click import plotly_click
 from analysis.finiteness import NotFiniteError
 from scenes.explorer import explorer_figures, landscape_figures
-from scenes.not_finite_messages import grid_message, start_message
+from scenes.not_finite_messages import grid_message, start_message, stopped_run_message
 from ui.compute import race, surface_view
 from ui.exports import CHART_CONFIG, chart_config, export_buttons
 from ui.inspect_point import inspector_link_params
@@ -59,8 +59,10 @@ except NotFiniteError as error:  # L or ∇L is not finite at the start: the map
 else:
     figures = explorer_figures(view, result, labels, sweep_slot, look=look)
     race_map, surface_map = figures.race, figures.surface
-    for label, run in zip(labels, figures.runs):
-        if run.note:
+    for label, run, reason in zip(labels, figures.runs, result.trajectories.reasons):
+        if (stopped := stopped_run_message(label, run, reason, look.language)) is not None:
+            st.warning(stopped, icon="⚠️")
+        elif run.note:
             st.warning(t("explorer.diverged", label=label, note=run.note), icon="⚠️")
 
 left, right = st.columns([1.15, 1])

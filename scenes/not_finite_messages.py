@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analysis.finiteness import GridGaps, NotFinite
+from figures.runs import RunPath
 from i18n import DEFAULT_LANGUAGE, text
+from optimizers.trajectory import REASONS
+
+# A run stopped by these left the places where L and ∇L are finite; the others left the map or made an infinite step.
+NOT_FINITE_REASONS = frozenset({REASONS["loss"], REASONS["gradient"]})
 
 
 def shown_number(value: float) -> str:
@@ -71,3 +76,14 @@ def atlas_note(gaps: GridGaps, language: str = DEFAULT_LANGUAGE) -> str | None:
     if not gaps.any:
         return None
     return text("messages.atlas_gaps", language, share=share_text(gaps.fraction, language))
+
+
+def stopped_run_message(label: str, run: RunPath, reason: str, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """Where a run stopped because L or ∇L stopped being finite (None for a run that stopped otherwise).
+
+    ``reason`` is the run's reason in ``Trajectories.reasons``; the run's last point is its last valid one.
+    """
+    if not run.note or reason not in NOT_FINITE_REASONS:
+        return None
+    x, y = (shown_number(float(value)) for value in run.points[-1])
+    return text("messages.run_not_finite", language, label=label, note=run.note, x=x, y=y)

@@ -67,6 +67,14 @@ def test_a_start_where_only_the_gradient_is_undefined_says_so():
     assert "No optimizer can start at (0, 0.5). L = 0.25 there, but its gradient is not a finite number" in boxes(app)
 
 
+def test_a_run_that_walks_into_a_blank_part_of_the_map_says_where_it_stopped():
+    app = open_page("explorer", {"surface": "own", "formula": "log(x) + y^2", "x0": "0.5", "y0": "0.5"})
+    stopped = [box.value for box in app.warning if "right after (" in box.value]
+    assert stopped and all("its last point where L and its gradient are finite numbers" in box for box in stopped)
+    assert "**Gradient descent**: diverged at step 14: the loss became infinite or undefined, right after (0.07794, " \
+           "0.3845)" in stopped[0]
+
+
 def test_a_formula_that_is_nowhere_finite_says_so_and_still_draws_the_page():
     app = open_page("explorer", {"surface": "own", "formula": "0/0*x"})
     assert "L(x, y) is not a finite number anywhere in this domain" in boxes(app, "error")

@@ -18,7 +18,8 @@ from analysis.point_report import HessianNotFiniteError, HessianUndefinedError, 
 from figures.raster import height_scale
 from optimizers.settings import OptimizerSettings
 from scenes import explorer
-from scenes.not_finite_messages import grid_message, inspect_message, share_text, start_message
+from figures.runs import run_paths
+from scenes.not_finite_messages import grid_message, inspect_message, share_text, start_message, stopped_run_message
 from surfaces.choice import SurfaceChoice, resolve_surface
 from surfaces.grid import LARGEST_DRAWN, loss_grid, loss_values
 
@@ -151,3 +152,19 @@ def test_the_messages_say_what_and_where_in_both_languages():
     assert inspect_message(NotFinite(-1.0, 0.0, "loss", OVERFLOW), "zh").startswith(
         "(-1, 0) 处没有可以检查的。那里的 L 不是有限的数：数值溢出")
     assert [share_text(value) for value in (0.001, 0.123, 0.999)] == ["less than 1 %", "12 %", "more than 99 %"]
+
+
+def test_a_run_that_stops_where_the_loss_is_not_finite_says_its_last_finite_point():
+    race = explorer.race(own("log(x) + y^2"), (0.5, 0.5), (OptimizerSettings("gd", 0.05),), 50, 0)
+    trajectories = race.trajectories
+    (run,) = run_paths(trajectories, ["GD"])
+    last = run.points[-1]
+    with torch.no_grad():
+        step = torch.tensor(last) - 0.05 * torch.tensor([1 / last[0], 2 * last[1]])  # GD's next step, by hand
+        assert not torch.isfinite(resolve_surface(own("log(x) + y^2")).loss(step))
+    message = stopped_run_message("GD", run, trajectories.reasons[0])
+    assert message.startswith(f"**GD**: diverged at step {len(run.points)}: the loss became infinite or undefined, "
+                              f"right after ({last[0]:.4g}, {last[1]:.4g})")
+    (wide,) = run_paths(explorer.race(SurfaceChoice("saddle"), (0.5, 0.5), (OptimizerSettings("gd", 5.0),), 50, 0)
+                        .trajectories, ["GD"])
+    assert wide.note and stopped_run_message("GD", wide, "it left the plotted region") is None
