@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP, TIMEOUT, drawn_charts
+from tests.app.test_language import interface_texts, untranslated
 from ui.page import ROUTED
 from ui.url_choice import menu_key
 
@@ -155,3 +156,15 @@ def test_the_tour_and_the_network_page_take_no_formula(page):
     assert not app.exception, app.exception
     assert not [box for box in app.text_input if box.key == "formula"]
     assert not [box for box in app.selectbox if box.key in ("surface", menu_key("surface"))]
+
+
+@pytest.mark.parametrize(("page", "query", "expected"), [
+    ("explorer", {"formula": "log(x) + y^2", "x0": "-1", "y0": "0.5"}, "没有优化器能从 (-1, 0.5) 出发。那里的 L 不是有限的数"),
+    ("explorer", {"formula": "log(x) + y^2", "x0": "0.5", "y0": "0.5"}, "那是它最后一个 L 和梯度都是有限数的点"),
+    ("inspector", {"formula": "sqrt(x*x) + y^2", "px": "0", "py": "0.5"}, "(0, 0.5) 处没有可以检查的。那里 L = 0.25"),
+    ("explorer", {"formula": "x^2 + z"}, "页面仍然显示上一个可用的公式"),
+])
+def test_the_messages_speak_chinese(page, query, expected):
+    app = open_page(page, {"lang": "zh", "surface": "own", **query})
+    assert expected in boxes(app)
+    assert untranslated(interface_texts(app)) == []
