@@ -2,20 +2,19 @@ r"""Where a loss is not a finite number: at one point (in L or only in its deriv
 
 A formula can be valid and still be unusable somewhere: ``log(x)`` is undefined (NaN) for x < 0,
 ``exp(exp(x*y))`` overflows (±∞) where xy > 6.56, ``sqrt(x*x)`` is finite everywhere but its slope
-is undefined at x = 0. The pages say which of these happened and where, from the values below:
+(by autograd) is NaN at x = 0. The pages say which of these happened and where, from the values below:
 
-* ``failure_of(values)``: ``UNDEFINED`` if any value is NaN, else ``OVERFLOW`` if any is ±∞ or larger
-  in magnitude than ``LARGEST_DRAWN``, else ``None``.
+* ``failure_of(values)``: ``UNDEFINED`` if any value is NaN, else ``OVERFLOW`` if any is ±∞ (or, with
+  ``largest``, beyond ±largest), else ``None``.
 * ``not_finite_at(x, y, L, g[, H])``: the first of L, g, H that is not finite at (x, y), as a ``NotFinite``.
-* ``grid_gaps(xs, ys, values)``: the share of a grid where L is not finite, what it is there and one
-  such point (the one nearest the grid's centre), as ``GridGaps``.
-
-Heights beyond ``surfaces.grid.LARGEST_DRAWN`` (1e300) are drawn as gaps, so they are reported as an
-overflow, like ±∞; so are derivatives beyond it, which no optimizer step can use.
+* ``grid_gaps(xs, ys, values)``: the share of a grid that cannot be drawn, why, and one such point (the
+  one nearest the grid's centre), as ``GridGaps``. Heights beyond ``surfaces.grid.LARGEST_DRAWN``
+  (1e300) are drawn as gaps too, so on a grid they count as an ``OVERFLOW``, like ±∞.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,12 +28,12 @@ UNDEFINED = "undefined"
 QUANTITIES = ("loss", "gradient", "hessian")
 
 
-def failure_of(values: torch.Tensor | np.ndarray | float) -> str | None:
-    """``UNDEFINED`` if a value is NaN, else ``OVERFLOW`` if one is ±∞ or beyond ±``LARGEST_DRAWN``, else None."""
+def failure_of(values: torch.Tensor | np.ndarray | float, largest: float = math.inf) -> str | None:
+    """``UNDEFINED`` if a value is NaN, else ``OVERFLOW`` if one is ±∞ or beyond ±``largest``, else None."""
     array = np.asarray(values.detach() if isinstance(values, torch.Tensor) else values, dtype=float)
     if np.isnan(array).any():
         return UNDEFINED
-    if (np.abs(array) > LARGEST_DRAWN).any():
+    if not (np.isfinite(array) & (np.abs(array) <= largest)).all():
         return OVERFLOW
     return None
 
@@ -73,7 +72,7 @@ class NotFiniteError(ValueError):
 
     def __init__(self, problem: NotFinite) -> None:
         what = "the loss" if problem.quantity == "loss" else f"the {problem.quantity} of the loss"
-        how = "undefined (NaN)" if problem.failure == UNDEFINED else "infinite or too large (overflow)"
+        how = "undefined (NaN)" if problem.failure == UNDEFINED else "infinite (an overflow)"
         super().__init__(f"{what} is {how} at ({problem.x:g}, {problem.y:g})")
         self.problem = problem
 
@@ -95,8 +94,9 @@ def check_finite_at(loss: Loss, x: float, y: float, *, second_order: bool = Fals
 
 @dataclass(frozen=True)
 class GridGaps:
-    """Where a grid of losses is not finite: the ``fraction`` of its points (0 to 1), the failures seen
-    there (``OVERFLOW``, ``UNDEFINED``, ordered) and ``example``, the one nearest the grid's centre."""
+    """Where a grid of losses cannot be drawn: the ``fraction`` of its points (0 to 1), the failures seen
+    there (``OVERFLOW``: ±∞ or beyond ±1e300; ``UNDEFINED``: NaN; in that order) and ``example``, the
+    one nearest the grid's centre."""
 
     fraction: float
     failures: tuple[str, ...]
@@ -112,7 +112,8 @@ class GridGaps:
 
 
 def grid_gaps(xs: np.ndarray, ys: np.ndarray, values: np.ndarray) -> GridGaps:
-    """The gaps of ``values[i, j] = L(xs[j], ys[i])``: NaN (undefined), ±∞ or beyond ``LARGEST_DRAWN`` (overflow)."""
+    """The gaps of ``values[i, j] = L(xs[j], ys[i])``: NaN (undefined), ±∞ or beyond ±``LARGEST_DRAWN``
+    (overflow)."""
     values = np.asarray(values, dtype=float)
     undefined = np.isnan(values)
     overflow = ~undefined & ~(np.abs(values) <= LARGEST_DRAWN)

@@ -145,8 +145,8 @@ def inspect_point(loss: Loss, x: float, y: float, gradient_tolerance: float = GR
     """The full second-order picture of ``loss`` at (x, y), by autograd in float64 and ``torch.linalg.eigh``.
 
     Raises ``HessianNotFiniteError`` (a ``HessianUndefinedError``) where the loss, gradient or Hessian is
-    not finite or beyond ±1e300 (e.g. √(x²+y²) at 0), and ``HessianUndefinedError`` where the gradient
-    jumps, so the loss is not twice differentiable (e.g. |x| + y² on the line x = 0).
+    not finite (e.g. √(x²+y²) at 0), and ``HessianUndefinedError`` where the gradient jumps, so the loss
+    is not twice differentiable (e.g. |x| + y² on the line x = 0).
     """
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValueError(f"the point must have finite coordinates, got ({x}, {y})")

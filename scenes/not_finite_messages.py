@@ -1,7 +1,8 @@
 """What the pages say where a surface is not a finite number: on its grid, at the start point, at θ′.
 
-Each message says what is wrong (an overflow, ±∞ or beyond ±1e300, or NaN) and where (a point, or the
-share of the domain), in the language asked for; the texts are the catalogues' ``messages.*``.
+Each message says what is wrong (an overflow to ±∞, NaN, or on the map also heights beyond ±1e300, too
+large to draw) and where (a point, or the share of the domain), in the language asked for; the texts are
+the catalogues' ``messages.*``.
 
 >>> share_text(0.004), share_text(0.5), share_text(0.996)
 ('less than 1 %', '50 %', 'more than 99 %')
@@ -34,19 +35,18 @@ def share_text(fraction: float, language: str = DEFAULT_LANGUAGE) -> str:
     return text("messages.share.percent", language, percent=round(100 * fraction))
 
 
-def failure_text(failures: Sequence[str] | str, language: str = DEFAULT_LANGUAGE) -> str:
-    """"it overflows…", "it is undefined…" or both, for the failures seen (``analysis.finiteness``)."""
-    kinds = {failures} if isinstance(failures, str) else set(failures)
-    name = "both" if len(kinds) > 1 else next(iter(kinds))
-    return text(f"messages.failure.{name}", language)
+def grid_failure_text(failures: Sequence[str], language: str = DEFAULT_LANGUAGE) -> str:
+    """Why part of a grid cannot be drawn: it overflows (±∞ or beyond ±1e300), is undefined (NaN), or both."""
+    name = "both" if len(set(failures)) > 1 else failures[0]
+    return text(f"messages.grid_failure.{name}", language)
 
 
 def grid_message(gaps: GridGaps, language: str = DEFAULT_LANGUAGE) -> str | None:
-    """What the drawn grid lacks and one point where (None when L is finite on the whole grid)."""
+    """What the drawn grid lacks and one point where (None when all of it is drawn)."""
     if not gaps.any or gaps.example is None:
         return None
     x, y = (shown_number(value) for value in gaps.example)
-    failure = failure_text(gaps.failures, language)
+    failure = grid_failure_text(gaps.failures, language)
     if gaps.everywhere:
         return text("messages.grid_nowhere", language, failure=failure, x=x, y=y)
     return text("messages.grid_part", language, share=share_text(gaps.fraction, language), failure=failure, x=x, y=y)
@@ -56,7 +56,7 @@ def problem_text(problem: NotFinite, language: str = DEFAULT_LANGUAGE) -> str:
     """Which of L, ∇L, H is not finite at the point, and how, as one sentence."""
     loss = shown_number(problem.loss) if problem.loss is not None else ""
     return text(f"messages.point.{problem.quantity}", language, loss=loss,
-                failure=failure_text(problem.failure, language))
+                failure=text(f"messages.failure.{problem.failure}", language))
 
 
 def start_message(problem: NotFinite, language: str = DEFAULT_LANGUAGE) -> str:

@@ -53,7 +53,7 @@ def test_a_formula_that_parses_never_ends_in_a_traceback_and_the_map_is_drawn(pa
 def test_the_explorer_says_where_the_loss_is_not_finite_and_keeps_the_map_to_pick_another_start():
     app = open_page("explorer", {"surface": "own", "formula": "log(x)", "steps": "500", "x0": "-1", "y0": "0.5"})
     text = boxes(app)
-    assert "L(x, y) is not a finite number on 50 % of the domain" in text and "It is shown blank there." in text
+    assert "L(x, y) cannot be drawn on 50 % of the domain" in text and "It is shown blank there." in text
     assert "No optimizer can start at (-1, 0.5). L is not a finite number there: it is undefined (NaN)" in text
     assert {"race_chart", "surface_chart"} <= set(drawn_charts(app)) and "curves_chart" not in drawn_charts(app)
     app.slider(key="x0").set_value(1.5).run()  # where log(x) is defined: the race runs, nothing was lost
@@ -78,13 +78,14 @@ def test_a_run_that_walks_into_a_blank_part_of_the_map_says_where_it_stopped():
 
 def test_a_formula_that_is_nowhere_finite_says_so_and_still_draws_the_page():
     app = open_page("explorer", {"surface": "own", "formula": "0/0*x"})
-    assert "L(x, y) is not a finite number anywhere in this domain" in boxes(app, "error")
+    assert "L(x, y) cannot be drawn anywhere in this domain" in boxes(app, "error")
     assert {"race_chart", "surface_chart"} <= set(drawn_charts(app))
 
 
 def test_an_overflow_on_part_of_the_domain_is_shown_blank_with_a_message():
     app = open_page("explorer", {"surface": "own", "formula": "exp(exp(x*y))"})
-    assert "it overflows (±∞ or beyond ±1e300). It is shown blank there." in boxes(app, "warning")
+    overflow = "it overflows (to ±∞, or beyond ±1e300: too large to draw). It is shown blank there."
+    assert overflow in boxes(app, "warning")
     assert {"race_chart", "surface_chart", "curves_chart", "sweep_chart"} <= set(drawn_charts(app))
 
 
@@ -131,7 +132,7 @@ def test_the_inspector_says_why_there_is_nothing_to_inspect_and_where():
     app = open_page("inspector", {"surface": "own", "formula": "log(x) + y^2", "px": "-1", "py": "0.5"})
     text = boxes(app)
     assert "There is nothing to inspect at (-1, 0.5). L is not a finite number there: it is undefined (NaN)" in text
-    assert "L(x, y) is not a finite number on 50 % of the domain" in text
+    assert "L(x, y) cannot be drawn on 50 % of the domain" in text
     assert "leaves out the places where L or its derivatives are not finite" in " ".join(c.value for c in app.caption)
     assert "inspector_chart" in drawn_charts(app)
     app.number_input(key="px").set_value(1.0).run()
@@ -159,9 +160,11 @@ def test_the_tour_and_the_network_page_take_no_formula(page):
 
 
 @pytest.mark.parametrize(("page", "query", "expected"), [
-    ("explorer", {"formula": "log(x) + y^2", "x0": "-1", "y0": "0.5"}, "没有优化器能从 (-1, 0.5) 出发。那里的 L 不是有限的数"),
+    ("explorer", {"formula": "log(x) + y^2", "x0": "-1", "y0": "0.5"},
+     "没有优化器能从 (-1, 0.5) 出发。那里的 L 不是有限的数"),
     ("explorer", {"formula": "log(x) + y^2", "x0": "0.5", "y0": "0.5"}, "那是它最后一个 L 和梯度都是有限数的点"),
-    ("inspector", {"formula": "sqrt(x*x) + y^2", "px": "0", "py": "0.5"}, "(0, 0.5) 处没有可以检查的。那里 L = 0.25"),
+    ("inspector", {"formula": "sqrt(x*x) + y^2", "px": "0", "py": "0.5"},
+     "(0, 0.5) 处没有可以检查的。那里 L = 0.25"),
     ("explorer", {"formula": "x^2 + z"}, "页面仍然显示上一个可用的公式"),
 ])
 def test_the_messages_speak_chinese(page, query, expected):

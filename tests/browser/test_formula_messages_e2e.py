@@ -44,7 +44,7 @@ def test_typing_log_x_then_a_typo_in_the_explorer_gives_messages_and_keeps_the_r
     page.goto(f"{app_server.url}/?surface=own&steps=300")
     wait_for_chart(page, "race_chart")
     type_formula(page, "log(x) + y^2")
-    text = wait_for_text(page, ALERTS, "is not a finite number on 50 % of the domain")
+    text = wait_for_text(page, ALERTS, "cannot be drawn on 50 % of the domain")
     assert "It is shown blank there." in text
     wait_until_settled(page)
     path = trace_xy(page, "race_chart", 1)
@@ -70,7 +70,7 @@ def test_typing_a_formula_undefined_at_the_inspected_point_says_why_and_keeps_th
                                 "a finite number")
     type_formula(page, "log(x) + y^2")
     text = wait_for_text(page, ALERTS, "There is nothing to inspect at (0, 0.5). L is not a finite number there")
-    assert "is not a finite number on 50 % of the domain" in text
+    assert "cannot be drawn on 50 % of the domain" in text
     wait_until_settled(page)
     wait_for_chart(page, "inspector_chart")
     type_formula(page, "log(x) + y^")

@@ -28,13 +28,14 @@ def own(formula: str) -> SurfaceChoice:
     return SurfaceChoice("own", formula=formula)
 
 
-@pytest.mark.parametrize(("values", "failure"), [
-    ([1.0, -2.0, 1e300], None), ([1.0, float("inf")], OVERFLOW), ([-1e301], OVERFLOW),
-    ([float("-inf"), float("nan")], UNDEFINED), (float("nan"), UNDEFINED),
+@pytest.mark.parametrize(("values", "failure", "too_large_to_draw"), [
+    ([1.0, -2.0, 1e300], None, None), ([1.0, float("inf")], OVERFLOW, OVERFLOW), ([-1e301], None, OVERFLOW),
+    ([float("-inf"), float("nan")], UNDEFINED, UNDEFINED), (float("nan"), UNDEFINED, UNDEFINED),
 ])
-def test_a_value_fails_by_nan_or_by_overflow(values, failure):
+def test_a_value_fails_by_nan_or_by_overflow(values, failure, too_large_to_draw):
     assert failure_of(np.asarray(values)) == failure
     assert failure_of(torch.tensor(values, dtype=torch.float64)) == failure
+    assert failure_of(np.asarray(values), largest=LARGEST_DRAWN) == too_large_to_draw
 
 
 def test_the_first_quantity_that_is_not_finite_is_reported_with_the_loss_when_that_is_finite():
@@ -50,7 +51,7 @@ def test_the_first_quantity_that_is_not_finite_is_reported_with_the_loss_when_th
     ("exp(exp(x*y))", (3.0, 3.0), "loss", OVERFLOW),
     ("sqrt(x*x) + y", (0.0, 1.0), "gradient", UNDEFINED),  # autograd: 0.5/sqrt(0) · 2·0 = ∞ · 0
     ("(x*x)**0.25", (0.0, 1.0), "gradient", UNDEFINED),
-    ("exp(700*x)/1e6", (1.0, 0.0), "gradient", OVERFLOW),  # L = 1.0e298, ∂L/∂x = 7.1e300
+    ("exp(709*x)", (1.0, 0.0), "gradient", OVERFLOW),  # L = 8.2e307, ∂L/∂x = 709 L = ∞
 ])
 def test_check_finite_at_names_what_fails_and_where(formula, point, quantity, failure):
     surface = resolve_surface(own(formula))
@@ -142,15 +143,16 @@ def test_the_inspector_tells_a_non_finite_point_from_a_kink():
 
 def test_the_messages_say_what_and_where_in_both_languages():
     gaps = GridGaps(0.25, (OVERFLOW,), (2.5, -3.0))
-    assert grid_message(gaps, "en") == ("L(x, y) is not a finite number on 25 % of the domain, for example at "
-                                        "(2.5, -3): it overflows (±∞ or beyond ±1e300). It is shown blank there.")
-    assert grid_message(gaps, "zh").startswith("L(x, y) 在区域的 25% 上不是有限的数，例如在 (2.5, -3)：数值溢出")
+    assert grid_message(gaps, "en") == ("L(x, y) cannot be drawn on 25 % of the domain, for example at (2.5, -3): "
+                                        "it overflows (to ±∞, or beyond ±1e300: too large to draw). It is shown blank "
+                                        "there.")
+    assert grid_message(gaps, "zh").startswith("L(x, y) 在区域的 25% 上无法绘制，例如在 (2.5, -3)：数值溢出")
     assert grid_message(GridGaps(0.0, (), None), "en") is None
     problem = NotFinite(0.93, 0.81, "gradient", UNDEFINED, -0.0)
-    assert start_message(problem, "en").startswith(
-        "No optimizer can start at (0.93, 0.81). L = 0 there, but its gradient is not a finite number: it is undefined")
+    assert start_message(problem, "en").startswith("No optimizer can start at (0.93, 0.81). L = 0 there, but its "
+                                                   "gradient is not a finite number: it is undefined")
     assert inspect_message(NotFinite(-1.0, 0.0, "loss", OVERFLOW), "zh").startswith(
-        "(-1, 0) 处没有可以检查的。那里的 L 不是有限的数：数值溢出")
+        "(-1, 0) 处没有可以检查的。那里的 L 不是有限的数：数值溢出，成了 ±∞")
     assert [share_text(value) for value in (0.001, 0.123, 0.999)] == ["less than 1 %", "12 %", "more than 99 %"]
 
 
