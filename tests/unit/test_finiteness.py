@@ -16,6 +16,7 @@ from analysis.finiteness import (OVERFLOW, UNDEFINED, GridGaps, NotFinite, NotFi
                                  failure_of, grid_gaps, not_finite_at)
 from analysis.point_report import HessianNotFiniteError, HessianUndefinedError, inspect_point
 from figures.raster import height_scale
+from figures.spec import as_figure
 from optimizers.settings import OptimizerSettings
 from scenes import explorer
 from figures.runs import run_paths
@@ -120,6 +121,14 @@ def test_an_overflowing_formula_is_drawn_with_gaps_where_it_overflows_and_nowher
     np.testing.assert_array_equal(np.isnan(view.z), np.isnan(coarse))
     race_map, surface_map = explorer.landscape_figures(view)
     assert all(np.isfinite(surface_map["layout"]["scene"]["zaxis"]["range"]))
+    as_figure(race_map), as_figure(surface_map)  # valid plotly figures
+
+
+def test_a_formula_that_is_nowhere_finite_still_draws_valid_empty_figures():
+    view = explorer.surface_view(own("0/0*x"))
+    assert view.gaps.everywhere and np.isnan(view.z).all() and len(view.landscape.line_x) == 0
+    for figure in explorer.landscape_figures(view):
+        as_figure(figure)
 
 
 def test_a_start_where_the_loss_is_undefined_raises_a_typed_error_with_the_point():
