@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from analysis.finiteness import NotFiniteError
 from components.live_chart import live_chart
 from components.plotly_click import plotly_click
-from analysis.finiteness import NotFiniteError
 from scenes.explorer import explorer_figures, landscape_figures
 from scenes.not_finite_messages import grid_message, start_message, stopped_run_message
 from ui.compute import race, surface_view

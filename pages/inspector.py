@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from analysis.finiteness import NotFiniteError
 from components.live_chart import live_chart
 from components.plotly_click import plotly_click
-from analysis.finiteness import NotFiniteError
 from figures.atlas import atlas_caption, atlas_rows
 from figures.inspector import inspector_contour_figure
 from scenes.inspector import HessianUndefinedError, inspector_scene

@@ -24,7 +24,7 @@ from ui.url_state import share_instead
 SURFACE_KEYS = (*SURFACES.keys(), OWN_FORMULA_KEY)
 DEFAULT_SURFACE = "himmelblau"
 DEFAULT_FORMULA = "x**2 - y**2"
-DEFAULT_DOMAIN = (-3.0, 3.0, -3.0, 3.0)
+DEFAULT_DOMAIN = SurfaceChoice(OWN_FORMULA_KEY).domain
 DOMAIN_KEYS = ("xmin", "xmax", "ymin", "ymax")
 LAST_FORMULA, LAST_DOMAIN = "last_usable_formula", "last_usable_domain"
 # Links made before the URL carried keys name the surface by its English label (?surface=Saddle).
@@ -61,10 +61,14 @@ def surface_sidebar() -> SurfaceChoice:
                                     max_chars=300, help=t("sidebar.formula_help"))
             formula = _usable_formula(formula)
             left, right = st.columns(2)
-            x_min = left.number_input(t("sidebar.x_from"), value=-3.0, step=0.5, key="xmin", bind="query-params")
-            x_max = right.number_input(t("sidebar.x_to"), value=3.0, step=0.5, key="xmax", bind="query-params")
-            y_min = left.number_input(t("sidebar.y_from"), value=-3.0, step=0.5, key="ymin", bind="query-params")
-            y_max = right.number_input(t("sidebar.y_to"), value=3.0, step=0.5, key="ymax", bind="query-params")
+            x_min = left.number_input(t("sidebar.x_from"), value=DEFAULT_DOMAIN[0], step=0.5, key="xmin",
+                                      bind="query-params")
+            x_max = right.number_input(t("sidebar.x_to"), value=DEFAULT_DOMAIN[1], step=0.5, key="xmax",
+                                       bind="query-params")
+            y_min = left.number_input(t("sidebar.y_from"), value=DEFAULT_DOMAIN[2], step=0.5, key="ymin",
+                                      bind="query-params")
+            y_max = right.number_input(t("sidebar.y_to"), value=DEFAULT_DOMAIN[3], step=0.5, key="ymax",
+                                       bind="query-params")
             domain = _usable_domain((x_min, x_max, y_min, y_max))
             return SurfaceChoice(OWN_FORMULA_KEY, formula=formula, domain=domain)
         knob = SURFACES[key].parameter
