@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import torch
 
 from analysis.derivatives import Loss, as_points, derivatives
+from analysis.finiteness import NotFinite, NotFiniteError, not_finite_at
 from surfaces.base import PointKind
 
 GRADIENT_TOLERANCE = 1e-6
@@ -45,7 +46,18 @@ LOWER_BOUND_TOLERANCE = 1e-12
 
 
 class HessianUndefinedError(ValueError):
-    """The loss, its gradient or its Hessian is not a finite number at the point asked about."""
+    """The Hessian means nothing at the point asked about: the loss has a kink there, or (as the
+    subclass ``HessianNotFiniteError``) the loss, its gradient or its Hessian is not a finite number."""
+
+
+class HessianNotFiniteError(HessianUndefinedError, NotFiniteError):
+    """L, g or H is not a finite number at the point; ``problem`` says which and how (overflow or NaN)."""
+
+    def __init__(self, problem: NotFinite) -> None:
+        NotFiniteError.__init__(self, problem)
+        what = "the loss" if problem.quantity == "loss" else f"the {problem.quantity}"
+        self.args = (f"the Hessian is undefined here: {what} at ({problem.x:g}, {problem.y:g}) is not a finite "
+                     "number (the surface is not smooth at this point)",)
 
 
 def classify_critical_point(eigenvalues: torch.Tensor | Sequence[float], tolerance: float = EIGEN_TOLERANCE
@@ -226,19 +238,18 @@ def inspect_point(loss: Loss, x: float, y: float, gradient_tolerance: float = GR
     ``precision`` is how far from the point the user meant it may lie in each coordinate (δ, half a unit of
     the last decimal shown): a critical point within ``PRECISION_SAFETY``·δ makes the point critical
     within the precision shown. ``lower_bound`` is a value the loss never goes below, when known.
-    Raises ``HessianUndefinedError`` where the loss, gradient or Hessian is not finite (e.g. √(x²+y²) at 0)
-    or where the gradient jumps, so the loss is not twice differentiable (e.g. |x| + y² on the line x = 0).
+    Raises ``HessianNotFiniteError`` (a ``HessianUndefinedError``) where the loss, gradient or Hessian is
+    not finite (e.g. √(x²+y²) at 0), and ``HessianUndefinedError`` where the gradient jumps, so the loss
+    is not twice differentiable (e.g. |x| + y² on the line x = 0).
     """
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValueError(f"the point must have finite coordinates, got ({x}, {y})")
     if not (math.isfinite(precision) and precision >= 0):
         raise ValueError(f"the precision must be a number ≥ 0, got {precision}")
     value, gradient, hessian = derivatives(loss, torch.tensor([x, y], dtype=torch.float64))
-    for what, tensor in (("the loss", value), ("the gradient", gradient), ("the Hessian", hessian)):
-        if not bool(torch.isfinite(tensor).all()):
-            raise HessianUndefinedError(
-                f"the Hessian is undefined here: {what} at ({x:g}, {y:g}) is not a finite number "
-                "(the surface is not smooth at this point)")
+    problem = not_finite_at(x, y, value, gradient, hessian)
+    if problem is not None:
+        raise HessianNotFiniteError(problem)
     if gradient_jump(loss, x, y, hessian) > KINK_TOLERANCE:
         raise HessianUndefinedError(
             f"the Hessian is undefined here: the slope of the loss jumps at ({x:g}, {y:g}) "

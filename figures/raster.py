@@ -94,7 +94,8 @@ def height_scale(z: np.ndarray, log_scale: LogScale = "auto") -> HeightScale:
     # Keep the knee positive: more than half the grid at the exact minimum leaves no median to
     # place (use a tiny knee); a forced log scale on a narrow range gets the knee S/3.
     median = min(max(median, span * 1e-6), span / 3)
-    return HeightScale(minimum, span, median**2 / (span - 2 * median))
+    # m² / (S − 2m) as m · (m / (S − 2m)): the same knee, and no overflow for heights past 1e154.
+    return HeightScale(minimum, span, median * (median / (span - 2 * median)))
 
 
 @functools.lru_cache(maxsize=32)

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from analysis.finiteness import NotFiniteError
 from components.live_chart import live_chart
 from components.plotly_click import plotly_click
-from scenes.explorer import explorer_figures
+from scenes.explorer import explorer_figures, landscape_figures
+from scenes.not_finite_messages import grid_message, start_message, stopped_run_message
 from ui.compute import race, surface_view
 from ui.exports import CHART_CONFIG, chart_config, export_buttons
 from ui.inspect_point import inspector_link_params
@@ -27,6 +29,9 @@ surface = resolved_surface_or_stop(choice)
 st.title(f"🏁 {surface_name(surface.key)}")
 st.latex(f"L(x, y) = {surface.latex}")
 st.caption(surface_lecture(surface.key))
+view = surface_view(choice)
+if (gaps_message := grid_message(view.gaps, look.language)) is not None:
+    (st.error if view.gaps.everywhere else st.warning)(gaps_message, icon="⚠️")
 
 with st.container(border=True):
     top = st.columns([1, 1.3, 1, 1, 1.3])
@@ -44,36 +49,47 @@ with st.container(border=True):
         with slots[slot]:
             settings.append(optimizer_panel(slot, steps))
 
-result = race(choice, start, tuple(settings), steps, sweep_slot)
 labels = [rule_name(setting.kind) for setting in settings]
-figures = explorer_figures(surface_view(choice), result, labels, sweep_slot, look=look)
-for label, run in zip(labels, figures.runs):
-    if run.note:
-        st.warning(t("explorer.diverged", label=label, note=run.note), icon="⚠️")
+try:
+    result = race(choice, start, tuple(settings), steps, sweep_slot)
+except NotFiniteError as error:  # L or ∇L is not finite at the start: the map is still there to pick another
+    st.error(start_message(error.problem, look.language), icon="⚠️")
+    result = figures = None
+    race_map, surface_map = landscape_figures(view, look=look)
+else:
+    figures = explorer_figures(view, result, labels, sweep_slot, look=look)
+    race_map, surface_map = figures.race, figures.surface
+    for label, run, reason in zip(labels, figures.runs, result.trajectories.reasons):
+        if (stopped := stopped_run_message(label, run, reason, look.language)) is not None:
+            st.warning(stopped, icon="⚠️")
+        elif run.note:
+            st.warning(t("explorer.diverged", label=label, note=run.note), icon="⚠️")
 
 left, right = st.columns([1.15, 1])
 with left:
     st.subheader(t("explorer.race"))
-    live_chart(figures.race, key="race_chart", config=chart_config(f"{surface.key}-race", doubleClick=False))
+    live_chart(race_map, key="race_chart", config=chart_config(f"{surface.key}-race", doubleClick=False))
     plotly_click("race_chart", key="race_click", on_click=lambda: start_from_click(surface, "race_click"))
     click_mode_widget()
     if INSPECT_REQUEST in st.session_state:
         st.switch_page("pages/inspector.py", query_params=inspector_link_params(st.session_state.pop(INSPECT_REQUEST)))
-    st.caption(t("explorer.play_caption"))
-    export_buttons(figures.race, result.trajectories, labels, f"{surface.key}-race", surface=surface,
-                   settings=tuple(settings), key="export")
+    if result is not None:
+        st.caption(t("explorer.play_caption"))
+        export_buttons(figures.race, result.trajectories, labels, f"{surface.key}-race", surface=surface,
+                       settings=tuple(settings), key="export")
 with right:
     st.subheader(t("explorer.surface"))
     if st.toggle(t("explorer.show_3d"), value=True, key="show3d", bind="query-params",
                      help=t("explorer.show_3d_help")):
-        live_chart(figures.surface, key="surface_chart", config=CHART_CONFIG)
+        live_chart(surface_map, key="surface_chart", config=CHART_CONFIG)
 
-st.subheader(t("explorer.curves"))
-live_chart(figures.curves, key="curves_chart", config=CHART_CONFIG)
+if result is not None:
+    st.subheader(t("explorer.curves"))
+    live_chart(figures.curves, key="curves_chart", config=CHART_CONFIG)
 
-st.subheader(t("explorer.sweep_title", number=sweep_slot + 1, label=labels[sweep_slot]))
-live_chart(figures.sweep, key="sweep_chart", config=CHART_CONFIG)
-st.caption(t("explorer.sweep_caption", count=len(result.sweep_rates)))
+    st.subheader(t("explorer.sweep_title", number=sweep_slot + 1, label=labels[sweep_slot]))
+    live_chart(figures.sweep, key="sweep_chart", config=CHART_CONFIG)
+    st.caption(t("explorer.sweep_caption", count=len(result.sweep_rates)))
 
 with st.expander(t("explorer.rules")):
     for label, setting in zip(labels, settings):

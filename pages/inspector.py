@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from analysis.finiteness import NotFiniteError
 from components.live_chart import live_chart
 from components.plotly_click import plotly_click
 from figures.atlas import atlas_caption, atlas_rows
 from figures.inspector import inspector_contour_figure
 from scenes.inspector import HessianUndefinedError, inspector_scene
+from scenes.not_finite_messages import atlas_note, grid_message, inspect_message
 from ui.compute import critical_atlas, surface_view
 from ui.exports import CHART_CONFIG, chart_config
 from ui.inspect_point import explorer_link_params, inspected_point_widgets, point_from_click
@@ -28,14 +30,19 @@ surface = resolved_surface_or_stop(choice)
 st.title(t("inspector.title", surface=surface_name(surface.key)))
 st.latex(f"L(x, y) = {surface.latex}")
 st.caption(t("inspector.intro", lecture=surface_lecture(surface.key)))
+view = surface_view(choice)
+if (gaps_message := grid_message(view.gaps, language)) is not None:
+    (st.error if view.gaps.everywhere else st.warning)(gaps_message, icon="⚠️")
 
 x, y = inspected_point_widgets(surface)
-view = surface_view(choice)
 atlas = critical_atlas(choice)
 try:
     scene = inspector_scene(surface, view, atlas, x, y, look=look)
-except HessianUndefinedError:
-    st.warning(t("inspector.hessian_undefined", x=f"{x:g}", y=f"{y:g}"), icon="⚠️")
+except HessianUndefinedError as error:
+    if isinstance(error, NotFiniteError):
+        st.warning(inspect_message(error.problem, language), icon="⚠️")
+    else:  # a kink: L and its derivatives are finite, but the slope jumps
+        st.warning(t("inspector.hessian_undefined", x=f"{x:g}", y=f"{y:g}"), icon="⚠️")
     scene = None
 
 left, right = st.columns([1.1, 1])
@@ -66,6 +73,8 @@ if scene is not None:
 
 st.subheader(t("inspector.atlas"))
 st.caption(atlas_caption(atlas, language=language))
+if (note := atlas_note(view.gaps, language)) is not None:
+    st.caption(note)
 st.dataframe(atlas_rows(atlas, surface.loss, language=language), hide_index=True, key="atlas_table")
 
 url_check.finish()

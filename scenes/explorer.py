@@ -2,6 +2,11 @@
 
 Pure functions of hashable inputs, so the page can cache them (``ui.compute``) and benchmarks and
 tests can call them without a browser.
+
+A formula may be unusable in places (``log(x)`` for x < 0): the view says where its grid is not finite
+(``SurfaceView.gaps``, drawn as gaps), and ``race`` raises ``NotFiniteError`` when L or ∇L is not finite
+at the start point, where no optimizer can take a step; ``landscape_figures`` then draws the map and the
+surface without runs.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.finiteness import GridGaps, check_finite_at, grid_gaps
 from figures.curves import curves_figure
 from figures.landscape import Landscape, landscape_layers
 from figures.race import race_figure
@@ -22,7 +28,7 @@ from figures.sweep import sweep_figure
 from optimizers.settings import OptimizerSettings, learning_rate_sweep
 from optimizers.trajectory import Trajectories, run_trajectories
 from surfaces.choice import SurfaceChoice, resolve_surface
-from surfaces.grid import loss_grid
+from surfaces.grid import drawable_heights, loss_grid, loss_values
 
 RASTER_RESOLUTION = 200
 SURFACE_RESOLUTION = 70
@@ -31,12 +37,14 @@ DIVERGENCE_MARGIN = 1.0
 
 @dataclass(frozen=True)
 class SurfaceView:
-    """What the pages draw of a surface: the 2D landscape (200 × 200) and a coarser 3D grid."""
+    """What the pages draw of a surface: the 2D landscape (200 × 200), a coarser 3D grid, and where the
+    landscape's grid is not finite (``gaps``, drawn blank)."""
 
     landscape: Landscape
     xs: np.ndarray
     ys: np.ndarray
     z: np.ndarray
+    gaps: GridGaps = GridGaps(0.0, (), None)
 
 
 @dataclass(frozen=True)
@@ -63,15 +71,20 @@ class ExplorerFigures:
 def surface_view(choice: SurfaceChoice, resolution: int = RASTER_RESOLUTION) -> SurfaceView:
     """The landscape layers of ``choice`` on a ``resolution``² grid and its 3D grid."""
     surface = resolve_surface(choice)
-    xs, ys, z = loss_grid(surface, resolution)
+    xs, ys, values = loss_values(surface, resolution)
     coarse_xs, coarse_ys, coarse_z = loss_grid(surface, SURFACE_RESOLUTION)
-    return SurfaceView(landscape_layers(xs, ys, z), coarse_xs, coarse_ys, coarse_z)
+    return SurfaceView(landscape_layers(xs, ys, drawable_heights(values)), coarse_xs, coarse_ys, coarse_z,
+                       grid_gaps(xs, ys, values))
 
 
 def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[OptimizerSettings, ...],
          steps: int, sweep_slot: int) -> Race:
-    """All runs in one batched loop: ``settings`` from ``start``, plus the 32-value sweep of ``settings[sweep_slot]``."""
+    """All runs in one batched loop: ``settings`` from ``start``, plus the 32-value sweep of ``settings[sweep_slot]``.
+
+    Raises ``NotFiniteError`` when L or its gradient is not a finite number at ``start``.
+    """
     surface = resolve_surface(choice)
+    check_finite_at(surface.loss, *start)
     swept = settings[sweep_slot]
     rates = learning_rate_sweep(swept)
     every = (*settings, *(swept.with_lr(rate) for rate in rates))
@@ -81,6 +94,11 @@ def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[Opti
     )
     nearest = int(np.argmin(np.abs(np.log(rates) - np.log(swept.lr))))
     return Race(trajectories, len(settings), tuple(rates), nearest)
+
+
+def landscape_figures(view: SurfaceView, *, look: Look = Look()) -> tuple[FigureSpec, FigureSpec]:
+    """The race map and the 3D surface with no runs on them: what the explorer shows when no run can start."""
+    return race_figure(view.landscape, [], look=look), surface_figure(view.xs, view.ys, view.z, [], look=look)
 
 
 def explorer_figures(view: SurfaceView, result: Race, labels: Sequence[str], sweep_slot: int, *,

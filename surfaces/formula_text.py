@@ -1,9 +1,14 @@
 """A first, linear look at the typed text, before Python's parser may see it.
 
 One left-to-right scan checks the length, every character, the bracket depth and balance, refuses
-Python keywords and numbers glued to names (``2x``), and writes the text Python will parse: ``^``
-becomes ``**`` and line breaks become spaces. ``columns`` maps every character of that text back to
-its column in the typed text, so errors found later still point at what the student sees.
+Python keywords, and writes the text Python will parse: ``^`` becomes ``**``, line breaks become
+spaces, and a number written right before a name or a bracket multiplies it (``3x``, ``2(x + y)``,
+``2pi``, ``3sin(x)`` become ``3*x``, ``2*(x + y)``, ``2*pi``, ``3*sin(x)``: math's implicit product). Only
+a number does: ``x y``, ``xy`` and ``(x+1)(x-1)`` stay errors that say where the ``*`` goes, and so do
+the glued products whose meaning is ambiguous: ``2e`` (2·e, or a number like 2e3?), ``1/2x``
+(``(1/2)*x`` or ``1/(2*x)``?) and ``x^2y`` (``x^2*y`` or ``x^(2*y)``?). ``columns`` maps every
+character of the Python text back to its column in the typed text (an inserted ``*`` to the
+character after it), so errors found later still point at what the student sees.
 
 Because the length is checked first and the depth is counted here without recursion, a megabyte
 string or ten thousand nested brackets are refused in microseconds and never reach ``ast.parse``.
@@ -107,7 +112,8 @@ def prepare_text(text: str) -> PreparedText:
         elif character in _DIGITS or (character == "." and text[index + 1:index + 2] in _DIGITS):
             end = _number_end(text, index)
             piece = text[index:end]
-            _refuse_glued_name(text, piece, end)
+            if _is_glued_product(text, index, end):
+                piece += "*"
         elif character in _WORD_START:
             end = _end_of(text, index, _WORD_CHARACTERS)
             piece = text[index:end]
@@ -116,8 +122,9 @@ def prepare_text(text: str) -> PreparedText:
         elif character not in _PLAIN:
             raise _character_error(character, column)
         pieces.append(piece)
-        # Numbers and words keep their length; '^' becomes two characters that both point at the '^'.
-        columns.extend(column + min(offset, end - index - 1) for offset in range(len(piece)))
+        # Numbers and words keep their columns, and the '*' of an implicit product points at the character after
+        # the number (what it multiplies); '^' becomes two characters that both point at the '^'.
+        columns.extend((column, column) if character == "^" else range(column, column + len(piece)))
         index = end
     if open_brackets:
         column = open_brackets[-1]
@@ -149,14 +156,34 @@ def _number_end(text: str, start: int) -> int:
     return end
 
 
-def _refuse_glued_name(text: str, number: str, end: int) -> None:
-    """Refuse ``2x`` or ``3(x + 1)``: there is no implicit multiplication, so say where the ``*`` goes."""
+def _is_glued_product(text: str, start: int, end: int) -> bool:
+    """Whether the number ``text[start:end]`` multiplies the name or bracket right after it (``3x``, ``2(x+1)``).
+
+    Raises ``FormulaError`` for the glued products that could mean two things: before the name ``e``
+    (``2e``: the number 2e3 is written the same way), and after ``/`` or ``^`` (``1/2x``, ``x^2y``).
+    """
     following = text[end:end + 1]
-    if following == "(":
-        raise FormulaError(f"missing '*' at column {end + 1}: write {number}*(...) for a product", end + 1)
-    if following and following in _WORD_START:
-        name = text[end:_end_of(text, end, _WORD_CHARACTERS)]
-        raise FormulaError(f"missing '*' at column {end + 1}: write {number}*{name} for a product", end + 1)
+    if not following or (following != "(" and following not in _WORD_START):
+        return False
+    column, number = end + 1, text[start:end]
+    factor = "(...)" if following == "(" else text[end:_end_of(text, end, _WORD_CHARACTERS)]
+    if factor == "e":
+        raise FormulaError(f"missing '*' at column {column}: write {number}*e for {number} times e "
+                           f"({number}e3 would be the number {number}000)", column)
+    operator = _operator_before(text, start)
+    if operator is not None:
+        raise FormulaError(
+            f"missing '*' at column {column}: {number}{factor} right after '{operator}' could mean "
+            f"(…{operator}{number})*{factor} or …{operator}({number}*{factor}); write the one you mean", column)
+    return True
+
+
+def _operator_before(text: str, start: int) -> str | None:
+    """``'/'``, ``'^'`` or ``'**'`` if the number at ``start`` is a divisor or an exponent (a sign allowed between)."""
+    before = text[:start].rstrip("".join(_SPACES))
+    if before.endswith(("+", "-")):
+        before = before[:-1].rstrip("".join(_SPACES))
+    return next((operator for operator in ("**", "^", "/") if before.endswith(operator)), None)
 
 
 def _character_error(character: str, column: int) -> FormulaError:

@@ -11,6 +11,9 @@ from surfaces.base import Surface
 # 200 × 200 grid and 40 examples that is 13 MB per operation, which is 5-10× slower than the same work
 # in blocks that stay in the CPU's cache (and need no fresh memory from the system at every step).
 GRID_BLOCK_POINTS = 5000
+# Heights beyond ±1e300 are drawn as gaps: a colour scale or an iso-line subtracts two heights, and
+# |a − b| overflows to ∞ past 1.8e308, float64's largest number (an exp(exp(x*y)) grid reaches 1e307).
+LARGEST_DRAWN = 1e300
 
 
 def grid_axes(surface: Surface, resolution: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -23,12 +26,11 @@ def grid_axes(surface: Surface, resolution: int) -> tuple[torch.Tensor, torch.Te
     return xs, ys
 
 
-def loss_grid(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(xs, ys, z)`` with ``z[i, j] = L(xs[j], ys[i])``: rows follow y, columns follow x (Plotly's layout).
+def loss_values(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, ys, values)`` with ``values[i, j] = L(xs[j], ys[i])`` as computed: NaN and ±∞ included.
 
-    Batched calls of the loss without autograd, one per block of rows (about ``GRID_BLOCK_POINTS`` points).
-    Points where the loss is not finite (a user's ``log`` of a negative number) come back as NaN,
-    which Plotly leaves blank.
+    Rows follow y, columns follow x (Plotly's layout). Batched calls of the loss without autograd, one
+    per block of rows (about ``GRID_BLOCK_POINTS`` points).
     """
     xs, ys = grid_axes(surface, resolution)
     points = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1)
@@ -38,6 +40,21 @@ def loss_grid(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray
             torch.broadcast_to(torch.as_tensor(surface.loss(block), dtype=torch.float64), block.shape[:-1])
             for block in points.split(rows_per_block)
         ])
-    z = values.numpy().copy()
-    z[~np.isfinite(z)] = np.nan
-    return xs.numpy(), ys.numpy(), z
+    return xs.numpy(), ys.numpy(), values.numpy().copy()
+
+
+def drawable_heights(values: np.ndarray) -> np.ndarray:
+    """``values`` with NaN wherever a height cannot be drawn: not finite, or beyond ±``LARGEST_DRAWN``."""
+    heights = np.array(values, dtype=float)
+    heights[~(np.abs(heights) <= LARGEST_DRAWN)] = np.nan
+    return heights
+
+
+def loss_grid(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, ys, z)`` with ``z[i, j] = L(xs[j], ys[i])``: rows follow y, columns follow x (Plotly's layout).
+
+    Points where the loss is not finite (a user's ``log`` of a negative number) or beyond ±``LARGEST_DRAWN``
+    come back as NaN, which the figures draw as gaps.
+    """
+    xs, ys, values = loss_values(surface, resolution)
+    return xs, ys, drawable_heights(values)

@@ -55,6 +55,18 @@ def rejected_parameters(before: Mapping[str, str], after: Mapping[str, str],
             if key in values and key not in after and not _spells(raw, values[key])]
 
 
+SHARED_INSTEAD = "url_shared_instead"
+
+
+def share_instead(parameter: str, value: str | None) -> None:
+    """In this run's share link, spell ``parameter`` as ``value`` (``None``: leave it out), not as its widget does.
+
+    For a box whose text the page cannot use: the link shares what the page shows instead (``ui.sidebar``:
+    the last formula that worked), so that a shared link never opens on an error.
+    """
+    st.session_state.setdefault(SHARED_INSTEAD, {})[parameter] = value
+
+
 @dataclass
 class UrlCheck:
     """Snapshot of the URL at the top of a page; ``finish()`` at the bottom warns and draws the share link."""
@@ -66,6 +78,7 @@ class UrlCheck:
     @classmethod
     def start(cls) -> UrlCheck:
         """Call before any widget: remembers the URL and reserves the places for the warning and the link."""
+        st.session_state.pop(SHARED_INSTEAD, None)  # what an earlier run asked for
         return cls(before=st.query_params.to_dict(), warning_slot=st.empty(), link_slot=st.sidebar.empty())
 
     def finish(self) -> None:
@@ -78,7 +91,7 @@ class UrlCheck:
             self.warning_slot.warning(t("url.refused", parameters=listed), icon="🔗")
         with self.link_slot.container(key="share_link"):
             st.markdown(f"**{t('url.share')}**")
-            st.code(share_link(view_parameters(after)), language=None, wrap_lines=True)
+            st.code(share_link(shared_parameters(view_parameters(after))), language=None, wrap_lines=True)
             st.caption(t("url.share_help"))
 
 
@@ -110,6 +123,17 @@ def view_parameters(query: Mapping[str, str]) -> dict[str, str | list[str]]:
     kept = {key: spelled[key] if key in bindings else value for key, value in query.items()
             if key in spelled or key not in bindings}
     return kept | {key: value for key, value in spelled.items() if key not in kept}
+
+
+def shared_parameters(parameters: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
+    """``parameters`` with this run's ``share_instead`` requests applied (in place, or appended)."""
+    shared = dict(parameters)
+    for key, value in st.session_state.get(SHARED_INSTEAD, {}).items():
+        if value is None:
+            shared.pop(key, None)
+        else:
+            shared[key] = value
+    return shared
 
 
 def share_link(parameters: Mapping[str, str]) -> str:

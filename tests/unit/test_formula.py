@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import pathlib
 import pickle
+import re
 import statistics
 import time
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from i18n import LANGUAGES, text
 from surfaces.formula import (ALLOWED_FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NODES, CompiledFormula,
                               FormulaError, compile_formula)
 
@@ -241,8 +243,13 @@ ERRORS = [
     ("pi(1)", 1, "'pi' at column 1 is not a function"),
     ("max(x)", 1, "max() at column 1 takes 2 arguments, got 1"),
     ("sin(x, y)", 1, "sin() at column 1 takes 1 argument, got 2"),
-    ("2x + 1", 2, "missing '*' at column 2: write 2*x"),
-    ("3(x + 1)", 2, "missing '*' at column 2"),
+    ("2e + x", 2, "missing '*' at column 2: write 2*e for 2 times e (2e3 would be the number 2000)"),
+    ("1/2x", 4, "missing '*' at column 4: 2x right after '/' could mean (…/2)*x or …/(2*x)"),
+    ("x^2y", 4, "missing '*' at column 4: 2y right after '^' could mean (…^2)*y or …^(2*y)"),
+    ("x ** -2(y + 1)", 8, "right after '**' could mean"),
+    ("3x + z", 6, "unknown name 'z' at column 6"),
+    ("2sin + 1", 2, "'sin' at column 2 is a function"),
+    ("2 x", 3, "syntax error at column 3: unexpected 'x' (is an operator missing?"),
     ("(x+1)(x-1)", 6, "missing '*' at column 6"),
     ("x y", 3, "syntax error at column 3: unexpected 'y' (is an operator missing?"),
     ("sin(x y)", 7, "syntax error at column 7"),
@@ -272,6 +279,27 @@ ERRORS = [
     ("import os", 1, "'import' at column 1 is not allowed"),
     ("(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1), MAX_DEPTH + 1, f"nested more than {MAX_DEPTH} levels deep"),
 ]
+
+
+# A number written right before a name or a bracket multiplies it, as in math; nothing else is implicit.
+IMPLICIT_PRODUCTS = {
+    "3x": "3*x", "2(x + y)": "2*(x + y)", "2pi": "2*pi", "3sin(x)": "3*sin(x)", "sin(3x) + y^2/4": "sin(3*x) + y^2/4",
+    "2x^2": "2*x^2", "-2x": "-2*x", "x - 2y": "x - 2*y", "1e3x": "1e3*x", ".5y": ".5*y", "2.5exp(-x)": "2.5*exp(-x)",
+    "(2x)^2 + 2^x": "(2*x)^2 + 2^x", "4xy": "4*xy",
+}
+
+
+@pytest.mark.parametrize("implicit", [text for text in IMPLICIT_PRODUCTS if text != "4xy"])
+def test_a_number_before_a_name_or_a_bracket_multiplies_it(implicit):
+    explicit = compile_formula(IMPLICIT_PRODUCTS[implicit])
+    compiled = compile_formula(implicit)
+    np.testing.assert_array_equal(evaluate(implicit), evaluate(IMPLICIT_PRODUCTS[implicit]))
+    assert compiled.latex == explicit.latex and compiled.text == implicit
+
+
+def test_a_glued_product_of_names_is_still_refused_with_the_product_to_write():
+    with pytest.raises(FormulaError, match=r"unknown name 'xy' at column 2 .*for a product write x\*y"):
+        compile_formula("4xy")
 
 
 @pytest.mark.parametrize(("text", "column", "fragment"), ERRORS)
@@ -377,3 +405,51 @@ def test_a_long_formula_is_fast_on_a_200_by_200_grid():
             assert statistics.median(_seconds(lambda: compiled.loss(grid)) for _ in range(7)) < 0.02
     finally:
         torch.set_num_threads(threads)
+
+
+# ---- every formula the README and the sidebar's help show is read as they say -------------------------------------
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CODE_SPAN = re.compile(r"`([^`]+)`")
+# Code spans of those texts that are not formulas: names of things, and the lists of what a formula may use.
+NOT_FORMULAS = {"L(x, y)", "surfaces/formula_*.py", "tests/unit/test_formula.py", "eval", "exec", "compile",
+                "sympify", "+ - * / ** ^", "+ - * / ^", "*", "sin cos tan exp log sqrt abs tanh sigmoid softplus relu min max atan sinh cosh log1p square pow"}
+# The ones they show as refused (with the reason the text gives).
+REFUSED = {"xy": "unknown name 'xy'", "x y": "syntax error", "2e": "write 2*e", "1/2x": "could mean",
+           "x^2y": "could mean", "x^2 - z": "unknown name 'z' at column 7", "**": "syntax error"}
+
+
+def readme_formula_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### Your own formula")
+    return readme[start:readme.index("\n## ", start)]
+
+
+def documented_spans() -> list[tuple[str, str]]:
+    spans = [("README", " ".join(span.split())) for span in CODE_SPAN.findall(readme_formula_section())]
+    for language in LANGUAGES:
+        spans += [(f"help ({language})", span) for span in CODE_SPAN.findall(text("sidebar.formula_help", language))]
+    return spans
+
+
+@pytest.mark.parametrize(("where", "span"), documented_spans())
+def test_every_formula_in_the_readme_and_the_help_reads_as_they_say(where, span):
+    if span in NOT_FORMULAS:
+        return
+    if span in REFUSED:
+        with pytest.raises(FormulaError, match=re.escape(REFUSED[span])):
+            compile_formula(span)
+        return
+    compiled = compile_formula(span)  # every other span is a formula the text promises to read
+    assert compiled.latex
+
+
+def test_the_help_and_the_readme_list_exactly_the_allowed_functions():
+    listed = [span for _, span in documented_spans() if span.startswith("sin cos")]
+    readme_list = next(span for span in listed)
+    assert set(readme_list.split()) == set(ALLOWED_FUNCTIONS)
+    for language in LANGUAGES:
+        help_text = text("sidebar.formula_help", language)
+        assert all(f" {name}" in help_text for name in ALLOWED_FUNCTIONS), language
+        assert "sin cos tan exp log sqrt abs tanh sigmoid softplus relu min max atan sinh cosh log1p square pow" \
+            in help_text

@@ -1,5 +1,7 @@
 """Properties of the formula reader: random valid formulas agree with a numpy evaluator of the same tree,
-and random text either compiles or raises ``FormulaError`` (never anything else), quickly.
+random text either compiles or raises ``FormulaError`` (never anything else), quickly, and random valid
+formulas built to overflow, divide by zero or leave the real domain go through every page's scenes
+with messages, never an exception.
 
 The valid formulas are trees generated here (never read back from text by our code): each is
 rendered to text, compiled, and compared with ``numpy_value`` of the very same tree.
@@ -7,6 +9,8 @@ rendered to text, compiled, and compared with ``numpy_value`` of the very same t
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import time
 
@@ -16,6 +20,16 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analysis.finiteness import NotFiniteError
+from analysis.point_report import HessianUndefinedError
+from figures.atlas import atlas_caption, atlas_rows
+from figures.export import race_html, trajectories_csv, trajectories_json
+from figures.spec import unpacked
+from i18n import LANGUAGES
+from optimizers.settings import OptimizerSettings
+from scenes import explorer, inspector
+from scenes.not_finite_messages import grid_message, inspect_message, start_message
+from surfaces.choice import SurfaceChoice, resolve_surface
 from surfaces.formula import ALLOWED_FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_NODES, FormulaError, compile_formula
 
 ON_CI = os.environ.get("CI") == "true"
@@ -198,3 +212,124 @@ def fastest_of(attempts: int, action) -> float:
 @given(text=random_text)
 def test_random_text_compiles_or_raises_formula_error_quickly(text):
     assert fastest_of(3, lambda: check_text(text)) < TIME_LIMIT, f"{text!r} took too long"
+
+
+# ---- random valid formulas through every page's scenes: messages, never an exception --------------------------------
+#
+# A valid formula may still be unusable somewhere: it overflows, divides by zero, leaves the real domain
+# (log, sqrt of a negative number), is finite only at a point, or is finite with infinite derivatives.
+# Each is built here around a random tree and sent where a typed formula goes: the explorer's grid, race
+# and sweep, its figures and exports, the inspector at the start, at a clicked point and at a gap of the
+# map, and the critical-point atlas. The only exceptions allowed are the typed ones the pages turn into
+# messages (NotFiniteError at the start, HessianUndefinedError at θ′); every figure must hold finite
+# numbers only (NaN is allowed as a gap inside its arrays, never ±∞).
+
+def _number(value: float) -> tuple:
+    return ("number", value) if value >= 0 else ("-", ("number", -value))
+
+
+X, Y = ("name", "x"), ("name", "y")
+grid_values = st.sampled_from([0.0, 0.5, -1.0, 3.0, 0.93, 0.81])
+HOSTILE = [
+    lambda t, a, b: ("exp", ("exp", t)),  # overflows where t > 6.56
+    lambda t, a, b: ("*", ("number", 1e6), ("exp", ("*", ("number", 1000.0), t))),  # overflows where t > 0.7
+    lambda t, a, b: ("/", t, ("-", X, _number(a))),  # divides by zero on the line x = a
+    lambda t, a, b: ("/", t, ("+", ("square", ("-", X, _number(a))), ("square", ("-", Y, _number(b))))),  # at (a, b)
+    lambda t, a, b: ("*", ("/", ("number", 0), ("number", 0)), t),  # NaN everywhere
+    lambda t, a, b: ("log", t),  # leaves the real domain where t < 0
+    lambda t, a, b: ("sqrt", ("-", t, _number(a))),
+    lambda t, a, b: ("+", ("sqrt", ("-", ("number", 0),  # finite only at (a, b)
+                                    ("+", ("square", ("-", X, _number(a))), ("square", ("-", Y, _number(b)))))), t),
+    lambda t, a, b: ("+", ("sqrt", ("*", ("-", X, _number(a)), ("-", X, _number(a)))), t),  # ∇ undefined at x = a
+    lambda t, a, b: ("+", ("**", ("square", ("-", Y, _number(b))), ("number", 0.25)), t),  # ∇ infinite at y = b
+    lambda t, a, b: ("+", ("abs", ("-", X, _number(a))), t),  # a kink on the line x = a
+    lambda t, a, b: ("pow", ("-", X, _number(a)), ("-", ("number", 16))),  # 1/(x-a)^16: overflows near x = a
+    lambda t, a, b: ("tan", ("*", ("number", 100.0), t)),  # poles all over the map
+]
+hostile_trees = st.one_of(
+    trees,
+    st.builds(lambda wrap, tree, a, b: HOSTILE[wrap](tree, a, b),
+              st.integers(0, len(HOSTILE) - 1), trees, grid_values, grid_values),
+)
+domain_points = st.tuples(st.sampled_from([0.93, 0.0, -3.0, 3.0, 0.5, -1.0]) | st.floats(-3, 3),
+                          st.sampled_from([0.81, 0.0, -3.0, 3.0, -1.0]) | st.floats(-3, 3))
+
+
+def assert_finite_figure(spec: dict, name: str) -> None:
+    """Every number of a figure is finite: plain numbers always, typed arrays apart from NaN (a gap)."""
+    def visit(value, path: str) -> None:
+        if isinstance(value, dict):
+            array = unpacked(value)
+            if array is not value:
+                assert not np.isinf(array).any(), f"{name}{path}: ±inf in an array"
+                return
+            for key, item in value.items():
+                visit(item, f"{path}.{key}")
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                visit(item, f"{path}[{index}]")
+        elif isinstance(value, float):
+            assert math.isfinite(value), f"{name}{path} = {value}"
+    visit(spec, "")
+
+
+SCENE_SETTINGS = (OptimizerSettings("gd", 0.05), OptimizerSettings("adam", 0.3))
+
+
+def through_every_scene(text: str, start: tuple[float, float], clicked: tuple[float, float]) -> None:
+    """``text`` where a typed formula goes; raises only what the pages turn into messages."""
+    choice = SurfaceChoice("own", formula=text)
+    surface = resolve_surface(choice)
+    view = explorer.surface_view(choice)
+    for language in LANGUAGES:
+        message = grid_message(view.gaps, language)
+        assert (message is None) == (not view.gaps.any)
+    labels = ["GD", "Adam"]
+    try:
+        race = explorer.race(choice, start, SCENE_SETTINGS, 30, 1)
+    except NotFiniteError as error:
+        with torch.no_grad():
+            value = float(surface.loss(torch.tensor(start, dtype=torch.float64)))
+        assert error.problem.quantity != "loss" or not abs(value) <= 1e300
+        assert all(start_message(error.problem, language) for language in LANGUAGES)
+        figures = dict(zip(("race", "surface"), explorer.landscape_figures(view)))
+    else:
+        drawn = explorer.explorer_figures(view, race, labels, 1)
+        figures = {name: getattr(drawn, name) for name in ("race", "surface", "curves", "sweep")}
+        trajectories_csv(race.trajectories, labels)
+        json.loads(trajectories_json(race.trajectories, labels, surface=surface, settings=SCENE_SETTINGS))
+        race_html(drawn.race)
+    atlas = inspector.critical_atlas(surface)
+    atlas_rows(atlas, surface.loss)
+    atlas_caption(atlas)
+    for point in {start, clicked, *([view.gaps.example] if view.gaps.example else [])}:
+        try:
+            scene = inspector.inspector_scene(surface, view, atlas, *point)
+        except HessianUndefinedError as error:
+            if isinstance(error, NotFiniteError):
+                assert all(inspect_message(error.problem, language) for language in LANGUAGES)
+            continue
+        figures |= {f"inspector {name} at {point}": getattr(scene, name) for name in ("contour", "surface", "slices")}
+    for name, spec in figures.items():
+        assert_finite_figure(spec, name)
+
+
+@pytest.mark.parametrize("text", [
+    "1/x", "log(x)", "sqrt(x)", "exp(exp(x*y))", "1/(x-0.5)", "x**y", "log(0*x)", "exp(100*x)", "0/0*x",
+    "1/(x*x+y*y)", "abs(x)+y", "x**0.5*y", "tan(x)", "log(-1-x*x)", "sqrt(-(x-0.93)^2-(y-0.81)^2)",
+    "sqrt(x*x)", "(x*x)**0.25", "2*exp(236*x) - 2*exp(-236*y)", "exp(1000)", "1e6*exp(1e6*x)",
+])
+def test_hostile_formulas_from_the_issue_go_through_every_scene(text):
+    through_every_scene(text, (0.93, 0.81), (0.0, 0.0))
+
+
+@settings(max_examples=200 if ON_CI else 25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=hostile_trees, start=domain_points, clicked=domain_points)
+def test_random_valid_formulas_go_through_every_scene_without_an_exception(tree, start, clicked):
+    text = formula_text(tree)
+    try:
+        compile_formula(text)
+    except FormulaError:
+        return  # too long or too deep: the parser's own message (tested above)
+    with np.errstate(all="ignore"):
+        through_every_scene(text, start, clicked)

@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 
+from analysis.finiteness import NotFinite, NotFiniteError
 from optimizers.settings import OptimizerSettings
 from scenes import explorer
 from ui.race_process import RaceProcess, read_message, write_message
@@ -65,6 +66,13 @@ def test_an_error_in_the_child_is_raised_here_as_it_would_be_inline(child):
     with pytest.raises(FormulaError) as remote:
         child.race(*bad)
     assert str(remote.value) == str(inline.value)
+
+
+def test_a_start_where_the_loss_is_not_finite_is_reported_from_the_child_with_its_point(child):
+    undefined = (SurfaceChoice("own", formula="log(x)"), (-1.0, 0.5), ARGS[2], 10, 0)
+    with pytest.raises(NotFiniteError) as remote:
+        child.race(*undefined)
+    assert remote.value.problem == NotFinite(-1.0, 0.5, "loss", "undefined")
 
 
 def test_a_dead_child_is_replaced_and_the_race_computed_here_meanwhile():
