@@ -22,6 +22,7 @@ from analysis.atlas import Atlas
 from analysis.point_report import EIGEN_TOLERANCE, EscapeStep, PointReport
 from figures.atlas import MAX_MARKERS, atlas_markers
 from figures.landscape import Landscape, landscape_parts
+from figures.map_scale import fitted_height, note_annotation
 from figures.spec import FigureSpec
 from figures.style import LIGHT, Look, look_layout
 from i18n import DEFAULT_LANGUAGE, text
@@ -37,6 +38,8 @@ ARROW_HEAD_SIZE = 16
 ESCAPE_COLOUR = LIGHT.ink
 CURVATURE_COLOURS = {"up": CURVES_UP_COLOUR, "down": CURVES_DOWN_COLOUR, "flat": FLAT_COLOUR}
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+MAP_MARGIN = {"l": 50, "r": 10, "t": 40, "b": 40}
+TYPICAL_PLOT_WIDTH = 530  # the widest the map is drawn on the inspector (a 1600 px window), laptop fonts
 
 
 def format_number(value: float) -> str:
@@ -170,7 +173,7 @@ def escape_arrow(escape: EscapeStep, look: Look = Look()) -> dict:
 
 def inspector_contour_figure(landscape: Landscape, report: PointReport | None, *, atlas: Atlas | None = None,
                              escape: EscapeStep | None = None, arrow_length: float | None = None,
-                             max_markers: int = MAX_MARKERS, height: int = 560, look: Look = Look()) -> FigureSpec:
+                             max_markers: int = MAX_MARKERS, height: int = 600, look: Look = Look()) -> FigureSpec:
     """The contour map with θ′, an arrow per Hessian eigenvector, and optionally the atlas and an escape step.
 
     ``arrow_length`` is the distance from θ′ to each arrow head (default: ``neighbourhood_radius`` of the
@@ -190,9 +193,11 @@ def inspector_contour_figure(landscape: Landscape, report: PointReport | None, *
         data.append(escape_arrow(escape, look))
     if report is not None:
         data.append(point_marker(report, look))
+    margin = look.margin(**MAP_MARGIN)
     layout = look_layout(
-        look, height=height, margin=look.margin(l=50, r=10, t=40, b=40), hovermode="closest",
-        clickmode="event", dragmode="zoom", uirevision="inspector", images=[image],
+        look, height=fitted_height(landscape.scale, height, margin, TYPICAL_PLOT_WIDTH), margin=margin,
+        hovermode="closest", clickmode="event", dragmode="zoom", uirevision="inspector", images=[image],
+        annotations=note_annotation(landscape.scale, look),
         legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 0,
                 "bgcolor": look.palette.legend_background},
         xaxis={"title": {"text": look.text("figures.x_axis")}, **axes["x"]},
