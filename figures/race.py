@@ -15,7 +15,7 @@ from figures.landscape import Landscape, landscape_parts
 from figures.map_scale import fitted_height, note_annotation
 from figures.runs import RunPath
 from figures.spec import FigureSpec, packed
-from figures.style import MAX_FRAMES, MAX_PATH_POINTS, Look, look_layout, subsample
+from figures.style import MAX_FRAMES, Look, look_layout, subsample
 
 FRAME_MS = 40
 # The scrubber's steps: one per frame would be 120 ticks ~5 px apart, and plotly.js lays out every
@@ -84,10 +84,10 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
     margin = look.margin(**MARGIN)
     height = fitted_height(landscape.scale, height, margin, TYPICAL_PLOT_WIDTH)
     data = [landscape_trace]
-    for run in runs:
-        shown = run.points[subsample(len(run.points), MAX_PATH_POINTS)]
+    for run in runs:  # every step: a thinned path would smooth a zig-zag away
         data.append({
-            "type": "scatter", "x": packed(shown[:, 0]), "y": packed(shown[:, 1]), "mode": "lines", "name": run.label,
+            "type": "scatter", "x": packed(run.points[:, 0]), "y": packed(run.points[:, 1]), "mode": "lines",
+            "name": run.label,
             "line": {"color": run.colour, "width": look.line(2.5)}, "opacity": 0.75, "hoverinfo": "skip",
         })
     starts = np.array([run.points[0] for run in runs]).reshape(-1, 2)

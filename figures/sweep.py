@@ -18,8 +18,8 @@ import numpy as np
 from figures.landscape import Landscape, landscape_parts
 from figures.map_scale import fitted_height, note_annotation
 from figures.runs import RunPath
-from figures.spec import FigureSpec
-from figures.style import SWEEP_PATH_POINTS, Look, look_layout, subsample
+from figures.spec import FigureSpec, packed
+from figures.style import Look, look_layout
 
 MARGIN = {"l": 50, "r": 10, "t": 20, "b": 112}
 JUMP = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
@@ -41,13 +41,14 @@ def sweep_figure(landscape: Landscape, learning_rates: Sequence[float], runs: Se
     """
     if len(learning_rates) != len(runs) or not runs:
         raise ValueError("need one run per learning rate, and at least one")
-    shown = [run.points[subsample(len(run.points), SWEEP_PATH_POINTS)] for run in runs]
     landscape_trace, image, axes = landscape_parts(landscape, look=look)
     path_index = 1
+    # Every step, or gradient descent's zig-zag across a ravine turns into a smooth curve. float32
+    # halves the JSON (32 paths of 1,001 steps: 0.34 MB) and is exact to ~1e-7 of a coordinate.
     frames = [{"name": str(index), "traces": [path_index, path_index + 1],
-               "data": [{"x": points[:, 0].tolist(), "y": points[:, 1].tolist()},
-                        {"x": [float(points[-1, 0])], "y": [float(points[-1, 1])]}]}
-              for index, points in enumerate(shown)]
+               "data": [{"x": packed(run.points[:, 0], np.float32), "y": packed(run.points[:, 1], np.float32)},
+                        {"x": [float(run.points[-1, 0])], "y": [float(run.points[-1, 1])]}]}
+              for index, run in enumerate(runs)]
     path, end = frames[active]["data"]
     data = [landscape_trace, {
         "type": "scatter", **path,
