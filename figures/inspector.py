@@ -23,6 +23,7 @@ from analysis.escape import EscapeStep
 from analysis.point_report import EIGEN_TOLERANCE, PointReport
 from figures.atlas import MAX_MARKERS, atlas_markers
 from figures.landscape import Landscape, landscape_parts
+from figures.map_scale import fitted_height, note_annotation
 from figures.numbers import format_number
 from figures.spec import FigureSpec
 from figures.style import LIGHT, Look, look_layout
@@ -43,6 +44,8 @@ CURVATURE_COLOURS = {"up": CURVES_UP_COLOUR, "down": CURVES_DOWN_COLOUR, "flat":
 # here fails loudly instead of a caption naming a colour that is no longer drawn.
 COLOUR_WORDS = {"#0072B2": "blue", "#D55E00": "vermillion", "#999999": "grey"}
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+MAP_MARGIN = {"l": 50, "r": 10, "t": 40, "b": 40}
+TYPICAL_PLOT_WIDTH = 530  # the widest the map is drawn on the inspector (a 1600 px window), laptop fonts
 
 
 def colour_name(colour: str, language: str = DEFAULT_LANGUAGE) -> str:
@@ -172,7 +175,7 @@ def escape_arrow(escape: EscapeStep, look: Look = Look()) -> dict:
 
 def inspector_contour_figure(landscape: Landscape, report: PointReport | None, *, atlas: Atlas | None = None,
                              escape: EscapeStep | None = None, arrow_length: float | None = None,
-                             max_markers: int = MAX_MARKERS, height: int = 560, look: Look = Look()) -> FigureSpec:
+                             max_markers: int = MAX_MARKERS, height: int = 600, look: Look = Look()) -> FigureSpec:
     """The contour map with θ′, an arrow per Hessian eigenvector, and optionally the atlas and an escape step.
 
     ``arrow_length`` is the distance from θ′ to each arrow head (default: ``neighbourhood_radius`` of the
@@ -192,9 +195,11 @@ def inspector_contour_figure(landscape: Landscape, report: PointReport | None, *
         data.append(escape_arrow(escape, look))
     if report is not None:
         data.append(point_marker(report, look))
+    margin = look.margin(**MAP_MARGIN)
     layout = look_layout(
-        look, height=height, margin=look.margin(l=50, r=10, t=40, b=40), hovermode="closest",
-        clickmode="event", dragmode="zoom", uirevision="inspector", images=[image],
+        look, height=fitted_height(landscape.scale, height, margin, TYPICAL_PLOT_WIDTH), margin=margin,
+        hovermode="closest", clickmode="event", dragmode="zoom", uirevision="inspector", images=[image],
+        annotations=note_annotation(landscape.scale, look),
         legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 0,
                 "bgcolor": look.palette.legend_background},
         xaxis={"title": {"text": look.text("figures.x_axis")}, **axes["x"]},

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from figures.isolines import contour_levels, iso_lines
+from figures.map_scale import MapScale, map_scale
 from figures.raster import LogScale, colour_raster, height_scale
 from figures.spec import packed
 from figures.style import LIGHT, Look
@@ -44,6 +45,11 @@ class Landscape:
     z_min: float
     z_max: float
     logarithmic: bool
+
+    @property
+    def scale(self) -> MapScale:
+        """How the map is drawn: to scale, or with y stretched by a round factor (:mod:`figures.map_scale`)."""
+        return map_scale(self.x_range, self.y_range)
 
 
 def _even_spacing(values: np.ndarray, name: str) -> float:
@@ -97,7 +103,8 @@ def _isoline_style(look: Look) -> dict:
 
 def _image_and_axes(landscape: Landscape, xref: str, yref: str) -> tuple[dict, dict]:
     """The layout image on axes ``xref``/``yref`` and the settings of both axes (``{"x": ..., "y": ...}``:
-    the grid's range, no autorange padding, no grid lines)."""
+    the grid's range, no autorange padding, no grid lines, the map's scale). The image is placed in data
+    units, so it stays on the grid when the scale shrinks an axis's domain."""
     (image_x0, image_x1), (image_y0, image_y1) = landscape.image_x_range, landscape.image_y_range
     image = {
         "source": landscape.image_uri, "xref": xref, "yref": yref, "x": image_x0, "y": image_y1,
@@ -105,7 +112,10 @@ def _image_and_axes(landscape: Landscape, xref: str, yref: str) -> tuple[dict, d
         "sizing": "stretch", "layer": "below",
     }
     fixed = {"autorange": False, "showgrid": False, "zeroline": False}
-    return image, {"x": {"range": list(landscape.x_range), **fixed}, "y": {"range": list(landscape.y_range), **fixed}}
+    x_scale, y_scale = landscape.scale.axes()
+    y_scale = {**y_scale, "scaleanchor": xref}
+    return image, {"x": {"range": list(landscape.x_range), **fixed, **x_scale},
+                   "y": {"range": list(landscape.y_range), **fixed, **y_scale}}
 
 
 def landscape_parts(landscape: Landscape, *, look: Look = Look(), xref: str = "x",

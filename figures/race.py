@@ -12,9 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from figures.landscape import Landscape, landscape_parts
+from figures.map_scale import fitted_height, note_annotation
 from figures.runs import RunPath
 from figures.spec import FigureSpec, packed
-from figures.style import MAX_FRAMES, MAX_PATH_POINTS, Look, look_layout, subsample
+from figures.style import MAX_FRAMES, Look, look_layout, subsample
 
 FRAME_MS = 40
 # The scrubber's steps: one per frame would be 120 ticks ~5 px apart, and plotly.js lays out every
@@ -30,6 +31,9 @@ MARGIN = {"l": 50, "r": 10, "t": 30, "b": 182}
 # rows (a narrow chart): the gap under the scrubber's labels leaves room for that.
 SLIDER_BELOW = 36
 BUTTONS_BELOW = 140
+# How wide the map is drawn on the explorer with laptop fonts (measured in Chromium: ~395 px in a 1280 px
+# window, ~520 px in a 1600 px one): a map wider than high gets a chart just high enough for it.
+TYPICAL_PLOT_WIDTH = 540
 
 
 def _head_positions(runs: Sequence[RunPath], step: int) -> tuple[list[float], list[float]]:
@@ -77,11 +81,13 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
     """
     palette = look.palette
     landscape_trace, image, axes = landscape_parts(landscape, look=look)
+    margin = look.margin(**MARGIN)
+    height = fitted_height(landscape.scale, height, margin, TYPICAL_PLOT_WIDTH)
     data = [landscape_trace]
-    for run in runs:
-        shown = run.points[subsample(len(run.points), MAX_PATH_POINTS)]
+    for run in runs:  # every step: a thinned path would smooth a zig-zag away
         data.append({
-            "type": "scatter", "x": packed(shown[:, 0]), "y": packed(shown[:, 1]), "mode": "lines", "name": run.label,
+            "type": "scatter", "x": packed(run.points[:, 0]), "y": packed(run.points[:, 1]), "mode": "lines",
+            "name": run.label,
             "line": {"color": run.colour, "width": look.line(2.5)}, "opacity": 0.75, "hoverinfo": "skip",
         })
     starts = np.array([run.points[0] for run in runs]).reshape(-1, 2)
@@ -108,10 +114,9 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
     for step in frame_steps:
         xs, ys = _head_positions(runs, int(step))
         frames.append({"name": str(int(step)), "traces": [heads_index], "data": [{"type": "scatter", "x": xs, "y": ys}]})
-    margin = look.margin(**MARGIN)
     buttons, slider = _animation_controls(frame_steps, look, max(height - margin["t"] - margin["b"], 1))
     layout = look_layout(
-        look, height=height, margin=margin, images=[image],
+        look, height=height, margin=margin, images=[image], annotations=note_annotation(landscape.scale, look),
         updatemenus=buttons, sliders=slider, clickmode="none", dragmode="zoom",
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "bgcolor": palette.legend_background},
         xaxis={"title": {"text": look.text("figures.x_axis")}, **axes["x"]},

@@ -18,8 +18,6 @@ from i18n import LANGUAGES, text
 RUN_COLOURS = ("#E69F00", "#56B4E9", "#D55E00", "#CC79A7", "#009E73", "#0072B2")
 START_COLOUR = "#ffffff"
 MAX_FRAMES = 120
-MAX_PATH_POINTS = 400
-SWEEP_PATH_POINTS = 160
 
 
 def run_colour(index: int) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 
 from figures.runs import RunPath
 from figures.spec import FigureSpec, packed
-from figures.style import MAX_PATH_POINTS, Look, look_layout, subsample
+from figures.style import Look, look_layout
 
 SURFACE_COLOURSCALE = "Viridis"
 
@@ -40,9 +40,8 @@ def surface_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, runs: Sequence
         "hovertemplate": "x=%{x:.3f}<br>y=%{y:.3f}<br>L=%{z:.4g}<extra></extra>", "name": look.text("figures.surface_name"),
     }]
     lift = 0.01 * (high - low)
-    for run in runs:
-        keep = subsample(len(run.points), MAX_PATH_POINTS)
-        points, losses = run.points[keep], np.minimum(run.losses[keep], high)
+    for run in runs:  # every step, as on the map
+        points, losses = run.points, np.minimum(run.losses, high)
         data.append({
             "type": "scatter3d", "x": packed(points[:, 0]), "y": packed(points[:, 1]), "z": packed(losses + lift),
             "mode": "lines+markers", "name": run.label,

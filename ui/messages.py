@@ -8,6 +8,7 @@ from surfaces.base import Surface
 from surfaces.choice import SurfaceChoice, resolve_surface
 from surfaces.formula import FormulaError
 from ui.language import t
+from ui.markdown_text import markdown_literal
 
 
 def resolved_surface_or_stop(choice: SurfaceChoice) -> Surface:
@@ -15,7 +16,7 @@ def resolved_surface_or_stop(choice: SurfaceChoice) -> Surface:
     try:
         return resolve_surface(choice)
     except FormulaError as error:
-        st.error(t("messages.formula", error=error), icon="✏️")
+        st.error(t("messages.formula", error=markdown_literal(error)), icon="✏️")
     except ValueError as error:
-        st.error(t("messages.surface", error=error))
+        st.error(t("messages.surface", error=markdown_literal(error)))
     st.stop()

@@ -18,6 +18,7 @@ from surfaces.catalogue import SURFACES
 from surfaces.choice import OWN_FORMULA_KEY, SurfaceChoice
 from surfaces.formula import FormulaError, compile_formula
 from ui.language import t
+from ui.markdown_text import markdown_literal
 from ui.url_choice import url_choice
 from ui.url_state import share_instead
 
@@ -85,7 +86,7 @@ def _usable_formula(typed: str) -> str:
         compile_formula(typed)
     except FormulaError as error:
         kept = st.session_state.get(LAST_FORMULA, DEFAULT_FORMULA)
-        st.error(t("messages.formula_kept", error=error, formula=kept), icon="✏️")
+        st.error(t("messages.formula_kept", error=markdown_literal(error), formula=kept), icon="✏️")
         share_instead("formula", None if kept == DEFAULT_FORMULA else kept)
         return kept
     st.session_state[LAST_FORMULA] = typed
@@ -99,7 +100,7 @@ def _usable_domain(typed: tuple[float, float, float, float]) -> tuple[float, flo
     except ValueError as error:
         kept = st.session_state.get(LAST_DOMAIN, DEFAULT_DOMAIN)
         bounds = dict(zip(("x_min", "x_max", "y_min", "y_max"), (f"{bound:g}" for bound in kept)))
-        st.error(t("messages.domain", error=error, **bounds), icon="📐")
+        st.error(t("messages.domain", error=markdown_literal(error), **bounds), icon="📐")
         for key, bound, default in zip(DOMAIN_KEYS, kept, DEFAULT_DOMAIN):
             share_instead(key, None if bound == default else repr(float(bound)))
         return kept

@@ -14,7 +14,7 @@ from ui.compute import surface_view
 from ui.language import t
 from ui.optimizer_panel import rule_name
 
-PREVIEW_HEIGHT = 460
+PREVIEW_HEIGHT = 540
 
 
 def surface_title(choice: SurfaceChoice) -> str:

@@ -26,6 +26,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from streamlit.runtime.state import get_session_state
 
 from ui.language import t
+from ui.markdown_text import markdown_code
 
 
 def _spells(raw: str, value: object) -> bool:
@@ -87,7 +88,7 @@ class UrlCheck:
         values = {key: st.session_state[key] for key in self.before if key in st.session_state}
         refused = rejected_parameters(self.before, after, values)
         if refused:
-            listed = ", ".join(f"`{key}={raw[:40]}`" for key, raw in refused)
+            listed = ", ".join(markdown_code(f"{key}={raw[:40]}") for key, raw in refused)
             self.warning_slot.warning(t("url.refused", parameters=listed), icon="🔗")
         with self.link_slot.container(key="share_link"):
             st.markdown(f"**{t('url.share')}**")

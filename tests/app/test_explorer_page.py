@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from components.live_chart import plotly_library_file
 from i18n import text
 from tests.app.conftest import APP, TIMEOUT, drawn_charts, plotly_values
+from tests.unit.commonmark_emphasis import render
 from ui.sidebar import DEFAULT_SURFACE, SURFACE_KEYS
 from ui.url_choice import menu_key
 
@@ -92,7 +93,27 @@ def test_own_formula_and_a_broken_one(app):
     assert not app.error
     app.text_input(key="formula").set_value("x**2 - z").run()
     assert not app.exception, app.exception
-    assert "unknown name 'z'" in app.error[0].value
+    assert "unknown name 'z'" in render(app.error[0].value)  # the value is markdown: quotes come escaped
+
+
+def formula_error_page() -> None:
+    """A page that shows the message of a formula error whose text holds two ``*`` (as "write 3*x" did)."""
+    from unittest import mock
+
+    from surfaces.choice import SurfaceChoice
+    from surfaces.formula import FormulaError
+    from ui import messages
+
+    error = FormulaError("missing '*' at column 6: write 3*x for a product, or 2*y", 6)
+    with mock.patch.object(messages, "resolve_surface", side_effect=error):
+        messages.resolved_surface_or_stop(SurfaceChoice("own", formula="sin(3x) + 2y"))
+
+
+def test_a_formula_error_is_shown_with_its_asterisks_not_in_italics():
+    app = AppTest.from_function(formula_error_page, default_timeout=TIMEOUT).run()
+    assert not app.exception, app.exception
+    shown = render(app.error[0].value)
+    assert shown == "Your formula cannot be used: missing '*' at column 6: write 3*x for a product, or 2*y", shown
 
 
 def test_a_click_in_inspect_mode_opens_the_inspector_at_that_point(app):

@@ -171,3 +171,13 @@ def test_the_messages_speak_chinese(page, query, expected):
     app = open_page(page, {"lang": "zh", "surface": "own", **query})
     assert expected in boxes(app)
     assert untranslated(interface_texts(app)) == []
+
+
+@pytest.mark.parametrize("page", ["explorer", "inspector"])
+def test_a_typo_message_shows_the_asterisk_it_asks_for(page):
+    """The parser says "write x*y"; unescaped, markdown turned the two asterisks into italics and ate them."""
+    app = open_page(page, {"surface": "own", "formula": "x^2 - y^2"})
+    app.text_input(key="formula").set_value("xy").run()
+    assert not app.exception, app.exception
+    message = app.sidebar.error[0].value
+    assert r"write x\*y" in message and "write x*y" not in message

@@ -14,7 +14,7 @@ from figures.landscape import landscape_layers
 from figures.race import MAX_SCRUB_STEPS, race_figure
 from figures.runs import run_paths
 from figures.spec import as_figure
-from figures.style import LIGHT, MAX_FRAMES, MAX_PATH_POINTS, Look, subsample
+from figures.style import LIGHT, MAX_FRAMES, Look, subsample
 from figures.surface3d import surface_figure
 from figures.sweep import final_losses, sweep_figure
 from i18n import text
@@ -88,12 +88,13 @@ def test_race_figure_animates_only_the_heads_and_keeps_the_background(landscape)
     assert_no_nan(figure.data[1:])
 
 
-def test_race_figure_subsamples_long_paths_but_keeps_their_ends(landscape):
+def test_race_figure_and_the_3d_view_draw_every_step_of_a_long_path(landscape):
     trajectories, runs = race_of(RACE[:1], 1000)
     path = as_figure(race_figure(landscape, runs)).data[1]
-    assert len(path.x) == MAX_PATH_POINTS
-    assert (path.x[0], path.y[0]) == tuple(trajectories.theta[0, 0])
-    assert (path.x[-1], path.y[-1]) == tuple(trajectories.theta[0, -1])
+    np.testing.assert_array_equal(np.c_[path.x, path.y], trajectories.theta[0])
+    xs, ys, z = loss_grid(HIMMELBLAU, 20)
+    path_3d = as_figure(surface_figure(xs, ys, z, runs)).data[1]
+    np.testing.assert_array_equal(np.c_[path_3d.x, path_3d.y], trajectories.theta[0])
 
 
 def test_a_diverged_run_brings_no_nan_into_any_figure(landscape):
@@ -118,7 +119,7 @@ def test_surface_figure_lifts_each_path_onto_the_surface():
     assert len(paths) >= 2
     low, high = figure.layout.scene.zaxis.range
     for run, path in zip(runs, paths[::2]):
-        shown = np.minimum(run.losses[subsample(len(run.losses), MAX_PATH_POINTS)], np.max(path.z))
+        shown = np.minimum(run.losses, np.max(path.z))
         lift = np.asarray(path.z) - shown
         # Every point sits the same small height above the (clipped) surface, so it stays visible.
         assert np.ptp(lift) < 1e-9 and 0 < lift[0] < 0.02 * (high - low)
@@ -136,7 +137,7 @@ def test_sweep_figure_holds_every_learning_rate_and_starts_at_the_chosen_one(lan
     slider = figure.layout.sliders[0]
     assert slider.active == active and len(slider.steps) == 32
     path_index = next(i for i, trace in enumerate(figure.data) if trace.name == "path")
-    np.testing.assert_allclose(figure.data[path_index].x[-1], trajectories.theta[active, -1, 0])
+    np.testing.assert_allclose(figure.data[path_index].x[-1], trajectories.theta[active, -1, 0], rtol=1e-6)
     # Each slider step jumps, without a redraw, to the frame that holds that learning rate's own run.
     frames = {frame.name: frame for frame in figure.frames}
     assert len(frames) == 32
@@ -145,13 +146,36 @@ def test_sweep_figure_holds_every_learning_rate_and_starts_at_the_chosen_one(lan
         frame = frames[step.args[0][0]]
         assert list(frame.traces) == [path_index, path_index + 1]
         path, end = frame.data
-        assert path.x[-1] == run.points[-1, 0] and list(end.y) == [run.points[-1, 1]]
+        assert path.x[-1] == np.float32(run.points[-1, 0]) and list(end.y) == [run.points[-1, 1]]
         assert step.label.startswith(f"η = {rate:.3g}: ")  # the caption, shown as the slider's current value
         assert_no_nan([go.Scatter(x=path.x, y=path.y)])
     assert "diverged" in slider.steps[-1].label and "final loss" in slider.steps[active].label
     # A larger learning rate reaches a different end point: the sweep really varies.
     assert len({tuple(np.round(run.points[-1], 6)) for run in runs}) > 5
     assert final_losses(runs).shape == (32,)
+
+
+def test_the_sweep_draws_every_step_of_gradient_descent_zig_zagging_across_the_ravine():
+    """The lecture's picture: with η past 1/κ, gradient descent on ½(x² + κy²) overshoots the valley floor and
+    y changes sign at every step. The path kept at 160 of its 301 points crossed 18 times, not 300: a smooth curve."""
+    choice = SurfaceChoice("ravine")
+    swept = OptimizerSettings("gd", 0.09)  # y ← (1 − 0.09·20) y = −0.8 y
+    result = race(choice, get_surface("ravine").starts[0], (swept,), 300, 0)
+    figures = explorer_figures(surface_view(choice, 40), result, ["GD"], 0)
+    sweep = as_figure(figures.sweep)
+    frames = {frame.name: frame for frame in sweep.frames}
+    for index, rate in enumerate(result.sweep_rates):
+        run = result.optimizer_count + index
+        real = result.trajectories.theta[run, :result.trajectories.lengths[run]]
+        path = frames[sweep.layout.sliders[0].steps[index].args[0][0]].data[0]
+        drawn = np.c_[path.x, path.y]
+        assert len(drawn) == len(real), f"η = {rate:.3g}: {len(drawn)} of {len(real)} points drawn"
+        np.testing.assert_array_equal(drawn, real.astype(np.float32))
+        crossings = np.count_nonzero(np.diff(np.sign(drawn[:, 1])))
+        assert crossings == np.count_nonzero(np.diff(np.sign(real[:, 1].astype(np.float32))))
+    chosen = frames[sweep.layout.sliders[0].steps[result.sweep_active].args[0][0]].data[0]
+    assert result.sweep_rates[result.sweep_active] == 0.09
+    assert np.all(np.diff(np.sign(chosen.y)) != 0)  # the chosen run crosses the floor at each of its 300 steps
 
 
 def test_sweep_figure_refuses_mismatched_inputs(landscape):
