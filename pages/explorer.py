@@ -4,6 +4,8 @@ import streamlit as st
 
 from components.live_chart import live_chart
 from components.plotly_click import plotly_click
+from optimizers.schedules import schedule_latex
+from optimizers.settings import OptimizerKind
 from scenes.explorer import explorer_figures
 from ui.compute import race, surface_view
 from ui.exports import CHART_CONFIG, chart_config, export_buttons
@@ -79,5 +81,8 @@ with st.expander(t("explorer.rules")):
     for label, setting in zip(labels, settings):
         st.markdown(f"**{label}**")
         st.latex(setting.kind.latex)
+        st.latex(schedule_latex(setting.schedule))
+        if setting.kind in (OptimizerKind.ROOT_MEAN_SQUARE, OptimizerKind.ADAGRAD):
+            st.caption(t(f"rule_notes.{setting.kind.value}"))
 
 url_check.finish()
