@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.live_chart import live_chart
 from components.plotly_click import plotly_click
+from figures.runs import run_labels
 from optimizers.schedules import schedule_latex
 from optimizers.settings import OptimizerKind
 from scenes.explorer import explorer_figures
@@ -13,7 +14,7 @@ from ui.inspect_point import inspector_link_params
 from ui.language import t
 from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
-from ui.optimizer_panel import optimizer_panel, rule_name
+from ui.optimizer_panel import optimizer_panel
 from ui.page import page_setup
 from ui.sidebar import surface_lecture, surface_name, surface_sidebar
 from ui.start_point import INSPECT_REQUEST, click_mode_widget, start_from_click, start_point_widgets
@@ -47,7 +48,7 @@ with st.container(border=True):
             settings.append(optimizer_panel(slot, steps))
 
 result = race(choice, start, tuple(settings), steps, sweep_slot)
-labels = [rule_name(setting.kind) for setting in settings]
+labels = run_labels(settings, look.language)
 figures = explorer_figures(surface_view(choice), result, labels, sweep_slot, look=look)
 for label, run in zip(labels, figures.runs):
     if run.note:
