@@ -27,6 +27,7 @@ class OptimizerKind(str, Enum):
     GD = "gd"
     MOMENTUM = "momentum"
     NESTEROV = "nesterov"
+    ROOT_MEAN_SQUARE = "rms"
     ADAGRAD = "adagrad"
     RMSPROP = "rmsprop"
     ADAM = "adam"
@@ -51,7 +52,8 @@ LABELS = {
     OptimizerKind.GD: "Gradient descent",
     OptimizerKind.MOMENTUM: "Momentum",
     OptimizerKind.NESTEROV: "Nesterov",
-    OptimizerKind.ADAGRAD: "Adagrad (RMS)",
+    OptimizerKind.ROOT_MEAN_SQUARE: "Root mean square (lecture)",
+    OptimizerKind.ADAGRAD: "Adagrad (torch, sum of squares)",
     OptimizerKind.RMSPROP: "RMSProp",
     OptimizerKind.ADAM: "Adam",
 }
@@ -62,9 +64,13 @@ LECTURE_LATEX = {
     OptimizerKind.NESTEROV: (
         r"m^{t+1} = \lambda m^t - \eta^t g^t, \qquad \theta^{t+1} = \theta^t + \lambda m^{t+1} - \eta^t g^t"
     ),
+    OptimizerKind.ROOT_MEAN_SQUARE: (
+        r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t} g_i^t, \qquad"
+        r"\sigma_i^t = \sqrt{\frac{1}{t+1}\sum_{k=0}^{t} \left(g_i^k\right)^2} + \varepsilon"
+    ),
     OptimizerKind.ADAGRAD: (
-        r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sqrt{t+1}\,\sigma_i^t} g_i^t, \qquad"
-        r"\sigma_i^t = \sqrt{\frac{1}{t+1}\sum_{k=0}^{t} \left(g_i^k\right)^2}"
+        r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t} g_i^t, \qquad"
+        r"\sigma_i^t = \sqrt{\sum_{k=0}^{t} \left(g_i^k\right)^2} + \varepsilon"
     ),
     OptimizerKind.RMSPROP: (
         r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t} g_i^t, \qquad"
@@ -78,7 +84,13 @@ LECTURE_LATEX = {
     ),
 }
 
-DEFAULT_EPS = {OptimizerKind.ADAGRAD: 1e-10, OptimizerKind.RMSPROP: 1e-8, OptimizerKind.ADAM: 1e-8}
+# The lecture's root mean square takes torch Adagrad's ε (outside the root, like every rule here).
+DEFAULT_EPS = {OptimizerKind.ROOT_MEAN_SQUARE: 1e-10, OptimizerKind.ADAGRAD: 1e-10, OptimizerKind.RMSPROP: 1e-8,
+               OptimizerKind.ADAM: 1e-8}
+
+
+# Plain gradient descent: the direction is the gradient, no moments, no σ.
+GRADIENT_DESCENT_ROW = {name: 0.0 for name in RuleCoefficients._fields} | {"nesterov_gradient": 1.0}
 
 
 def _check_in_range(name: str, value: float, low: float, high: float, *, high_included: bool) -> None:
@@ -92,9 +104,9 @@ def _check_in_range(name: str, value: float, low: float, high: float, *, high_in
 class OptimizerSettings:
     """One optimizer: its rule, hyperparameters (torch's names and defaults), schedule and batch noise.
 
-    ``eps=None`` means torch's default for the rule (Adagrad 1e-10, RMSProp and Adam 1e-8; plain and
-    momentum descent have no ε). ``noise`` is σ of the Gaussian added to every gradient, a stand-in
-    for a small mini-batch; ``seed`` fixes that noise.
+    ``eps=None`` means torch's default for the rule (Adagrad and the lecture's root mean square 1e-10,
+    RMSProp and Adam 1e-8; plain and momentum descent have no ε). ``noise`` is σ of the Gaussian added
+    to every gradient, a stand-in for a small mini-batch; ``seed`` fixes that noise.
     """
 
     kind: OptimizerKind
@@ -141,18 +153,29 @@ class OptimizerSettings:
         return replace(self, lr=lr)
 
     def coefficient_row(self) -> tuple[float, ...]:
-        """This optimizer's row of the unified rule, in the field order of ``RuleCoefficients``."""
+        """This optimizer's row of the unified rule, in the field order of ``RuleCoefficients``.
+
+        Each rule names only the coefficients it changes from plain gradient descent (the table in
+        ``optimizers.rules``).
+        """
         beta1, beta2 = self.betas
-        eps = self.eps or 0.0
+        adaptive = {"adaptive": 1.0, "eps": self.eps or 0.0}
         rows = {
-            OptimizerKind.GD: (0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
-            OptimizerKind.MOMENTUM: (self.momentum, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0),
-            OptimizerKind.NESTEROV: (self.momentum, 1.0, 1.0, self.momentum, 0.0, 0.0, 0.0, 0.0, 0.0),
-            OptimizerKind.ADAGRAD: (0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, eps),
-            OptimizerKind.RMSPROP: (0.0, 0.0, 1.0, 0.0, self.alpha, 1 - self.alpha, 1.0, 0.0, eps),
-            OptimizerKind.ADAM: (beta1, 1 - beta1, 0.0, 1.0, beta2, 1 - beta2, 1.0, 1.0, eps),
+            OptimizerKind.GD: {},
+            OptimizerKind.MOMENTUM: {"first_decay": self.momentum, "first_gain": 1.0, "nesterov_gradient": 0.0,
+                                     "nesterov_buffer": 1.0},
+            OptimizerKind.NESTEROV: {"first_decay": self.momentum, "first_gain": 1.0,
+                                     "nesterov_buffer": self.momentum},
+            OptimizerKind.ROOT_MEAN_SQUARE: {**adaptive, "second_decay": 1.0, "second_gain": 1.0,
+                                             "mean_of_squares": 1.0},
+            OptimizerKind.ADAGRAD: {**adaptive, "second_decay": 1.0, "second_gain": 1.0},
+            OptimizerKind.RMSPROP: {**adaptive, "second_decay": self.alpha, "second_gain": 1 - self.alpha},
+            OptimizerKind.ADAM: {**adaptive, "first_decay": beta1, "first_gain": 1 - beta1, "nesterov_gradient": 0.0,
+                                 "nesterov_buffer": 1.0, "second_decay": beta2, "second_gain": 1 - beta2,
+                                 "bias_correction": 1.0},
         }
-        return rows[self.kind]
+        row = GRADIENT_DESCENT_ROW | rows[self.kind]
+        return tuple(row[name] for name in RuleCoefficients._fields)
 
 
 def rule_coefficients(settings: Sequence[OptimizerSettings]) -> RuleCoefficients:

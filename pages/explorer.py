@@ -5,6 +5,9 @@ import streamlit as st
 from analysis.finiteness import NotFiniteError
 from components.live_chart import live_chart
 from components.plotly_click import plotly_click
+from figures.runs import run_labels
+from optimizers.schedules import schedule_latex
+from optimizers.settings import OptimizerKind
 from scenes.explorer import explorer_figures, landscape_figures
 from scenes.not_finite_messages import grid_message, start_message, stopped_run_message
 from ui.compute import race, surface_view
@@ -13,7 +16,7 @@ from ui.inspect_point import inspector_link_params
 from ui.language import t
 from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
-from ui.optimizer_panel import optimizer_panel, rule_name
+from ui.optimizer_panel import optimizer_panel
 from ui.page import page_setup
 from ui.sidebar import surface_lecture, surface_name, surface_sidebar
 from ui.start_point import INSPECT_REQUEST, click_mode_widget, start_from_click, start_point_widgets
@@ -49,7 +52,7 @@ with st.container(border=True):
         with slots[slot]:
             settings.append(optimizer_panel(slot, steps))
 
-labels = [rule_name(setting.kind) for setting in settings]
+labels = run_labels(settings, look.language)
 try:
     result = race(choice, start, tuple(settings), steps, sweep_slot)
 except NotFiniteError as error:  # L or ∇L is not finite at the start: the map is still there to pick another
@@ -95,5 +98,8 @@ with st.expander(t("explorer.rules")):
     for label, setting in zip(labels, settings):
         st.markdown(f"**{label}**")
         st.latex(setting.kind.latex)
+        st.latex(schedule_latex(setting.schedule))
+        if setting.kind in (OptimizerKind.ROOT_MEAN_SQUARE, OptimizerKind.ADAGRAD):
+            st.caption(t(f"rule_notes.{setting.kind.value}"))
 
 url_check.finish()

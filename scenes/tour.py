@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizers.schedules import Schedule
+from optimizers.schedules import Schedule, schedule_latex
 from optimizers.settings import OptimizerKind, OptimizerSettings
 from optimizers.trajectory import Trajectories, run_trajectories
 from surfaces.choice import SurfaceChoice, resolve_surface
@@ -63,6 +63,10 @@ def _gd(lr: float, **knobs) -> OptimizerSettings:
     return OptimizerSettings(OptimizerKind.GD, lr, **knobs)
 
 
+DECAY = Schedule("exponential", gamma=0.98)
+WARMUP = Schedule("warmup_cosine", warmup_steps=50, total_steps=300)
+
+
 SCENE_LIST = (
     Scene("critical_points", 1, INSPECTOR, SurfaceChoice("lecture_toy"), point=(0.0, 0.0),
           latex=r"L(\theta) \approx L(\theta') + (\theta-\theta')^\top g + \tfrac12 (\theta-\theta')^\top H (\theta-\theta')"),
@@ -81,15 +85,15 @@ SCENE_LIST = (
           optimizers=(_gd(0.02), OptimizerSettings(OptimizerKind.RMSPROP, 0.05, alpha=0.9)),
           latex=r"\theta_i^{t+1} = \theta_i^t - \frac{\eta}{\sigma_i^t} g_i^t, \qquad "
                 r"\sigma_i^t = \sqrt{\alpha (\sigma_i^{t-1})^2 + (1-\alpha)(g_i^t)^2}"),
-    Scene("decay", 7, EXPLORER, SurfaceChoice("ravine", parameter=90.0), start=(-4.5, 1.5), steps=300,
-          optimizers=(OptimizerSettings(OptimizerKind.RMSPROP, 0.1, alpha=0.9),
-                      OptimizerSettings(OptimizerKind.RMSPROP, 0.1, alpha=0.9, schedule=Schedule("exponential", gamma=0.98))),
-          latex=r"\theta_i^{t+1} = \theta_i^t - \frac{\eta^t}{\sigma_i^t} g_i^t, \qquad \eta^t = \eta\,\gamma^t"),
+    Scene("decay", 7, EXPLORER, SurfaceChoice("ravine", parameter=90.0), start=(-4.5, 1.0), steps=300,
+          optimizers=(OptimizerSettings(OptimizerKind.ROOT_MEAN_SQUARE, 0.5),
+                      OptimizerSettings(OptimizerKind.ROOT_MEAN_SQUARE, 0.5, schedule=DECAY)),
+          latex=rf"\begin{{gathered}} {OptimizerKind.ROOT_MEAN_SQUARE.latex} \\ {schedule_latex(DECAY)}"
+                r" \end{gathered}"),
     Scene("warmup", 7, EXPLORER, SurfaceChoice("rosenbrock"), start=(-1.5, 2.0), steps=300,
           optimizers=(OptimizerSettings(OptimizerKind.ADAM, 1.0),
-                      OptimizerSettings(OptimizerKind.ADAM, 1.0, schedule=Schedule("warmup_cosine", warmup_steps=50,
-                                                                                     total_steps=300))),
-          latex=r"\eta^t = \eta \cdot \begin{cases} t / w & t < w \\ \tfrac12\bigl(1 + \cos\frac{\pi (t-w)}{T-w}\bigr) & t \ge w \end{cases}"),
+                      OptimizerSettings(OptimizerKind.ADAM, 1.0, schedule=WARMUP)),
+          latex=schedule_latex(WARMUP)),
     Scene("loss_function", 8, COMPARE, SurfaceChoice("classifier_mse"), other=SurfaceChoice("classifier_ce"),
           start=(-6.0, 6.0), steps=300, optimizers=(_gd(1.0),),
           latex=r"e_{\text{MSE}} = \sum_i (\hat y_i - y_i)^2 \quad \text{vs} \quad e_{\text{CE}} = -\sum_i \hat y_i \ln y'_i"),

@@ -17,12 +17,14 @@ from ui.url_choice import url_choice
 SLOT_DEFAULTS = (OptimizerKind.GD, OptimizerKind.MOMENTUM, OptimizerKind.RMSPROP, OptimizerKind.ADAM)
 DEFAULT_LEARNING_RATES = {
     OptimizerKind.GD: 0.01, OptimizerKind.MOMENTUM: 0.01, OptimizerKind.NESTEROV: 0.01,
-    OptimizerKind.ADAGRAD: 0.5, OptimizerKind.RMSPROP: 0.05, OptimizerKind.ADAM: 0.1,
+    OptimizerKind.ROOT_MEAN_SQUARE: 0.05, OptimizerKind.ADAGRAD: 0.5, OptimizerKind.RMSPROP: 0.05,
+    OptimizerKind.ADAM: 0.1,
 }
 LEARNING_RATES = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-4, 1) for m in (1, 1.5, 2, 3, 5, 7)) + (10.0,)
 NOISE_LEVELS = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
-# Links made before the URL carried keys name the rule by its English label (?opt0=Gradient+descent).
-RULE_ALIASES = {kind.label: kind.value for kind in OptimizerKind}
+# Links made before the URL carried keys name the rule by its English label (?opt0=Gradient+descent),
+# torch's Adagrad by the label it had then.
+RULE_ALIASES = {kind.label: kind.value for kind in OptimizerKind} | {"Adagrad (RMS)": OptimizerKind.ADAGRAD.value}
 
 
 def rule_name(kind: str | OptimizerKind) -> str:

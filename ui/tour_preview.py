@@ -6,13 +6,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from figures.race import race_figure
-from figures.runs import run_paths
+from figures.runs import run_labels, run_paths
 from figures.style import Look
 from scenes.tour import Scene, race_on
 from surfaces.choice import SurfaceChoice, resolve_surface
 from ui.compute import surface_view
 from ui.language import t
-from ui.optimizer_panel import rule_name
 
 PREVIEW_HEIGHT = 540
 
@@ -29,7 +28,5 @@ def _preview(scene: Scene, choice: SurfaceChoice, look: Look, labels: tuple[str,
 
 
 def scene_preview(scene: Scene, choice: SurfaceChoice, look: Look) -> go.Figure:
-    """The race map of ``scene``'s optimizers on ``choice``, exactly as the scene opens in the explorer."""
-    labels = tuple(f"{slot + 1}. {rule_name(settings.kind)}" + (f" (σ = {settings.noise:g})" if settings.noise else "")
-                   for slot, settings in enumerate(scene.optimizers))
-    return _preview(scene, choice, look, labels)
+    """The race map of ``scene``'s optimizers on ``choice``, exactly as the scene opens in the explorer (labels too)."""
+    return _preview(scene, choice, look, tuple(run_labels(scene.optimizers, look.language)))

@@ -31,9 +31,9 @@ _LOG = logging.getLogger(__name__)
 # In the order a run of the explorer (the default page) imports them: app.py, then pages/explorer.py.
 MODULES = (
     "components.live_chart", "ui.theme", "ui.gc_freeze", "ui.memory_trim", "ui.page",
-    "analysis.finiteness", "components.plotly_click", "scenes.explorer", "scenes.not_finite_messages", "ui.compute",
-    "ui.exports", "ui.inspect_point", "ui.language", "ui.look", "ui.messages", "ui.optimizer_panel", "ui.sidebar", "ui.start_point", "ui.url_choice",
-    "ui.url_state",
+    "analysis.finiteness", "components.plotly_click", "figures.runs", "optimizers.schedules", "optimizers.settings",
+    "scenes.explorer", "scenes.not_finite_messages", "ui.compute", "ui.exports", "ui.inspect_point", "ui.language",
+    "ui.look", "ui.messages", "ui.optimizer_panel", "ui.sidebar", "ui.start_point", "ui.url_choice", "ui.url_state",
 )
 
 

@@ -175,3 +175,16 @@ def test_the_share_link_follows_the_widgets_even_when_the_runs_query_string_lags
     assert link.endswith("?surface=rosenbrock&lr0=0.02&utm=slides&steps=100"), link
     linked.slider(key="steps").set_value(200).run()  # back to the default: left out of the link
     assert linked.sidebar.code[0].value.endswith("?surface=rosenbrock&lr0=0.02&utm=slides"), linked.sidebar.code[0].value
+
+
+def test_two_runs_of_one_rule_get_distinct_names_in_the_legend_and_the_rules():
+    """Two Adams, one with warm-up: the legend said "Adam" twice."""
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params.update({"n": "2", "opt0": "adam", "opt1": "adam", "sched1": "warmup_cosine"})
+    app.run()
+    assert not app.exception, app.exception
+    paths = drawn_charts(app)["race_chart"]["figure"]["data"][1:3]  # after the iso-lines, one path per run
+    assert [trace["name"] for trace in paths] == ["Adam", "Adam + warm-up (50 steps), cosine decay"]
+    shown = texts(app)
+    assert "**Adam**" in shown and "**Adam + warm-up (50 steps), cosine decay**" in shown
+    assert app.get("latex") and any(r"\eta\,\frac{t+1}{w}" in element.value for element in app.get("latex"))

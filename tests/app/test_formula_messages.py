@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP, TIMEOUT, drawn_charts
 from tests.app.test_language import interface_texts, untranslated
+from tests.unit.commonmark_emphasis import render
 from ui.page import ROUTED
 from ui.url_choice import menu_key
 
@@ -97,8 +98,8 @@ def test_a_typo_keeps_the_last_surface_that_worked_and_the_link_shares_that_one(
     latex = app.latex[0].value
     app.text_input(key="formula").set_value("x^2 + 3*z").run()
     assert not app.exception, app.exception
-    error = app.sidebar.error[0].value  # under the box
-    assert "unknown name 'z' at column 9" in error and "the last formula that worked: `x^2 + 3y`" in error
+    error = render(app.sidebar.error[0].value)  # under the box; the value is markdown, escaped
+    assert "unknown name 'z' at column 9" in error and "the last formula that worked: <code>x^2 + 3y</code>" in error
     assert app.latex[0].value == latex  # the page still shows x² + 3y, with every chart
     assert {"race_chart", "surface_chart", "curves_chart", "sweep_chart"} <= set(drawn_charts(app))
     assert app.text_input(key="formula").value == "x^2 + 3*z" and app.slider(key="steps").value == 400
@@ -107,7 +108,7 @@ def test_a_typo_keeps_the_last_surface_that_worked_and_the_link_shares_that_one(
 
 def test_a_link_with_a_typo_opens_on_the_default_formula_with_the_error_under_the_box():
     app = open_page("explorer", {"surface": "own", "formula": "x^2 - z"})
-    assert "unknown name 'z'" in app.sidebar.error[0].value
+    assert "unknown name 'z'" in render(app.sidebar.error[0].value)
     assert app.text_input(key="formula").value == "x^2 - z"
     assert "race_chart" in drawn_charts(app) and "formula" not in shared_query(app)
 
@@ -117,7 +118,7 @@ def test_an_empty_domain_keeps_the_last_domain_that_worked():
     app.number_input(key="xmax").set_value(2.0).run()
     app.number_input(key="xmin").set_value(2.5).run()  # x from 2.5 to 2: no domain
     assert not app.exception, app.exception
-    assert "the last domain that worked: x from -3 to 2, y from -3 to 3" in app.sidebar.error[0].value
+    assert "the last domain that worked: x from -3 to 2, y from -3 to 3" in render(app.sidebar.error[0].value)
     assert "race_chart" in drawn_charts(app) and app.slider(key="x0").max == 2.0
     assert shared_query(app)["xmax"] == ["2.0"] and "xmin" not in shared_query(app)
 
@@ -143,7 +144,7 @@ def test_the_inspector_keeps_the_last_surface_that_worked_on_a_typo():
     app = open_page("inspector", {"surface": "own", "formula": "x^2 - y^2", "px": "0", "py": "0"})
     app.text_input(key="formula").set_value("x^2 - y^").run()
     assert not app.exception, app.exception
-    assert "the last formula that worked: `x^2 - y^2`" in app.sidebar.error[0].value
+    assert "the last formula that worked: <code>x^2 - y^2</code>" in render(app.sidebar.error[0].value)
     assert "**Saddle.** H has eigenvalues of both signs" in boxes(app)
 
 
@@ -180,4 +181,4 @@ def test_a_typo_message_shows_the_asterisk_it_asks_for(page):
     app.text_input(key="formula").set_value("xy").run()
     assert not app.exception, app.exception
     message = app.sidebar.error[0].value
-    assert r"write x\*y" in message and "write x*y" not in message
+    assert "write x*y" in render(message) and r"write x\*y" in message  # escaped, so not italics

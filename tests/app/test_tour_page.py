@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from figures.runs import run_labels
 from i18n import text
-from scenes.tour import COMPARE, INSPECTOR, NETWORK, SCENE_LIST
-from tests.app.conftest import APP, TIMEOUT
+from scenes.tour import COMPARE, INSPECTOR, NETWORK, SCENE_LIST, SCENES
+from tests.app.conftest import APP, TIMEOUT, drawn_charts
 from ui.tour_links import widget_state
 
 
@@ -55,3 +56,15 @@ def test_the_tour_is_in_chinese_too():
     app = tour("momentum", language="zh")
     assert app.title[0].value.endswith("课程导览")
     assert "动量" in app.subheader[0].value
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_decay_preview_names_its_two_runs_as_the_explorer_does(language):
+    """Both runs use one rule: the preview names them by what differs, with the explorer's labels."""
+    scene = SCENES["decay"]
+    app = tour("decay", language=language)
+    paths = drawn_charts(app)["tour_decay"]["figure"]["data"][1:3]  # after the iso-lines, one path per run
+    names = [trace["name"] for trace in paths]
+    assert names == run_labels(scene.optimizers, language) and len(set(names)) == 2
+    rule = text("optimizers.rms", language)
+    assert names[0] == rule and names[1].startswith(rule) and "0.98" in names[1]

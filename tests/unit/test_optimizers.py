@@ -198,6 +198,7 @@ def test_settings_take_torch_defaults_and_names():
     assert OptimizerSettings("adam", 0.1).eps == 1e-8
     assert OptimizerSettings("rmsprop", 0.1).eps == 1e-8
     assert OptimizerSettings("adagrad", 0.1).eps == 1e-10
+    assert OptimizerSettings("rms", 0.1).eps == 1e-10  # the lecture's rule takes Adagrad's ε, outside the root
     assert OptimizerSettings("gd", 0.1).eps is None
     assert OptimizerSettings("adam", 0.1).kind is OptimizerKind.ADAM
     assert OptimizerSettings("adam", 0.1) == OptimizerSettings(OptimizerKind.ADAM, 0.1, eps=1e-8)
@@ -209,12 +210,89 @@ def test_settings_take_torch_defaults_and_names():
 
 def test_every_rule_has_a_label_and_the_lecture_formula():
     assert [kind.label for kind in OptimizerKind] == [
-        "Gradient descent", "Momentum", "Nesterov", "Adagrad (RMS)", "RMSProp", "Adam"
+        "Gradient descent", "Momentum", "Nesterov", "Root mean square (lecture)", "Adagrad (torch, sum of squares)",
+        "RMSProp", "Adam"
     ]
     assert set(LECTURE_LATEX) == set(OptimizerKind)
     assert r"\lambda m^t - \eta^t g^t" in OptimizerKind.MOMENTUM.latex
     assert r"\alpha \left(\sigma_i^{t-1}\right)^2 + (1-\alpha)" in OptimizerKind.RMSPROP.latex
+    assert r"\sqrt{\frac{1}{t+1}\sum_{k=0}^{t} \left(g_i^k\right)^2}" in OptimizerKind.ROOT_MEAN_SQUARE.latex
+    assert r"\sqrt{\sum_{k=0}^{t} \left(g_i^k\right)^2}" in OptimizerKind.ADAGRAD.latex  # torch's sum, no mean
     assert OptimizerKind("adam") is OptimizerKind.ADAM
+
+
+# ── The lecture's root mean square: no torch.optim class computes it, so closed forms and a hand loop ──
+
+def rosenbrock_gradient(theta: np.ndarray) -> np.ndarray:
+    x, y = theta
+    return np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)])
+
+
+def lecture_root_mean_square(start, lr: float, rates: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """The lecture's formula, one step at a time in numpy: σ_i^t = √(1/(t+1) Σ_{k≤t} (g_i^k)²) + ε,
+    θ^{t+1} = θ^t − η^t g^t / σ^t. Returns θ^0 … θ^T and η^t/σ^t."""
+    theta, squares = np.array(start, dtype=float), []
+    path, effective = [theta], []
+    for rate in rates:
+        gradient = rosenbrock_gradient(theta)
+        squares.append(gradient**2)
+        sigma = np.sqrt(np.mean(squares, axis=0)) + eps
+        theta = theta - rate * gradient / sigma
+        path.append(theta)
+        effective.append(rate / sigma)
+    return np.array(path), np.array(effective)
+
+
+@pytest.mark.parametrize("schedule", [Schedule(), Schedule("warmup_cosine", warmup_steps=20, total_steps=STEPS)],
+                         ids=["constant", "warmup_cosine"])
+def test_root_mean_square_is_the_lecture_formula_computed_by_hand(schedule):
+    setting = OptimizerSettings(OptimizerKind.ROOT_MEAN_SQUARE, 0.01, schedule=schedule)
+    others = [CASES[3], CASES[6]]  # batched with torch's Adagrad and Adam, which must not change
+    ours = run_trajectories(rosenbrock, [(-1.5, 2.0)] * 3, [setting, *others], STEPS, WIDE)
+    path, effective = lecture_root_mean_square((-1.5, 2.0), setting.lr, learning_rates(schedule, setting.lr, STEPS),
+                                               setting.eps)
+    np.testing.assert_allclose(ours.theta[0], path, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.effective_step[0], effective, rtol=1e-9)  # the η/σ the curves show
+    for run, other in enumerate(others, start=1):
+        np.testing.assert_allclose(ours.theta[run], torch_run(rosenbrock, (-1.5, 2.0), other, STEPS)[0], atol=1e-6)
+
+
+def test_root_mean_square_by_the_pure_update_function():
+    setting = OptimizerSettings(OptimizerKind.ROOT_MEAN_SQUARE, 0.02)
+    params = torch.tensor([(-1.5, 2.0)], dtype=torch.float64)
+    state, coefficients = init(params), rule_coefficients([setting])
+    for _ in range(60):
+        grads = torch.from_numpy(rosenbrock_gradient(params[0].numpy())).reshape(1, 2)
+        updates, state = update(grads, state, coefficients, torch.tensor([[setting.lr]], dtype=torch.float64))
+        params = params + updates
+    path, _ = lecture_root_mean_square((-1.5, 2.0), setting.lr, np.full(60, setting.lr), setting.eps)
+    np.testing.assert_allclose(params[0].numpy(), path[-1], rtol=0, atol=1e-10)
+
+
+def test_on_a_constant_slope_the_mean_keeps_the_step_and_torch_adagrad_shrinks_it():
+    """L = c·x + d·y: every gradient is (c, d), so the mean of squares is c², σ = |c| and each step is η;
+    torch's Adagrad sums t + 1 squares, σ = |c|√(t+1), so its t-th step is η/√(t+1)."""
+    slope = (3.0, -0.25)
+
+    def plane(points):
+        return slope[0] * points[..., 0] + slope[1] * points[..., 1]
+
+    lr, steps = 0.1, 50
+    settings = [OptimizerSettings("rms", lr, eps=1e-300), OptimizerSettings("adagrad", lr, eps=1e-300)]
+    result = run_trajectories(plane, [(0.0, 0.0)] * 2, settings, steps, WIDE)
+    t = np.arange(steps + 1)[:, None]
+    signs = -np.sign(slope)
+    np.testing.assert_allclose(result.theta[0], lr * t * signs, rtol=1e-12, atol=1e-15)
+    adagrad_steps = np.concatenate([[0.0], np.cumsum(lr / np.sqrt(np.arange(1, steps + 1)))])[:, None]
+    np.testing.assert_allclose(result.theta[1], adagrad_steps * signs, rtol=1e-12, atol=1e-15)
+
+
+def test_torch_adagrad_is_the_lecture_rule_with_eta_over_root_t():
+    """What the rule note says: Adagrad's σ is the mean's σ times √(t+1), i.e. η/√(t+1) with the mean (ε aside)."""
+    inverse_root = Schedule("warmup_inverse_sqrt", warmup_steps=1)  # η min(t+1, 1/√(t+1)) = η/√(t+1)
+    settings = [OptimizerSettings("adagrad", 0.3), OptimizerSettings("rms", 0.3, schedule=inverse_root)]
+    result = run_trajectories(himmelblau, [(0.3, 0.2)] * 2, settings, STEPS, WIDE)
+    np.testing.assert_allclose(result.theta[1], result.theta[0], rtol=0, atol=1e-8)
 
 
 @pytest.mark.parametrize("lr", [1e-4, 0.013, 0.5, 99.0, 100.0])

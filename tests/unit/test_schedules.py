@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch.optim import lr_scheduler
 
-from optimizers.schedules import Schedule, learning_rate_at, learning_rates
+from optimizers.schedules import STEP_LATEX, Schedule, learning_rate_at, learning_rates, schedule_latex
+from scenes.tour import SCENE_LIST
 
 BASE = 0.3
 
@@ -97,3 +98,113 @@ def test_learning_rate_at_is_vectorised_over_any_array_of_steps():
 def test_bad_schedules_are_refused_up_front(keywords, message):
     with pytest.raises(ValueError, match=message):
         Schedule(**keywords)
+
+
+# ── The formula students see, read as displayed and compared with the code ──
+
+LATEX_WORDS = (  # longest first: \eta_{\min} before \eta, \min
+    (r"\eta_{\min}", "eta_min"), (r"\lfloor", "floor("), (r"\rfloor", ")"), (r"\Bigl(", "("), (r"\Bigr)", ")"),
+    (r"\left(", "("), (r"\right)", ")"), (r"\cos", "cos"), (r"\min", "minimum"), (r"\sqrt", "sqrt"),
+    (r"\gamma", "gamma"), (r"\eta", "eta"), (r"\pi", "pi"), (r"\le", "<="), (r"\ge", ">="), (r"\,", "*"),
+    (r"\cdot", "*"), (r"\ ", " "),
+)
+LATEX_FUNCTIONS = {"cos": math.cos, "sqrt": math.sqrt, "minimum": min, "floor": math.floor, "pi": math.pi}
+
+
+def _braced(text: str, start: int) -> tuple[str, int]:
+    """The text inside the brace group opening at ``text[start]``, and the index after its closing brace."""
+    assert text[start] == "{", f"expected a brace group at {text[start:]!r}"
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[start + 1 : index], index + 1
+    raise AssertionError(f"unbalanced braces in {text!r}")
+
+
+def latex_to_python(latex: str) -> str:
+    r"""A displayed expression as Python: \frac, \sqrt{}, ^{}, the Greek letters and functions above.
+
+    Anything else (a product by juxtaposition, an unknown command) is left as it is and fails to evaluate.
+    """
+    for command, template in ((r"\frac", "(({})/({}))"), (r"\sqrt", "sqrt({})"), ("^", "**({})")):
+        while (start := latex.find(command)) >= 0:
+            after = start + len(command)
+            if command == "^" and latex[after] != "{":
+                latex = latex[:after] + "{" + latex[after] + "}" + latex[after + 1 :]  # ^t as ^{t}
+            groups, end = [], after
+            for _ in range(template.count("{}")):
+                group, end = _braced(latex, end)
+                groups.append(latex_to_python(group))
+            latex = latex[:start] + template.format(*groups) + latex[end:]
+    for word, python in LATEX_WORDS:
+        latex = latex.replace(word, python)
+    assert "\\" not in latex, f"a LaTeX command the test cannot read: {latex!r}"
+    return latex
+
+
+def displayed_rate(latex: str, base_lr: float, step: int) -> float:
+    r"""η^t read from ``schedule_latex``'s text: '\eta^t = formula \qquad parameters \qquad which step'."""
+    formula, *parameters = latex.split(r"\qquad")
+    left, right = formula.split("=", 1)
+    assert left.strip() == r"\eta^t", f"not a formula for η^t: {formula!r}"
+    names = dict(LATEX_FUNCTIONS, eta=base_lr, t=step)
+    for part in parameters:
+        if r"\to" in part:
+            continue  # which update η^t belongs to: checked below
+        for assignment in part.split(r",\ "):
+            name, value = (latex_to_python(side).strip() for side in assignment.split("="))
+            names[name] = eval(value, {"__builtins__": {}}, names)  # noqa: S307 - the test's own formula text
+    right = right.strip()
+    if right.startswith(r"\begin{cases}"):
+        rows = right.removeprefix(r"\begin{cases}").removesuffix(r"\end{cases}").split(r"\\")
+        for row in rows:
+            value, condition = row.split("&")
+            if eval(latex_to_python(condition), {"__builtins__": {}}, names):  # noqa: S307
+                return eval(latex_to_python(value), {"__builtins__": {}}, names)  # noqa: S307
+        raise AssertionError(f"no case of {right!r} holds at t = {step}")
+    return eval(latex_to_python(right), {"__builtins__": {}}, names)  # noqa: S307
+
+
+SHOWN_SCHEDULES = [
+    Schedule(),
+    Schedule("exponential", gamma=0.98),
+    Schedule("step", step_size=30, gamma=0.5),
+    Schedule("warmup_cosine", warmup_steps=50, total_steps=300),
+    Schedule("warmup_cosine", warmup_steps=10, total_steps=100, final_fraction=0.1),
+    Schedule("warmup_inverse_sqrt", warmup_steps=20),
+]
+
+
+@pytest.mark.parametrize("schedule", SHOWN_SCHEDULES, ids=lambda schedule: schedule.kind)
+def test_the_displayed_formula_is_the_rate_the_code_uses(schedule):
+    latex = schedule_latex(schedule)
+    steps = [0, 1, 2, schedule.warmup_steps - 1, schedule.warmup_steps, schedule.step_size - 1, schedule.step_size,
+             150, schedule.total_steps - 1, schedule.total_steps, schedule.total_steps + 7]
+    used = learning_rate_at(schedule, BASE, np.array(steps))
+    shown = [displayed_rate(latex, BASE, step) for step in steps]
+    np.testing.assert_allclose(shown, used, rtol=1e-12, atol=1e-15, err_msg=latex)
+    assert latex.endswith(STEP_LATEX) and r"\theta^t \to \theta^{t+1},\ t = 0" in STEP_LATEX
+    assert learning_rates(schedule, BASE, 1)[0] == used[0]  # t = 0 is the rate of the first update
+
+
+def test_the_reader_of_displayed_formulas_can_fail():
+    with pytest.raises(AssertionError, match="cannot read"):
+        latex_to_python(r"\eta \tfrac12")
+    with pytest.raises(TypeError):  # a product by juxtaposition is a call of a number
+        displayed_rate(r"\eta^t = \eta (t+1)", BASE, 1)
+    assert displayed_rate(r"\eta^t = \eta\,\frac{t+1}{w} \qquad w = 4", BASE, 1) == pytest.approx(BASE / 2)
+
+
+@pytest.mark.parametrize("scene", [scene for scene in SCENE_LIST if any(
+    optimizer.schedule.kind != "constant" for optimizer in scene.optimizers)], ids=lambda scene: scene.key)
+def test_a_tour_scene_shows_the_formula_of_its_schedule(scene):
+    """The warm-up scene showed η·t/w, the code used η·(t+1)/w: the scene now shows the formula the code follows."""
+    for optimizer in scene.optimizers:
+        if optimizer.schedule.kind != "constant":
+            shown = scene.latex[scene.latex.index(r"\eta^t ="):].removesuffix(r"\end{gathered}").strip()
+            steps = np.arange(0, scene.steps + 5)
+            used = learning_rate_at(optimizer.schedule, optimizer.lr, steps)
+            np.testing.assert_allclose([displayed_rate(shown, optimizer.lr, step) for step in steps], used,
+                                       rtol=1e-12, atol=1e-15)
+            assert shown == schedule_latex(optimizer.schedule)  # shown from its one home

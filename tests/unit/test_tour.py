@@ -92,19 +92,64 @@ def test_adaptive_gd_zigzags_across_the_ravine_rmsprop_does_not():
     assert 0 < reach[1] < reach[0]
 
 
-def test_decay_tames_the_late_bursts_of_a_constant_learning_rate():
+def bursts(losses: np.ndarray, floor: float = 1e-3) -> np.ndarray:
+    """The steps where the loss rises from at most ``floor`` to above it: the path leaves the valley floor."""
+    return np.flatnonzero((losses[1:] > floor) & (losses[:-1] <= floor)) + 1
+
+
+def test_decay_the_lecture_root_mean_square_bursts_late_and_decay_tames_it():
+    """The decay scene's texts, number by number, on its preset (the lecture's rule, η constant vs decayed)."""
+    scene = SCENES["decay"]
     (race,) = runs("decay")
-    late_step = [np.linalg.norm(np.diff(race.path(run)[150:], axis=0), axis=1).max() for run in range(2)]
-    assert late_step[0] > 0.1 and late_step[1] < 0.01
-    assert race.losses(1)[-1] < 1e-3 < race.losses(0)[-1]
+    kappa = scene.surface.parameter
+    stable = 2 / kappa  # across the ravine y ← y (1 − κ η/σ_y): |y| shrinks only while η/σ_y < 2/κ
+    constant, decayed = race.losses(0), race.losses(1)
+    across = race.effective_steps(0)[:, 1]  # η/σ_y of every update
+    offset = np.abs(race.path(0)[:, 1])
+    assert constant[40] < 1e-8  # at the minimum by step 40
+    times = bursts(constant)
+    assert len(times) == 3 and times[0] > 40
+    assert np.all(np.diff(across[:times[0]]) > 0)  # tiny gradients enter the mean: σ_y shrinks, η/σ_y grows
+    unstable = int(np.argmax(across > stable))
+    first_peak = times[0] + int(np.argmax(constant[times[0]:times[1]]))
+    assert across[0] < stable < across[unstable] and unstable < times[0]   # η/σ_y grows past 2/κ while settled
+    assert np.all(np.diff(offset[unstable + 1 : first_peak + 1]) > 0)     # then |y| grows at every step
+    for start, end in zip(times[:2], times[1:]):  # each burst raises σ: η/σ_y drops under 2/κ, the path falls back
+        assert across[start:end].min() < stable and constant[start:end].min() < 1e-3
+    assert constant.max() > constant[0]  # the loss bursts higher than where it started
+    assert race.effective_steps(1)[:, 1].max() < stable  # decayed η: η/σ_y never reaches 2/κ
+    assert len(bursts(decayed)) == 0 and decayed[40:].max() < 1e-4 and decayed[-1] < 1e-14
+    adagrad = race_on(scene.surface, (dataclasses.replace(scene.optimizers[0], kind="adagrad"),), scene.start,
+                      scene.steps)
+    assert np.all(np.diff(adagrad.effective_steps(0)[:, 1]) <= 0)  # torch's sum: σ only grows, η/σ only falls
+    assert len(bursts(adagrad.losses(0))) == 0
+    numbers = {f"{scene.optimizers[0].lr:g}", f"{kappa:g}", f"{stable:.2g}", f"{constant[0]:.2g}",
+               f"{across[0]:.2g}", f"{constant.max():.2g}", f"{race.effective_steps(1)[:, 1].max():.2g}",
+               f"{scene.optimizers[1].schedule.gamma:g}", f"{scene.steps}"}
+    for language, count in (("en", f"{len(times)} times"), ("zh", f"{len(times)} 次")):
+        shown = catalogue(language)["tour.decay.look_for"]
+        assert all(number in shown for number in numbers), (language, numbers)
+        assert count in shown
 
 
 def test_warmup_avoids_the_early_overshoot():
+    scene = SCENES["warmup"]
     (race,) = runs("warmup")
     start_loss = race.losses(0)[0]
-    assert race.losses(0)[:30].max() > 10 * start_loss     # Adam's first steps have size η: overshoot
-    assert race.losses(1)[:30].max() < 1.1 * start_loss    # warm-up: small first steps
-    assert race.losses(1)[-1] < race.losses(0)[-1]
+    overshoot = race.losses(0)[:30].max()
+    assert 100 < overshoot and overshoot > 10 * start_loss  # Adam's first steps have size η: overshoot
+    assert race.losses(1)[:30].max() < 1.02 * start_loss     # warm-up: small first steps
+    rates = race.learning_rate[1]
+    warmup = scene.optimizers[1].schedule.warmup_steps
+    assert rates[0] == scene.optimizers[1].lr / warmup and rates[warmup - 1] == scene.optimizers[1].lr
+    final = [race.losses(run)[-1] for run in range(2)]
+    distance = [np.linalg.norm(race.path(run)[-1] - (1.0, 1.0)) for run in range(2)]
+    assert final[1] < final[0] and distance[1] < distance[0]
+    numbers = {f"{start_loss:g}", f"{overshoot:.3g}", f"{rates[0]:g}", f"{rates[1]:g}", f"t = {warmup - 1}",
+               f"{final[1]:.2g}", f"{final[0]:.2g}", "2 %", f"{warmup} "}
+    for language in ("en", "zh"):
+        shown = catalogue(language)["tour.warmup.look_for"]
+        assert all(number in shown for number in numbers), (language, numbers)
 
 
 def test_loss_function_mse_is_stuck_on_its_plateau_where_cross_entropy_descends():
