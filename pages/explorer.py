@@ -42,7 +42,7 @@ with st.container(border=True):
     settings = []
     for slot in range(count):
         with slots[slot]:
-            settings.append(optimizer_panel(slot, steps))
+            settings.append(optimizer_panel(slot, steps, surface.example_count))
 
 result = race(choice, start, tuple(settings), steps, sweep_slot)
 labels = [rule_name(setting.kind) for setting in settings]

@@ -131,6 +131,11 @@ class Surface:
     ``critical_sets`` describes critical points that are not isolated, such as a valley of minima.
     A surface defined by data (the error surface of a tiny model) carries its ``dataset``: then ``loss``
     is the model's average loss over those examples, and a page can draw them.
+
+    A surface that is a mean over examples, L(θ) = (1/N) Σₙ ℓₙ(θ), carries ``example_losses``, which maps
+    points ``(..., 2)`` to every example's loss ℓₙ, shape ``(..., N)``: then an optimizer can use
+    mini-batches, each update the mean of a few ℓₙ (the lecture's L₁, L₂, …: every batch has its own
+    loss surface).
     """
 
     key: str
@@ -144,6 +149,7 @@ class Surface:
     critical_sets: tuple[str, ...] = ()
     parameter: SurfaceParameter | None = None
     dataset: Dataset | None = None
+    example_losses: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.starts) <= MAX_STARTS:
@@ -158,6 +164,14 @@ class Surface:
         if self.parameter is None:
             return self
         return self.parameter.build(self.parameter.validate(value))
+
+    @property
+    def example_count(self) -> int:
+        """N, the number of examples the loss averages (0 for a surface that is not a mean over examples)."""
+        if self.example_losses is None:
+            return 0
+        with torch.no_grad():
+            return int(self.example_losses(torch.zeros(2, dtype=torch.float64)).shape[-1])
 
     def loss_at(self, x: float, y: float) -> float:
         """L(x, y) as a Python float."""

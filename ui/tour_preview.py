@@ -31,5 +31,6 @@ def _preview(scene: Scene, choice: SurfaceChoice, look: Look, labels: tuple[str,
 def scene_preview(scene: Scene, choice: SurfaceChoice, look: Look) -> go.Figure:
     """The race map of ``scene``'s optimizers on ``choice``, exactly as the scene opens in the explorer."""
     labels = tuple(f"{slot + 1}. {rule_name(settings.kind)}" + (f" (σ = {settings.noise:g})" if settings.noise else "")
+                   + (f" (B = {settings.batch_size})" if settings.batch_size else "")
                    for slot, settings in enumerate(scene.optimizers))
     return _preview(scene, choice, look, labels)
