@@ -73,15 +73,10 @@ def batches(count: int, batch_size: int, seed: int, steps: int) -> list[torch.Te
 
 def batch_weights(count: int, batch_size: int, seed: int, steps: int) -> torch.Tensor:
     """1/|Bᵗ| on the examples of update t's batch, 0 on the others, float64 (steps, count)."""
-    per_epoch = -(-count // batch_size)
-    epochs = -(-steps // per_epoch)
-    orders = epoch_orders(count, seed, epochs)
-    batch_of_position = torch.arange(count) // batch_size
-    weight_of_position = 1.0 / torch.bincount(batch_of_position).to(torch.float64)[batch_of_position]
-    rows = torch.arange(epochs).unsqueeze(-1) * per_epoch + batch_of_position
-    weights = torch.zeros((epochs * per_epoch, count), dtype=torch.float64)
-    weights[rows, orders] = weight_of_position.expand(epochs, count)
-    return weights[:steps]
+    weights = torch.zeros((steps, count), dtype=torch.float64)
+    for row, batch in zip(weights, batches(count, batch_size, seed, steps)):
+        row[batch] = 1.0 / len(batch)
+    return weights
 
 
 def run_minibatches(
@@ -96,7 +91,7 @@ def run_minibatches(
     keep_going: Callable[[torch.Tensor], bool],
     check_every: int,
 ) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
-    """Mini-batch runs from ``points`` (R, 2): the points θ⁰ … θᵀ, L and ∇L there, and the moments v after each update.
+    """Mini-batch runs from ``points`` (R, 2): θ⁰ … θᵀ, L and ∇L there, and the moments v after each update.
 
     ``first`` is (L, ∇L) at ``points`` and ``loss_and_gradient`` gives them at the later points (the record);
     ``factors_per_step`` are the rule's factors of every update (``optimizers.rules.step_factors``) and

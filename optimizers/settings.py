@@ -90,7 +90,7 @@ def _check_in_range(name: str, value: float, low: float, high: float, *, high_in
 
 @dataclass(frozen=True)
 class OptimizerSettings:
-    """One optimizer: its rule, hyperparameters (torch's names and defaults), schedule and batch noise.
+    """One optimizer: its rule, hyperparameters (torch's names and defaults), schedule, injected noise and batch size.
 
     ``eps=None`` means torch's default for the rule (Adagrad 1e-10, RMSProp and Adam 1e-8; plain and
     momentum descent have no ε). ``noise`` is σ of a Gaussian perturbation the app adds to every gradient,

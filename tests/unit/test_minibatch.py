@@ -70,8 +70,9 @@ def test_one_step_with_a_batch_of_one_follows_that_examples_gradient():
     np.testing.assert_allclose(result.theta[0, 1], np.array(start) - lr * gradient, rtol=0, atol=1e-15)
 
 
-@pytest.mark.parametrize(("surface", "batch_size", "start"), [(TOY, 1, (0.5, -0.5)), (TOY, 3, (0.5, -0.5)),
-                                                             (CLASSIFIER, 7, (6.0, 6.0))], ids=["toy-1", "toy-3", "classifier-7"])
+@pytest.mark.parametrize(("surface", "batch_size", "start"),
+                         [(TOY, 1, (0.5, -0.5)), (TOY, 3, (0.5, -0.5)), (CLASSIFIER, 7, (6.0, 6.0))],
+                         ids=["toy-1", "toy-3", "classifier-7"])
 def test_mini_batch_runs_match_torch_optim_on_the_same_batches(surface, batch_size, start):
     settings = [OptimizerSettings("gd", 0.05, batch_size=batch_size, seed=2),
                 OptimizerSettings("momentum", 0.02, batch_size=batch_size, seed=2),
