@@ -13,6 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from analysis.atlas import find_critical_points
 from analysis.derivatives import hessian_at, loss_and_gradient
 from optimizers.settings import OptimizerKind, OptimizerSettings
 from optimizers.trajectory import Trajectories, run_trajectories
@@ -312,3 +313,6 @@ def test_the_biased_toys_minimum_is_the_least_squares_line():
     assert (minimum.x * minimum.y, minimum.y) == pytest.approx((slope, intercept), rel=1e-12)
     points = torch.stack(torch.meshgrid(*(torch.linspace(-3, 3, 121, dtype=torch.float64),) * 2, indexing="xy"), dim=-1)
     assert float(toy.loss(points).min()) >= toy.loss_at(minimum.x, minimum.y)
+    found = find_critical_points(toy).points  # an independent search: these two are all there is
+    assert sorted((point.kind, round(point.x, 6), round(point.y, 6)) for point in found) == sorted(
+        (point.kind, round(point.x, 6), round(point.y, 6)) for point in toy.critical_points)
