@@ -67,7 +67,7 @@ def run_paths(trajectories: Trajectories, labels: Sequence[str], first: int = 0,
 
 
 # What can set two runs of one rule apart, in the order a label names it. ``None`` is a value that
-# does not apply to the rule (λ of Adam), or a constant schedule, or no noise: the label leaves it out.
+# does not apply to the rule (λ of Adam), or a constant schedule, no noise, the full batch: the label leaves it out.
 FACETS: dict[str, Callable[[OptimizerSettings], object]] = {
     "learning_rate": lambda settings: settings.lr,
     "momentum": lambda settings: settings.momentum if settings.kind in (OptimizerKind.MOMENTUM,
@@ -78,7 +78,8 @@ FACETS: dict[str, Callable[[OptimizerSettings], object]] = {
     "eps": lambda settings: settings.eps,
     "schedule": lambda settings: None if settings.schedule.kind == "constant" else settings.schedule,
     "noise": lambda settings: settings.noise or None,
-    "seed": lambda settings: settings.seed if settings.noise else None,
+    "batch_size": lambda settings: settings.batch_size or None,
+    "seed": lambda settings: settings.seed if settings.noise or settings.batch_size else None,
 }
 
 

@@ -1,9 +1,14 @@
-"""Gradient noise: a stand-in for the randomness of a small mini-batch.
+"""Injected gradient noise: a Gaussian perturbation the app adds to every gradient,
 
-The lecture: one update per batch; a *small* batch gives a noisy estimate of the full gradient,
     g̃ = g + σ ξ,   ξ ~ N(0, I),
-and that noise is a feature: it pushes the parameters off saddle points and out of sharp, narrow
-minima, towards flat ones that generalise better (Keskar et al., 2017). σ = 0 is the full batch.
+
+a stand-in for the randomness of a small mini-batch on surfaces that are a formula, not a mean over
+examples. The lecture: a small batch gives a noisy estimate of the full gradient, and that noise
+helps, shaking the parameters out of sharp, narrow minima towards flat ones that generalise better
+(Keskar et al., 2017). It is only a stand-in: a mini-batch's "noise" is the difference between its
+own loss surface and the full one, which can vanish (at the lecture toy's saddle every example's
+gradient is 0, so real batches bring no noise there) and is not Gaussian. Real mini-batches, on
+surfaces that have per-example losses, are ``optimizers.minibatch``. σ = 0 is no noise.
 
 Each run draws its ξ from its own generator seeded with ``settings.seed``, in fixed blocks of
 steps, so a run's noise depends only on its own seed: not on which other runs share the batch,

@@ -102,11 +102,14 @@ def _check_in_range(name: str, value: float, low: float, high: float, *, high_in
 
 @dataclass(frozen=True)
 class OptimizerSettings:
-    """One optimizer: its rule, hyperparameters (torch's names and defaults), schedule and batch noise.
+    """One optimizer: its rule, hyperparameters (torch's names and defaults), schedule, injected noise and batch size.
 
     ``eps=None`` means torch's default for the rule (Adagrad and the lecture's root mean square 1e-10,
-    RMSProp and Adam 1e-8; plain and momentum descent have no ε). ``noise`` is σ of the Gaussian added
-    to every gradient, a stand-in for a small mini-batch; ``seed`` fixes that noise.
+    RMSProp and Adam 1e-8; plain and momentum descent have no ε). ``noise`` is σ of a Gaussian perturbation
+    the app adds to every gradient, a stand-in for mini-batch noise on surfaces that are not a sum over
+    examples. ``batch_size`` is real mini-batch training on surfaces that are (``optimizers.minibatch``):
+    B examples per update, reshuffled every epoch; 0 (or B ≥ N) is the full batch. ``seed`` fixes both the
+    noise and the batch order.
     """
 
     kind: OptimizerKind
@@ -118,6 +121,7 @@ class OptimizerSettings:
     schedule: Schedule = field(default_factory=Schedule)
     noise: float = 0.0
     seed: int = 0
+    batch_size: int = 0
 
     def __post_init__(self) -> None:
         try:
@@ -147,6 +151,8 @@ class OptimizerSettings:
             raise ValueError(f"seed must be a whole number ≥ 0, got {self.seed!r}")
         if not isinstance(self.schedule, Schedule):
             raise ValueError(f"schedule must be a Schedule, got {type(self.schedule).__name__}")
+        if not isinstance(self.batch_size, (int, np.integer)) or isinstance(self.batch_size, bool) or self.batch_size < 0:
+            raise ValueError(f"batch size must be a whole number ≥ 0 (0 is the full batch), got {self.batch_size!r}")
 
     def with_lr(self, lr: float) -> OptimizerSettings:
         """The same settings with another learning rate (checked like the original)."""

@@ -10,6 +10,10 @@ forward and backward passes are recorded once and replayed at the later steps
 (``optimizers.operation_tape``): the same operations and bits at a quarter of the cost, with eager
 autograd as the fallback for a loss whose recording cannot be replayed faithfully.
 
+A run with a batch size (``settings.batch_size``, 0 < B < N) trains on mini-batches of a loss that is a
+mean over examples, given as ``example_losses``: those runs advance in their own loop
+(``optimizers.minibatch``), and their record joins the others' in the same ``Trajectories``.
+
 A run *diverges* when its parameters, loss or gradient stop being finite numbers or it leaves the
 allowed box. Its later values are then discarded (runs do not interact, so this is the same as stopping
 it there), and every stored array repeats the last valid value instead of holding a NaN.
@@ -24,9 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from optimizers.minibatch import ExampleLosses, example_count, run_minibatches, uses_minibatches
 from optimizers.noise import gradient_noise
 from optimizers.operation_tape import record_operations
-from optimizers.rules import StepFactors, descent_step, init, scale, step_factors
+from optimizers.rules import RuleCoefficients, StepFactors, descent_step, init, scale, step_factors
 from optimizers.schedules import learning_rates
 from optimizers.settings import OptimizerSettings, rule_coefficients
 
@@ -49,7 +54,8 @@ class Trajectories:
     """The recorded runs, float64 numpy arrays with no NaN; run r is valid up to ``lengths[r]``.
 
     ``theta`` (R, T+1, 2), ``loss`` (R, T+1), ``gradient`` (R, T+1, 2) and ``gradient_norm`` (R, T+1)
-    are taken at θ_0 … θ_T; the gradient is the true one, without batch noise. ``learning_rate``
+    are taken at θ_0 … θ_T; the gradient is the full one, ∇L, without injected noise and whatever batch
+    the update used. ``learning_rate``
     (R, T) is η_t of update t + 1 as scheduled, and ``effective_step`` (R, T, 2) its per-parameter
     size η_t / σ_i (η_t for rules without σ). ``diverged_at[r]`` is the first invalid step or None.
     """
@@ -100,60 +106,137 @@ def run_trajectories(
     settings: Sequence[OptimizerSettings],
     steps: int,
     bounds: tuple[float, float, float, float],
+    example_losses: ExampleLosses | None = None,
 ) -> Trajectories:
     """Run ``settings[r]`` from ``starts[r]`` for ``steps`` updates on ``loss``, all R runs at once.
 
     ``bounds`` = (x_min, x_max, y_min, y_max) is the allowed box; leaving it counts as divergence.
+    ``example_losses`` maps points (..., 2) to every example's loss (..., N), of which ``loss`` is the
+    mean; runs with a batch size 0 < B < N train on mini-batches of them.
     """
     settings = tuple(settings)
     points = _checked_starts(starts, len(settings))
     _check_steps(steps)
     lower, upper = _checked_bounds(bounds, points)
+    count = example_count(example_losses, settings, points)
     coefficients = rule_coefficients(settings)
     scheduled = np.stack([learning_rates(setting.schedule, setting.lr, steps) for setting in settings], axis=1)
     rates = torch.from_numpy(scheduled).reshape(steps, len(settings), 1)
     counts = torch.arange(1, steps + 1, dtype=torch.float64).reshape(steps, 1, 1)
     all_factors = step_factors(coefficients, counts, rates)  # root_offset (R, 1) is the same at every step
     factors = StepFactors(*(factor.expand_as(rates) for factor in all_factors))
-    factors_per_step = [
-        StepFactors(step_size, root_factor, all_factors.root_offset)
-        for step_size, root_factor in zip(factors.step_size.unbind(0), factors.root_factor.unbind(0))
-    ]
     noise = gradient_noise(settings, steps)
-    noise_per_step = noise.unbind(0) if noise is not None else None
+    minibatch_runs = [run for run, setting in enumerate(settings) if uses_minibatches(setting, count)]
+    full_runs = [run for run in range(len(settings)) if run not in minibatch_runs]
 
     with torch.enable_grad():  # even if the caller is in no_grad mode; the updates themselves record nothing
-        # The first evaluation is recorded; if its tape replays faithfully, the loop replays it
-        # (4-7× cheaper than eager autograd here, same bits; see optimizers.operation_tape).
-        loss_and_gradient = functools.partial(_loss_and_gradient, loss)
-        check_points = (lower + (upper - lower) * CHECK_POINT_FRACTIONS).expand_as(points)
-        (value, gradient), tape = record_operations(loss_and_gradient, points, check_points)
-        _check_start_is_defined(value, gradient, points)
-        loss_and_gradient = tape or loss_and_gradient
-        state = init(points)
-        momentum_buffer, square_avg = state.momentum_buffer, state.square_avg
-        path, values, gradients, square_avgs = [points], [value], [gradient], []
-        for step in range(steps):
-            if noise_per_step is not None:
-                gradient = gradient + noise_per_step[step]
-            descent, momentum_buffer, square_avg = descent_step(
-                gradient, momentum_buffer, square_avg, coefficients, factors_per_step[step]
-            )
-            points = points - descent  # θ − step rather than θ + (−step): the same bits, one operation fewer
-            path.append(points)
-            square_avgs.append(square_avg)
-            if (step + 1) % DIVERGENCE_CHECK_EVERY == 0 and not _any_inside(points, lower, upper):
-                break  # every run has diverged: nothing left to compute
-            value, gradient = loss_and_gradient(points)
-            values.append(value)
-            gradients.append(gradient)
-        if len(values) < len(path):
-            value, gradient = loss_and_gradient(points)
-            values.append(value)
-            gradients.append(gradient)
+        eager = functools.partial(_loss_and_gradient, loss)
+        if not minibatch_runs:
+            recording = _full_batch_loop(*_first_evaluation(eager, points, lower, upper), points, coefficients,
+                                         _per_step(factors), noise, lower, upper)
+        else:
+            recordings = []
+            for runs in (full_runs, minibatch_runs):
+                if not runs:
+                    continue
+                index = torch.tensor(runs)
+                group = (points[index], _runs_of(coefficients, index), _per_step(_runs_of(factors, index, axis=1)),
+                         None if noise is None else noise[:, index])
+                first = _first_evaluation(eager, group[0], lower, upper)
+                if runs is full_runs:
+                    recordings.append(_full_batch_loop(*first, *group, lower, upper))
+                else:
+                    recordings.append(run_minibatches(
+                        *first, example_losses, [settings[run] for run in runs], *group,
+                        functools.partial(_any_inside, lower=lower, upper=upper), DIVERGENCE_CHECK_EVERY))
+            recording = _merged(recordings, full_runs + minibatch_runs)
 
+    path, values, gradients, square_avgs = recording
     effective = _effective_steps(square_avgs, rates, factors, len(settings))
     return _recorded(path, values, gradients, effective, scheduled, lower, upper, steps)
+
+
+Recording = tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]
+
+
+def _full_batch_loop(
+    first: tuple[torch.Tensor, torch.Tensor],
+    loss_and_gradient: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+    points: torch.Tensor,
+    coefficients: RuleCoefficients,
+    factors_per_step: list[StepFactors],
+    noise: torch.Tensor | None,
+    lower: torch.Tensor,
+    upper: torch.Tensor,
+) -> Recording:
+    """The full-batch runs: the points θ⁰ … θᵀ, L and ∇L there, and the moments v after each update.
+
+    ``first`` is (L, ∇L) at ``points``; ``noise`` (T, R, 2) is the injected σξ, if any.
+    """
+    value, gradient = first
+    state = init(points)
+    momentum_buffer, square_avg = state.momentum_buffer, state.square_avg
+    noise_per_step = noise.unbind(0) if noise is not None else None
+    path, values, gradients, square_avgs = [points], [value], [gradient], []
+    for step, factors in enumerate(factors_per_step):
+        if noise_per_step is not None:
+            gradient = gradient + noise_per_step[step]
+        descent, momentum_buffer, square_avg = descent_step(gradient, momentum_buffer, square_avg, coefficients, factors)
+        points = points - descent  # θ − step rather than θ + (−step): the same bits, one operation fewer
+        path.append(points)
+        square_avgs.append(square_avg)
+        if (step + 1) % DIVERGENCE_CHECK_EVERY == 0 and not _any_inside(points, lower, upper):
+            break  # every run has diverged: nothing left to compute
+        value, gradient = loss_and_gradient(points)
+        values.append(value)
+        gradients.append(gradient)
+    if len(values) < len(path):
+        value, gradient = loss_and_gradient(points)
+        values.append(value)
+        gradients.append(gradient)
+    return path, values, gradients, square_avgs
+
+
+def _first_evaluation(eager: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]], points: torch.Tensor,
+                      lower: torch.Tensor, upper: torch.Tensor):
+    """L and ∇L at the start points (checked), and the function the loop evaluates them with.
+
+    The first evaluation is recorded; if its tape replays faithfully, the loop replays it (4-7× cheaper
+    than eager autograd here, same bits; see optimizers.operation_tape), else it stays eager.
+    """
+    check_points = (lower + (upper - lower) * CHECK_POINT_FRACTIONS).expand_as(points)
+    (value, gradient), tape = record_operations(eager, points, check_points)
+    _check_start_is_defined(value, gradient, points)
+    return (value, gradient), tape or eager
+
+
+def _per_step(factors: StepFactors) -> list[StepFactors]:
+    """The factors (T, R, 1) of a whole run as one ``StepFactors`` (R, 1) per step."""
+    return [StepFactors(*step) for step in zip(*(factor.unbind(0) for factor in factors))]
+
+
+def _runs_of(rows: tuple, index: torch.Tensor, axis: int = 0) -> tuple:
+    """The same named tuple of tensors with only the runs ``index`` (on ``axis``)."""
+    return type(rows)(*(field.index_select(axis, index) for field in rows))
+
+
+def _merged(recordings: list[Recording], runs: list[int]) -> Recording:
+    """Recordings of groups of runs joined into one, run r at position r; ``runs`` lists the groups' runs in order.
+
+    A group that stopped early (all its runs had diverged) repeats its last entry, which lies outside the box.
+    """
+    if len(recordings) == 1:
+        return recordings[0]  # one group holding every run, in order
+    order = torch.argsort(torch.tensor(runs))
+    merged = []
+    for lists in zip(*recordings):
+        length = max(len(entries) for entries in lists)
+        stacked = [torch.stack(entries + entries[-1:] * (length - len(entries))) if entries else None for entries in lists]
+        if any(entry is None for entry in stacked):
+            merged.append([])  # no update made at all (zero steps)
+            continue
+        merged.append(list(torch.cat(stacked, dim=1)[:, order].unbind(0)))
+    return tuple(merged)
 
 
 def _loss_and_gradient(loss: Loss, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

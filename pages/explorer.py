@@ -50,7 +50,7 @@ with st.container(border=True):
     settings = []
     for slot in range(count):
         with slots[slot]:
-            settings.append(optimizer_panel(slot, steps))
+            settings.append(optimizer_panel(slot, steps, surface.example_count))
 
 labels = run_labels(settings, look.language)
 try:

@@ -90,7 +90,7 @@ def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[Opti
     every = (*settings, *(swept.with_lr(rate) for rate in rates))
     trajectories = run_trajectories(
         surface.loss, np.tile(np.asarray(start, dtype=float), (len(every), 1)), every, steps,
-        surface.domain.padded(DIVERGENCE_MARGIN).bounds,
+        surface.domain.padded(DIVERGENCE_MARGIN).bounds, example_losses=surface.example_losses,
     )
     nearest = int(np.argmin(np.abs(np.log(rates) - np.log(swept.lr))))
     return Race(trajectories, len(settings), tuple(rates), nearest)

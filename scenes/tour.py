@@ -75,6 +75,10 @@ SCENE_LIST = (
           latex=r"L(\theta' + u) \approx L(\theta') + \tfrac12 \lambda \lVert u \rVert^2 < L(\theta') \quad (\lambda < 0)"),
     Scene("min_ratio", 3, NETWORK, None,
           latex=r"\text{minimum ratio} = \frac{\#\{\lambda_i > 0\}}{\#\{\lambda_i\}}"),
+    Scene("minibatch_saddle", 4, EXPLORER, SurfaceChoice("biased_toy"), start=(0.0, 0.0), steps=300,
+          optimizers=(_gd(0.1), _gd(0.1, batch_size=4, seed=0), _gd(0.1, batch_size=1, seed=0)),
+          latex=r"\tilde g^t = \frac{1}{|B^t|} \sum_{n \in B^t} \nabla \ell_n(\theta^t), \qquad "
+                r"\nabla L(0, 0) = 0 \ne \nabla \ell_n(0, 0) = (0, -2 y_n)"),
     Scene("batch_noise", 4, EXPLORER, SurfaceChoice("flat_sharp"), start=(1.48, 0.0), steps=400,
           optimizers=(_gd(0.1), _gd(0.1, noise=2.0, seed=0)),
           latex=r"\theta^{t+1} = \theta^t - \eta\,(g^t + \xi^t), \qquad \xi^t \sim \mathcal{N}(0, \sigma^2 I)"),
@@ -117,7 +121,8 @@ def race_on(choice: SurfaceChoice, optimizers: tuple[OptimizerSettings, ...], st
     """The optimizers from ``start`` on the chosen surface, with the explorer's divergence box."""
     surface = resolve_surface(choice)
     starts = np.tile(np.asarray(start, dtype=float), (len(optimizers), 1))
-    return run_trajectories(surface.loss, starts, optimizers, steps, surface.domain.padded(DIVERGENCE_MARGIN).bounds)
+    return run_trajectories(surface.loss, starts, optimizers, steps, surface.domain.padded(DIVERGENCE_MARGIN).bounds,
+                            example_losses=surface.example_losses)
 
 
 def run_scene(scene: Scene) -> SceneRuns:

@@ -133,6 +133,11 @@ class Surface:
     is the model's average loss over those examples, and a page can draw them. ``lower_bound`` is a value
     the loss never goes below, when known (0 for a square): a critical point where L reaches it is a
     minimum even where its Hessian is singular and the second-order test cannot decide.
+
+    A surface that is a mean over examples, L(θ) = (1/N) Σₙ ℓₙ(θ), carries ``example_losses``, which maps
+    points ``(..., 2)`` to every example's loss ℓₙ, shape ``(..., N)``: then an optimizer can use
+    mini-batches, each update the mean of a few ℓₙ (the lecture's L₁, L₂, …: every batch has its own
+    loss surface).
     """
 
     key: str
@@ -147,6 +152,7 @@ class Surface:
     parameter: SurfaceParameter | None = None
     dataset: Dataset | None = None
     lower_bound: float | None = None
+    example_losses: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.starts) <= MAX_STARTS:
@@ -161,6 +167,14 @@ class Surface:
         if self.parameter is None:
             return self
         return self.parameter.build(self.parameter.validate(value))
+
+    @property
+    def example_count(self) -> int:
+        """N, the number of examples the loss averages (0 for a surface that is not a mean over examples)."""
+        if self.example_losses is None:
+            return 0
+        with torch.no_grad():
+            return int(self.example_losses(torch.zeros(2, dtype=torch.float64)).shape[-1])
 
     def loss_at(self, x: float, y: float) -> float:
         """L(x, y) as a Python float."""

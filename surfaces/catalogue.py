@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from surfaces.base import Surface
 from surfaces.benchmarks import BOOTH, HIMMELBLAU, RASTRIGIN, ROSENBROCK, SIX_HUMP_CAMEL
-from surfaces.data_surfaces import CLASSIFIER_CE, CLASSIFIER_MSE, FEATURES_NORMALIZED, FEATURES_RAW
+from surfaces.data_surfaces import BIASED_TOY, CLASSIFIER_CE, CLASSIFIER_MSE, FEATURES_NORMALIZED, FEATURES_RAW
 from surfaces.lecture_shapes import FLAT_SHARP, LECTURE_TOY, MONKEY_SADDLE, PLATEAU, RAVINE, SADDLE
 
 
@@ -23,7 +23,7 @@ SURFACES: Mapping[str, Surface] = types.MappingProxyType({
     surface.key: surface
     for surface in (SADDLE, MONKEY_SADDLE, LECTURE_TOY, RAVINE, ROSENBROCK, FLAT_SHARP, HIMMELBLAU,
                     SIX_HUMP_CAMEL, RASTRIGIN, PLATEAU, BOOTH,
-                    CLASSIFIER_MSE, CLASSIFIER_CE, FEATURES_RAW, FEATURES_NORMALIZED)
+                    CLASSIFIER_MSE, CLASSIFIER_CE, FEATURES_RAW, FEATURES_NORMALIZED, BIASED_TOY)
 })
 
 

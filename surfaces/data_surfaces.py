@@ -11,9 +11,15 @@ Two pairs, each the same model and data with one thing changed, as in the lectur
 * a linear regression on features 100× apart in scale, before and after standardizing them (feature
   normalization turns a long ravine into a round bowl).
 
+And one for mini-batches: the lecture's toy network with a bias on its hidden unit, on 8 examples, whose
+full loss has a saddle where no single example's loss is flat.
+
+Every surface here also gives each example's own loss ℓₙ (``*_example_losses``, shape ``(..., N)``), of
+which its loss is the mean: a mini-batch's loss is the mean over a few of them.
+
 The classifiers' minima have no closed form: they were found once by Newton's method in float64 (the
 only critical points in the domain) and are checked by the tests. The regressions' minima are the
-least-squares solutions, computed in closed form from the data.
+least-squares solutions, computed in closed form from the data, and so are the toy's critical points.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ import torch
 import torch.nn.functional as F
 
 from surfaces.base import Domain, PointKind, Surface, points_of_kind
-from surfaces.datasets import Dataset, features_of_different_scales, standardized, two_class_clouds
+from surfaces.datasets import Dataset, features_of_different_scales, noisy_line, standardized, two_class_clouds
 
 CLASSIFIER_DATA = two_class_clouds()
+BIASED_TOY_INPUTS, BIASED_TOY_TARGETS = noisy_line()
 FEATURES_DATA = features_of_different_scales()
 NORMALIZED_FEATURES_DATA = Dataset(standardized(FEATURES_DATA.features), FEATURES_DATA.targets,
                                    FEATURES_DATA.description + ", features standardized")
@@ -80,7 +87,12 @@ def classifier_mse_loss(p: torch.Tensor, data: Dataset) -> torch.Tensor:
     since both classes miss by σ(−mₙ). For a confidently wrong example (mₙ ≪ 0) the error is close to
     its maximum 2 but its slope, 4σ(−mₙ)²σ(mₙ), vanishes like e^{mₙ}: high loss, flat surface.
     """
-    return 2 * torch.sigmoid(-classifier_margins(p, data)).square().mean(dim=-1)
+    return classifier_mse_example_losses(p, data).mean(dim=-1)
+
+
+def classifier_mse_example_losses(p: torch.Tensor, data: Dataset) -> torch.Tensor:
+    """Each example's squared error 2σ(−mₙ)², shape ``(..., N)``: ``classifier_mse_loss`` is their mean."""
+    return 2 * torch.sigmoid(-classifier_margins(p, data)).square()
 
 
 def classifier_cross_entropy_loss(p: torch.Tensor, data: Dataset) -> torch.Tensor:
@@ -96,12 +108,22 @@ def classifier_cross_entropy_loss(p: torch.Tensor, data: Dataset) -> torch.Tenso
     the tests check it against ``F.cross_entropy`` on the scores (z, 0). Not ``F.logsigmoid``: on a
     small batch it runs multithreaded and stalls on a shared CPU.
     """
-    return F.softplus(-classifier_margins(p, data), threshold=40.0).mean(dim=-1)
+    return classifier_cross_entropy_example_losses(p, data).mean(dim=-1)
+
+
+def classifier_cross_entropy_example_losses(p: torch.Tensor, data: Dataset) -> torch.Tensor:
+    """Each example's cross-entropy −ln σ(mₙ) = softplus(−mₙ), shape ``(..., N)``."""
+    return F.softplus(-classifier_margins(p, data), threshold=40.0)
 
 
 def linear_regression_loss(p: torch.Tensor, data: Dataset) -> torch.Tensor:
     """L = (1/N) Σₙ (yₙ − w₁xₙ₁ − w₂xₙ₂)², the mean squared error of ŷ = w₁x₁ + w₂x₂."""
-    return ((data.targets - weighted_sums(p, _feature_columns(data))) ** 2).mean(dim=-1)
+    return linear_regression_example_losses(p, data).mean(dim=-1)
+
+
+def linear_regression_example_losses(p: torch.Tensor, data: Dataset) -> torch.Tensor:
+    """Each example's squared error (yₙ − w₁xₙ₁ − w₂xₙ₂)², shape ``(..., N)``."""
+    return (data.targets - weighted_sums(p, _feature_columns(data))) ** 2
 
 
 def least_squares_minimum(data: Dataset) -> tuple[float, float]:
@@ -112,6 +134,39 @@ def least_squares_minimum(data: Dataset) -> tuple[float, float]:
     features, targets = data.features, data.targets
     w1, w2 = torch.linalg.solve(features.T @ features, features.T @ targets).tolist()
     return (w1, w2)
+
+
+def biased_toy_example_losses(p: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    r"""Each example's squared error under the lecture's toy network with a hidden bias, shape ``(..., N)``.
+
+    .. math::
+
+        \ell_n(w_1, w_2) = \bigl(y_n - w_2\,(w_1 x_n + 1)\bigr)^2 .
+
+    The lecture's toy is ŷ = w₂·(w₁x): at w = 0 its hidden unit outputs 0 for every input, so every
+    example's gradient is 0 there. With the bias 1 on the hidden unit (fixed, to keep θ two-dimensional)
+    it outputs 1 at w = 0, and ∇ℓₙ(0, 0) = (0, −2yₙ): each example pulls w₂ its own way, and only their
+    mean, (0, −2ȳ), is 0 (the targets are centred exactly, ``surfaces.datasets.noisy_line``).
+    """
+    return (targets - p[..., 1:2] * (p[..., 0:1] * inputs + 1)) ** 2
+
+
+def biased_toy_loss(p: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """L = (1/N) Σₙ ℓₙ, the mean squared error of ŷ = w₂(w₁x + 1)."""
+    return biased_toy_example_losses(p, inputs, targets).mean(dim=-1)
+
+
+def biased_toy_minimum(inputs: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
+    r"""The toy's only minimum: ŷ = (w₁w₂)x + w₂ is the least-squares line ŷ = ax + c when w₂ = c, w₁ = a/c.
+
+    Its other critical point is the origin: :math:`\partial L/\partial w_1 = -2 w_2\,\overline{r x}` and
+    :math:`\partial L/\partial w_2 = -2\,\overline{r\,(w_1 x + 1)}` (r = y − ŷ) vanish together either where
+    the residuals are those of the least-squares line or where w₂ = 0 and w₁ = −ȳ/(xy)‾, which is 0
+    for centred targets. There the Hessian is [[0, −2(xy)‾], [−2(xy)‾, 2]]: a saddle.
+    """
+    design = torch.stack((inputs, torch.ones_like(inputs)), dim=-1)
+    slope, intercept = torch.linalg.lstsq(design, targets.unsqueeze(-1)).solution.squeeze(-1).tolist()
+    return (slope / intercept, intercept)
 
 
 CLASSIFIER_DOMAIN = Domain(-8.0, 8.0, -8.0, 8.0)
@@ -133,6 +188,7 @@ CLASSIFIER_MSE = Surface(
             "η = 0.1 barely move (loss 1.760 → 1.760). Same model, data and start as the cross-entropy surface.",
     critical_points=points_of_kind(PointKind.MINIMUM, (2.0821950319807323, -0.8449863234997572)),
     dataset=CLASSIFIER_DATA,
+    example_losses=functools.partial(classifier_mse_example_losses, data=CLASSIFIER_DATA),
 )
 
 CLASSIFIER_CE = Surface(
@@ -149,6 +205,7 @@ CLASSIFIER_CE = Surface(
             "function changes how hard the optimization is.",
     critical_points=points_of_kind(PointKind.MINIMUM, (2.0697567614046135, -1.2932348382342205)),
     dataset=CLASSIFIER_DATA,
+    example_losses=functools.partial(classifier_cross_entropy_example_losses, data=CLASSIFIER_DATA),
 )
 
 FEATURES_DOMAIN = Domain(-4.0, 4.0, -4.0, 4.0)
@@ -169,6 +226,7 @@ FEATURES_RAW = Surface(
             "crawls along it: after 300 steps it is still 5.5 away from the minimum.",
     critical_points=points_of_kind(PointKind.MINIMUM, least_squares_minimum(FEATURES_DATA)),
     dataset=FEATURES_DATA,
+    example_losses=functools.partial(linear_regression_example_losses, data=FEATURES_DATA),
 )
 
 FEATURES_NORMALIZED = Surface(
@@ -182,7 +240,32 @@ FEATURES_NORMALIZED = Surface(
     lecture="The same data with both features standardized, x̃ = (x − m)/σ (mean 0, variance 1). Now both "
             "weights matter equally: the surface is a round bowl, with Hessian eigenvalues 1.93 and 2.07 (condition "
             "number 1.07), and gradient descent with the same η = 0.1 goes straight down, within 0.01 of the minimum "
-            "in 28 steps. Batch normalization does this to the inputs of every layer of a network.",
+            "in 28 steps. This is feature normalization, done once to the inputs before training. Batch normalization, "
+            "which belongs to real networks with layers (this two-weight model has none), normalizes the inputs of "
+            "every layer with the mean and variance of each mini-batch, then applies a learnable scale γ and shift β, "
+            "and uses running averages of those statistics at test time.",
     critical_points=points_of_kind(PointKind.MINIMUM, least_squares_minimum(NORMALIZED_FEATURES_DATA)),
     dataset=NORMALIZED_FEATURES_DATA,
+    example_losses=functools.partial(linear_regression_example_losses, data=NORMALIZED_FEATURES_DATA),
+)
+
+BIASED_TOY = Surface(
+    key="biased_toy",
+    name="Toy network with a bias: one loss per example",
+    loss=functools.partial(biased_toy_loss, inputs=BIASED_TOY_INPUTS, targets=BIASED_TOY_TARGETS),
+    domain=Domain(-3.0, 3.0, -3.0, 3.0),
+    starts=((0.0, 0.0), (2.0, 2.0), (-2.5, 1.0)),
+    latex=(r"\frac{1}{N}\sum_{n} \ell_n, \quad \ell_n = \left(y_n - w_2\,(w_1 x_n + 1)\right)^2,\ N = 8"
+           r" \quad (x = w_1,\ y = w_2)"),
+    lecture="The lecture's toy network with a bias on its hidden unit, ŷ = w₂(w₁x + 1), fitted to 8 examples of a "
+            "noisy line (targets centred). The origin is a saddle of the full loss L (Hessian eigenvalues −0.23 and "
+            "2.23): its gradient, (0, −2·mean y), is exactly 0. But each example has its own loss ℓₙ, and their "
+            "gradients there, (0, −2yₙ), are not 0: from −2.34 to 1.66. So full-batch gradient descent started at the "
+            "origin never moves, while a mini-batch of one example is never stuck there. The only minimum, (−0.96, "
+            "−1.28), is the least-squares line.",
+    critical_points=(
+        *points_of_kind(PointKind.SADDLE, (0.0, 0.0)),
+        *points_of_kind(PointKind.MINIMUM, biased_toy_minimum(BIASED_TOY_INPUTS, BIASED_TOY_TARGETS)),
+    ),
+    example_losses=functools.partial(biased_toy_example_losses, inputs=BIASED_TOY_INPUTS, targets=BIASED_TOY_TARGETS),
 )

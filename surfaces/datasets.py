@@ -100,3 +100,28 @@ def features_of_different_scales(seed: int = 0, count: int = 40, scales: Sequenc
     ratio = max(scales) / min(scales)
     return Dataset(features, targets - targets.mean(),
                    f"{count} examples, feature scales {tuple(scales)} ({ratio:g}× apart), seed {seed}")
+
+
+def noisy_line(seed: int = 1, count: int = 8, slope: float = 1.0, noise: float = 0.3,
+               inputs_between: Sequence[float] = (0.25, 2.75), resolution: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""``count`` examples (xₙ, yₙ) of a noisy line, the targets centred *exactly*: inputs (N,) and targets (N,).
+
+    .. math::
+
+        x_n \sim \mathcal{U}(a, b), \qquad t_n = \operatorname{round}\bigl(r\,(s\,x_n + \nu\,\varepsilon_n)\bigr) / r,
+        \qquad y_n = t_n - \bar t .
+
+    The targets are read to 1/``resolution`` (a power of two) and ``count`` is a power of two, so t̄ and every
+    yₙ are exact binary fractions: Σₙ yₙ is exactly 0 in float64, not merely 1e-17. A model whose full
+    gradient is a multiple of Σₙ yₙ somewhere then has a gradient of exactly 0 there.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 2 or count & (count - 1):
+        raise ValueError(f"the number of examples must be a power of two ≥ 2, got {count!r}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1 or resolution & (resolution - 1):
+        raise ValueError(f"the resolution of the targets must be a power of two, got {resolution!r}")
+    low, high = inputs_between
+    generator = torch.Generator().manual_seed(seed)
+    inputs = torch.rand(count, generator=generator, dtype=torch.float64) * (high - low) + low
+    measured = slope * inputs + noise * torch.randn(count, generator=generator, dtype=torch.float64)
+    targets = torch.round(measured * resolution) / resolution
+    return inputs, targets - targets.mean()

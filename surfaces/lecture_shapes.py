@@ -43,6 +43,18 @@ def flat_sharp_loss(p: torch.Tensor) -> torch.Tensor:
     return 0.05 * (x**2 + y**2) - wide - 1.1 * sharp
 
 
+FLAT_SHARP_TEST_SHIFT = (0.2, 0.0)
+
+
+def flat_sharp_test_loss(p: torch.Tensor) -> torch.Tensor:
+    """The lecture's "testing" loss for ``flat_sharp_loss``: the training surface shifted a little, L(θ − δ), δ = (0.2, 0).
+
+    Test data differ from training data, so their loss surface is a slightly different one; at a flat
+    minimum the loss hardly changes under the shift, at a sharp one it rises steeply.
+    """
+    return flat_sharp_loss(p - torch.tensor(FLAT_SHARP_TEST_SHIFT, dtype=p.dtype))
+
+
 def plateau_loss(p: torch.Tensor) -> torch.Tensor:
     """L = 1 − exp(−(x² + y²)/2): a single well; the gradient r·exp(−r²/2) dies out away from it."""
     return 1 - torch.exp(-(p[..., 0] ** 2 + p[..., 1] ** 2) / 2)
@@ -123,10 +135,12 @@ FLAT_SHARP = Surface(
     starts=((0.3, 1.2), (3.0, 1.5), (-3.5, -2.0)),
     latex=(r"0.05\,(x^2 + y^2) - e^{-\left((x+1.5)^2 + y^2\right)/2}"
            r" - 1.1\, e^{-\left((x-1.5)^2 + y^2\right)/0.125}"),
-    lecture="Two minima with almost the same loss: a wide, flat one on the left (Hessian eigenvalues about 1.1) "
-            "and a narrow, sharp one on the right (about 17.6). Noisy small-batch steps tend to shake an optimizer "
-            "out of the sharp one; Keskar et al. (2017) found that large batches settle in sharp minima, which "
-            "generalize worse.",
+    lecture="Two minima of different sharpness: a wide, flat one on the left (Hessian eigenvalues about 1.1, loss "
+            "−0.90) and a narrow, sharp one on the right (about 17.6), which is deeper (loss −1.00). The lecture's "
+            "case for flat minima: the loss on test data is the training loss shifted a little. Shift this surface by "
+            "0.2 along x: at the flat minimum the loss barely changes (−0.90 → −0.88), at the sharp one it jumps "
+            "(−1.00 → −0.71), now worse than the flat one. Noisy steps tend to shake an optimizer out of the sharp "
+            "minimum; Keskar et al. (2017) found that large batches settle in sharp minima, which generalize worse.",
     critical_points=(
         *points_of_kind(PointKind.MINIMUM, (-1.3624592478443456, 0.0), (1.4895806159890956, 0.0)),
         *points_of_kind(PointKind.SADDLE, (0.7995635679922368, 0.0)),

@@ -1,4 +1,4 @@
-"""Widgets for one optimizer: its rule, learning rate, rule-specific knobs, schedule and batch noise.
+"""Widgets for one optimizer: its rule, learning rate, rule-specific knobs, schedule, injected noise and batch size.
 
 Every widget has a short key bound to the URL, so a copied link restores the whole race.
 """
@@ -57,8 +57,23 @@ def _schedule_widgets(slot: int, steps: int) -> Schedule:
     return Schedule()
 
 
-def optimizer_panel(slot: int, steps: int) -> OptimizerSettings:
-    """The widgets of optimizer number ``slot`` (0-based), drawn in the current container."""
+def _batch_size_widget(slot: int, examples: int) -> int:
+    """Examples per update, 0 (the default) for all of them; drawn only for a surface with ``examples`` > 0."""
+    key = f"batch{slot}"
+    if examples == 0:
+        return 0
+    kept = st.session_state.get(key)
+    if isinstance(kept, int) and kept > examples:  # left by a surface with more examples
+        st.session_state[key] = examples
+    return int(st.number_input(t("optimizer_panel.batch_size", count=examples), 0, examples, 0, 1, key=key,
+                               bind="query-params", help=t("optimizer_panel.batch_size_help", count=examples)))
+
+
+def optimizer_panel(slot: int, steps: int, examples: int = 0) -> OptimizerSettings:
+    """The widgets of optimizer number ``slot`` (0-based), drawn in the current container.
+
+    ``examples`` is N for a surface that is a mean over N examples (it offers a batch size), else 0.
+    """
     colour = run_colour(slot)
     title = t("optimizer_panel.title", number=slot + 1)
     st.markdown(f"<span style='color:{colour};font-size:1.6em'>●</span> **{title}**", unsafe_allow_html=True)
@@ -84,6 +99,8 @@ def optimizer_panel(slot: int, steps: int) -> OptimizerSettings:
     with st.expander(t("optimizer_panel.more")):
         schedule = _schedule_widgets(slot, steps)
         noise = st.select_slider(t("optimizer_panel.noise"), NOISE_LEVELS, value=0.0,
-                                 key=f"noise{slot}", bind="query-params")
+                                 key=f"noise{slot}", bind="query-params", help=t("optimizer_panel.noise_help"))
+        batch_size = _batch_size_widget(slot, examples)
         seed = st.number_input(t("optimizer_panel.seed"), 0, 10_000, slot, key=f"seed{slot}", bind="query-params")
-    return OptimizerSettings(kind=kind, lr=lr, schedule=schedule, noise=noise, seed=int(seed), **knobs)
+    return OptimizerSettings(kind=kind, lr=lr, schedule=schedule, noise=noise, seed=int(seed), batch_size=batch_size,
+                             **knobs)

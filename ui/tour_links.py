@@ -38,6 +38,7 @@ def optimizer_state(slot: int, settings: OptimizerSettings) -> dict[str, object]
         f"beta1{slot}": settings.betas[0], f"beta2{slot}": settings.betas[1],
         f"sched{slot}": schedule.kind, f"gamma{slot}": schedule.gamma, f"every{slot}": schedule.step_size,
         f"warm{slot}": schedule.warmup_steps, f"noise{slot}": settings.noise, f"seed{slot}": settings.seed,
+        f"batch{slot}": settings.batch_size,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -188,3 +189,34 @@ def test_two_runs_of_one_rule_get_distinct_names_in_the_legend_and_the_rules():
     shown = texts(app)
     assert "**Adam**" in shown and "**Adam + warm-up (50 steps), cosine decay**" in shown
     assert app.get("latex") and any(r"\eta\,\frac{t+1}{w}" in element.value for element in app.get("latex"))
+
+
+def test_the_batch_size_is_offered_where_the_surface_has_examples_and_lives_in_the_url(app):
+    def first_path(test: AppTest) -> np.ndarray:
+        race = drawn_charts(test)["race_chart"]
+        trace = next(trace for trace in race["figure"]["data"] if trace.get("name") == "Gradient descent")
+        return plotly_values(trace["x"])
+
+    assert not any(widget.key == "batch0" for widget in app.number_input)  # Himmelblau is a formula: no examples
+    app.selectbox(key=menu_key("surface")).set_value("biased_toy").run()
+    assert not app.exception, app.exception
+    assert app.number_input(key="batch0").value == 0 and "all 8 examples" in app.number_input(key="batch0").label
+    assert set(first_path(app)) == {0.0}  # from the saddle, full-batch gradient descent never moves
+    app.number_input(key="batch0").set_value(1).run()
+    assert not app.exception, app.exception
+    assert len(set(first_path(app))) > 1  # batches of one example leave the saddle
+    assert "batch0=1" in app.sidebar.code[0].value
+    linked = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    linked.query_params.update({"surface": "biased_toy", "batch0": "1"})
+    linked.run()
+    assert not linked.exception and linked.number_input(key="batch0").value == 1
+    refused = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    refused.query_params.update({"surface": "biased_toy", "batch0": "9"})
+    refused.run()
+    assert not refused.exception and refused.number_input(key="batch0").value == 0
+    assert any("batch0=9" in str(warning.value) for warning in refused.warning)
+    refused.selectbox(key=menu_key("surface")).set_value("classifier_ce").run()
+    refused.number_input(key="batch0").set_value(40).run()
+    refused.selectbox(key=menu_key("surface")).set_value("biased_toy").run()  # 40 > 8: held at 8, no exception
+    assert not refused.exception, refused.exception
+    assert refused.number_input(key="batch0").value == 8

@@ -93,24 +93,29 @@ def test_switching_to_chinese_changes_the_labels_and_keeps_the_settings(page, ap
     page.screenshot(path=str(ARTIFACTS / "explorer_zh.png"), full_page=False)
 
 
-def test_a_tour_scene_opens_in_the_explorer_with_its_preset_over_a_stale_link(browser, page, app_server):
+@pytest.mark.parametrize("scene_key", ["momentum", "minibatch_saddle"])
+def test_a_tour_scene_opens_in_the_explorer_with_its_preset_over_a_stale_link(browser, page, app_server, scene_key):
     page.goto(f"{app_server.url}/?lr0=0.3&steps=50")  # leaves bound parameters in the URL
     wait_for_chart(page, "race_chart")
-    page.goto(f"{app_server.url}/tour?scene=momentum&lr0=0.3&steps=50")
-    page.locator(".st-key-open_momentum button").click()
+    page.goto(f"{app_server.url}/tour?scene={scene_key}&lr0=0.3&steps=50")
+    page.locator(f".st-key-open_{scene_key} button").click()
     page.wait_for_url(lambda url: "/tour" not in url, timeout=30_000)  # the explorer is the default page, at /
     wait_for_chart(page, "race_chart")
-    (race,) = run_scene(SCENES["momentum"]).runs
+    scene = SCENES[scene_key]
+    (race,) = run_scene(scene).runs
+    runs = range(len(scene.optimizers))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        ends = [path_end(page, run) for run in range(2)]
-        if np.allclose(ends, [race.path(run)[-1] for run in range(2)], atol=1e-6):
+        ends = [path_end(page, run) for run in runs]
+        if np.allclose(ends, [race.path(run)[-1] for run in runs], atol=1e-6):
             break
         time.sleep(0.3)
-    np.testing.assert_allclose(ends, [race.path(run)[-1] for run in range(2)], atol=1e-6)
-    page.screenshot(path=str(ARTIFACTS / "tour_momentum_opened.png"), full_page=False)
+    np.testing.assert_allclose(ends, [race.path(run)[-1] for run in runs], atol=1e-6)
+    page.screenshot(path=str(ARTIFACTS / f"tour_{scene_key}_opened.png"), full_page=False)
     link = page.locator(".st-key-share_link code").inner_text().replace("\n", "").strip()
+    for slot, settings in enumerate(scene.optimizers):  # mini-batch runs: the batch size travels with the link
+        assert not settings.batch_size or f"batch{slot}={settings.batch_size}" in link, link
     with fresh_page(browser) as other:  # the opened scene's link, sent to the class, shows the same race
         other.goto(link)
         wait_for_chart(other, "race_chart")
-        np.testing.assert_allclose([path_end(other, run) for run in range(2)], ends, atol=1e-9)
+        np.testing.assert_allclose([path_end(other, run) for run in runs], ends, atol=1e-9)

@@ -13,16 +13,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from analysis.atlas import find_critical_points
 from analysis.derivatives import hessian_at, loss_and_gradient
 from optimizers.settings import OptimizerKind, OptimizerSettings
 from optimizers.trajectory import Trajectories, run_trajectories
 from surfaces.base import PointKind, Surface
 from surfaces.catalogue import SURFACES
-from surfaces.data_surfaces import NORMALIZED_FEATURES_DATA
-from surfaces.datasets import Dataset, features_of_different_scales, standardized, two_class_clouds
+from surfaces.data_surfaces import BIASED_TOY_INPUTS, BIASED_TOY_TARGETS, NORMALIZED_FEATURES_DATA
+from surfaces.datasets import Dataset, features_of_different_scales, noisy_line, standardized, two_class_clouds
 from surfaces.grid import loss_grid
+from tests.unit.quoted import assert_quoted, printed
 
-DATA_KEYS = ("classifier_mse", "classifier_ce", "features_raw", "features_normalized")
+DATASET_KEYS = ("classifier_mse", "classifier_ce", "features_raw", "features_normalized")
+DATA_KEYS = (*DATASET_KEYS, "biased_toy")
 HIGH_LOSS_START = (-6.0, 6.0)  # the classifiers' first start: confidently wrong, top left
 GD = OptimizerSettings(OptimizerKind.GD, lr=0.1)
 STEPS = 300
@@ -48,10 +51,24 @@ def gradient_descent(surface: Surface, start: tuple[float, float], steps: int = 
 def test_data_surfaces_come_after_the_others_in_menu_order():
     keys = tuple(SURFACES)
     assert keys[-len(DATA_KEYS):] == DATA_KEYS
-    assert all(SURFACES[key].dataset is None for key in keys[: -len(DATA_KEYS)])
+    assert all(SURFACES[key].dataset is None and SURFACES[key].example_losses is None
+               for key in keys[: -len(DATA_KEYS)])
 
 
-@pytest.mark.parametrize("key", DATA_KEYS)
+@pytest.mark.parametrize(("key", "count"), [(key, 40) for key in DATASET_KEYS] + [("biased_toy", 8)])
+def test_every_data_surface_is_the_mean_of_its_example_losses(key, count):
+    """What mini-batches need: ℓₙ for every example, batched, whose mean is the surface's loss bit for bit."""
+    surface = SURFACES[key]
+    generator = torch.Generator().manual_seed(2)
+    points = torch.rand(3, 5, 2, generator=generator, dtype=torch.float64) * 8 - 4
+    losses = surface.example_losses(points)
+    assert losses.shape == (3, 5, count) and surface.example_count == count
+    assert torch.equal(losses.mean(dim=-1), surface.loss(points))
+    one_by_one = torch.stack([surface.example_losses(point) for point in points.reshape(-1, 2)]).reshape(3, 5, count)
+    torch.testing.assert_close(losses, one_by_one, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("key", DATASET_KEYS)
 def test_every_data_surface_carries_its_data_and_a_finite_grid(key):
     surface = SURFACES[key]
     assert surface.critical_points and all(point.kind is PointKind.MINIMUM for point in surface.critical_points)
@@ -254,3 +271,50 @@ def test_one_learning_rate_zig_zags_and_crawls_before_and_converges_fast_after()
     steep_raw = on_raw.theta[0, :, 1] - raw.critical_points[0].y
     steep_normalized = on_normalized.theta[0, :, 1] - normalized.critical_points[0].y
     assert sign_changes(steep_raw[:50]) >= 20 and sign_changes(steep_normalized) == 0
+
+
+# ── Mini-batches: a saddle of L where no example's loss is flat ──
+
+def test_the_toys_targets_are_centred_exactly():
+    inputs, targets = noisy_line()
+    assert torch.equal(inputs, BIASED_TOY_INPUTS) and torch.equal(targets, BIASED_TOY_TARGETS)
+    assert inputs.shape == targets.shape == (8,) and float(targets.sum()) == 0.0  # exactly, not 1e-17
+    assert not torch.equal(noisy_line(seed=2)[1], targets)
+    with pytest.raises(ValueError, match="power of two"):
+        noisy_line(count=6)
+
+
+def test_the_biased_toys_origin_is_a_saddle_of_the_mean_where_every_example_still_has_a_slope():
+    toy = SURFACES["biased_toy"]
+    origin = torch.zeros(2, dtype=torch.float64)
+    _, gradient = loss_and_gradient(toy.loss, origin)
+    assert torch.equal(gradient, torch.zeros(2, dtype=torch.float64))  # exactly 0: gradient descent never moves
+    per_example = torch.autograd.functional.jacobian(toy.example_losses, origin)  # ∇ℓₙ(0, 0) = (0, −2yₙ)
+    torch.testing.assert_close(per_example, torch.stack((torch.zeros(8), -2 * BIASED_TOY_TARGETS), dim=-1).double(),
+                               rtol=0, atol=0)
+    assert float(per_example[:, 1].abs().min()) > 0.5  # no example is flat there
+    # The Hessian at the origin, closed form [[0, −2 (xy)‾], [−2 (xy)‾, 2]]: a saddle.
+    covariance = float((BIASED_TOY_INPUTS * BIASED_TOY_TARGETS).mean())
+    hessian = hessian_at(toy.loss, 0.0, 0.0)
+    torch.testing.assert_close(hessian, torch.tensor([[0.0, -2 * covariance], [-2 * covariance, 2.0]],
+                                                     dtype=torch.float64), rtol=1e-12, atol=1e-14)
+    eigenvalues = torch.linalg.eigvalsh(hessian).tolist()
+    (minimum,) = [point for point in toy.critical_points if point.kind is PointKind.MINIMUM]
+    slopes = (-2 * BIASED_TOY_TARGETS).tolist()
+    numbers = (*(printed(value, 2) for value in (*eigenvalues, min(slopes), max(slopes), minimum.x, minimum.y)),)
+    assert numbers == ("−0.23", "2.23", "−2.34", "1.66", "−0.96", "−1.28")
+    assert_quoted(("surfaces.biased_toy.lecture",), *numbers)
+    assert all(number in toy.lecture for number in numbers)
+
+
+def test_the_biased_toys_minimum_is_the_least_squares_line():
+    toy = SURFACES["biased_toy"]
+    (minimum,) = [point for point in toy.critical_points if point.kind is PointKind.MINIMUM]
+    design = torch.stack((BIASED_TOY_INPUTS, torch.ones(8, dtype=torch.float64)), dim=-1)
+    slope, intercept = torch.linalg.lstsq(design, BIASED_TOY_TARGETS.unsqueeze(-1)).solution.squeeze(-1).tolist()
+    assert (minimum.x * minimum.y, minimum.y) == pytest.approx((slope, intercept), rel=1e-12)
+    points = torch.stack(torch.meshgrid(*(torch.linspace(-3, 3, 121, dtype=torch.float64),) * 2, indexing="xy"), dim=-1)
+    assert float(toy.loss(points).min()) >= toy.loss_at(minimum.x, minimum.y)
+    found = find_critical_points(toy).points  # an independent search: these two are all there is
+    assert sorted((point.kind, round(point.x, 6), round(point.y, 6)) for point in found) == sorted(
+        (point.kind, round(point.x, 6), round(point.y, 6)) for point in toy.critical_points)

@@ -24,6 +24,9 @@ def test_two_runs_of_one_rule_are_named_by_what_differs():
         "Gradient descent", "Gradient descent + noise σ = 0.1"]  # the seed only where it alone differs
     assert run_labels([OptimizerSettings("gd", 0.05, noise=0.1), OptimizerSettings("gd", 0.05, noise=0.1, seed=1)],
                       "zh") == ["梯度下降，种子 0", "梯度下降，种子 1"]
+    assert run_labels([OptimizerSettings("gd", 0.1), OptimizerSettings("gd", 0.1, batch_size=4),
+                       OptimizerSettings("gd", 0.1, batch_size=1)]) == [
+        "Gradient descent", "Gradient descent, batch B = 4", "Gradient descent, batch B = 1"]
 
 
 def test_runs_of_different_rules_keep_their_names_and_identical_runs_their_slots():
@@ -46,7 +49,8 @@ SCHEDULES = st.sampled_from([Schedule(), Schedule("exponential", gamma=0.98), Sc
                              Schedule("warmup_inverse_sqrt", warmup_steps=20)])
 RUNS = st.builds(OptimizerSettings, kind=st.sampled_from(list(OptimizerKind)), lr=st.sampled_from([0.01, 0.02, 0.1]),
                  momentum=st.sampled_from([0.5, 0.9]), alpha=st.sampled_from([0.9, 0.99]), schedule=SCHEDULES,
-                 noise=st.sampled_from([0.0, 0.1]), seed=st.sampled_from([0, 1]))
+                 noise=st.sampled_from([0.0, 0.1]), seed=st.sampled_from([0, 1]),
+                 batch_size=st.sampled_from([0, 1, 4]))
 
 
 @settings(max_examples=300, deadline=None)

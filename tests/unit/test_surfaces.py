@@ -12,10 +12,13 @@ import torch
 from surfaces.base import CriticalPoint, Domain, PointKind, Surface
 from surfaces.catalogue import SURFACES, UnknownSurfaceError, get_surface
 from surfaces.grid import loss_grid
+from surfaces.lecture_shapes import FLAT_SHARP_TEST_SHIFT, flat_sharp_test_loss
+from tests.unit.quoted import assert_quoted, printed
 
 REQUIRED_KEYS = ("saddle", "monkey_saddle", "lecture_toy", "ravine", "rosenbrock", "flat_sharp", "himmelblau",
                  "six_hump_camel", "rastrigin", "plateau", "booth")
-DATA_KEYS = ("classifier_mse", "classifier_ce", "features_raw", "features_normalized")  # tested in test_data_surfaces
+DATA_KEYS = ("classifier_mse", "classifier_ce", "features_raw", "features_normalized",  # tested in test_data_surfaces
+             "biased_toy")
 
 
 def gradient_and_hessian(surface: Surface, x: float, y: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -131,13 +134,26 @@ def test_with_parameter_on_a_surface_without_a_knob_returns_it_unchanged():
     assert SURFACES["booth"].with_parameter(3.0) is SURFACES["booth"]
 
 
-def test_flat_minimum_is_wide_and_sharp_minimum_is_narrow_at_about_the_same_loss():
+def test_the_sharp_minimum_is_deeper_in_training_and_worse_on_the_shifted_test_surface():
+    """The lecture's picture in numbers: the test loss is the training loss shifted a little (here by 0.2 along x)."""
     surface = SURFACES["flat_sharp"]
     flat, sharp = (p for p in surface.critical_points if p.kind is PointKind.MINIMUM)
-    flat_curvature = torch.linalg.eigvalsh(gradient_and_hessian(surface, flat.x, flat.y)[1]).max()
-    sharp_curvature = torch.linalg.eigvalsh(gradient_and_hessian(surface, sharp.x, sharp.y)[1]).max()
-    assert float(sharp_curvature / flat_curvature) > 10
-    assert abs(surface.loss_at(flat.x, flat.y) - surface.loss_at(sharp.x, sharp.y)) < 0.15
+    flat_curvature = torch.linalg.eigvalsh(gradient_and_hessian(surface, flat.x, flat.y)[1])
+    sharp_curvature = torch.linalg.eigvalsh(gradient_and_hessian(surface, sharp.x, sharp.y)[1])
+    assert float(sharp_curvature.max() / flat_curvature.max()) > 10
+    training = [surface.loss_at(point.x, point.y) for point in (flat, sharp)]
+    test = [float(flat_sharp_test_loss(torch.tensor([point.x, point.y], dtype=torch.float64))) for point in (flat, sharp)]
+    np.testing.assert_allclose(test, [surface.loss_at(point.x - 0.2, point.y) for point in (flat, sharp)], rtol=1e-15)
+    assert FLAT_SHARP_TEST_SHIFT == (0.2, 0.0)
+    assert training[1] < training[0] and test[1] > test[0]  # deeper in training, worse in testing
+    assert test[0] - training[0] < 0.03 < 0.25 < test[1] - training[1]
+    numbers = tuple(printed(value, 2) for value in (*training, *test))
+    assert numbers == ("−0.90", "−1.00", "−0.88", "−0.71")
+    curvatures = tuple(f"{float(values.mean()):.1f}" for values in (flat_curvature, sharp_curvature))
+    assert curvatures == ("1.1", "17.6")
+    assert_quoted(("surfaces.flat_sharp.lecture",), *numbers, *curvatures, "0.2")
+    assert_quoted(("tour.batch_noise.story",), *numbers, "0.2")
+    assert all(number in surface.lecture for number in (*numbers, *curvatures))
 
 
 def test_plateau_has_high_loss_and_tiny_gradient_far_from_the_minimum():

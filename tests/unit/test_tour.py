@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import torch
 
 from analysis.derivatives import hessian_at
 from analysis.point_report import inspect_point
@@ -15,6 +16,7 @@ from analysis.minimum_ratio import ExperimentSettings, run_experiment
 from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, SCENE_LIST, SCENES, Scene, race_on, run_scene
 from surfaces.base import PointKind
 from surfaces.choice import resolve_surface
+from tests.unit.quoted import assert_quoted, printed
 
 
 def runs(key: str):
@@ -64,6 +66,39 @@ def test_escape_saddle_plain_gd_stays_stuck_noise_or_a_push_along_1_1_escapes():
                      (0.02, 0.02), scene.steps)
     gd_escape, momentum_escape = (int(np.argmax(pushed.losses(run) < 0.5)) for run in range(2))
     assert pushed.losses(0)[-1] < 1e-3 and 0 < momentum_escape < gd_escape
+
+
+def test_escape_saddle_says_its_noise_is_injected_because_mini_batches_would_not_help_there():
+    scene = SCENES["escape_saddle"]
+    assert scene.optimizers[1].noise == 0.1 and scene.optimizers[1].batch_size == 0
+    assert_quoted(("tour.escape_saddle.look_for",), "σ = 0.1")
+    assert_quoted(("tour.escape_saddle.story",), "σξ")
+    # ŷ = w₁w₂x: at the origin every example's own loss (y − w₁w₂x)² is flat, whatever the data.
+    generator = torch.Generator().manual_seed(0)
+    inputs, targets = torch.randn(2, 16, generator=generator, dtype=torch.float64)
+    per_example = torch.autograd.functional.jacobian(
+        lambda w: (targets - w[0] * w[1] * inputs) ** 2, torch.zeros(2, dtype=torch.float64))
+    assert torch.equal(per_example, torch.zeros(16, 2, dtype=torch.float64))
+
+
+def test_minibatch_saddle_full_batch_stays_on_the_saddle_small_batches_leave_it():
+    (race,) = runs("minibatch_saddle")
+    scene = SCENES["minibatch_saddle"]
+    surface = resolve_surface(scene.surface)
+    assert [settings.batch_size for settings in scene.optimizers] == [0, 4, 1] and surface.example_count == 8
+    assert np.all(race.path(0) == 0.0) and np.all(race.losses(0) == race.losses(0)[0])  # ∇L(0, 0) = 0 exactly
+    (minimum,) = [point for point in surface.critical_points if point.kind is PointKind.MINIMUM]
+    for run in (1, 2):
+        leaves = int(np.argmax(np.hypot(*race.path(run).T) > 0.1))
+        assert 0 < leaves <= 10
+        assert np.hypot(*(race.path(run)[-1] - (minimum.x, minimum.y))) < 0.1
+    jitter = [np.ptp(race.losses(run)[-100:]) for run in (1, 2)]
+    assert jitter[1] > 5 * jitter[0]  # one example per step: it keeps jittering around the minimum
+    another_seed = race_on(scene.surface, (dataclasses.replace(scene.optimizers[2], seed=1),), scene.start, scene.steps)
+    assert not np.array_equal(another_seed.path(0), race.path(2))
+    numbers = (printed(race.losses(0)[0], 3), f"({printed(minimum.x, 2)}, {printed(minimum.y, 2)})")
+    assert numbers == ("0.451", "(−0.96, −1.28)")
+    assert_quoted(("tour.minibatch_saddle.look_for",), *numbers, "10")
 
 
 def test_batch_noise_leaves_the_sharp_minimum_for_the_flat_one():
@@ -158,6 +193,15 @@ def test_loss_function_mse_is_stuck_on_its_plateau_where_cross_entropy_descends(
     assert mse.gradient_norms(0)[0] < 1e-2 < cross_entropy.gradient_norms(0)[0]
     minimum = resolve_surface(SCENES["loss_function"].other).critical_points[0]
     np.testing.assert_allclose(cross_entropy.path(0)[-1], [minimum.x, minimum.y], atol=1e-2)
+
+
+def test_normalization_texts_call_it_feature_normalization_and_say_what_batch_normalization_adds():
+    keys = ("tour.normalization.story", "surfaces.features_normalized.lecture")
+    for language, name in (("en", "feature normalization"), ("zh", "特征归一化")):
+        for key in keys:
+            assert name in catalogue(language)[key]
+    assert_quoted(keys, "γ", "β")  # the learnable scale and shift that feature normalization lacks
+    assert "does this to the inputs of every layer" not in catalogue("en")["surfaces.features_normalized.lecture"]
 
 
 def test_normalization_turns_the_ravine_round_and_gradient_descent_fast():
