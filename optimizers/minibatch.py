@@ -11,13 +11,12 @@ the slope of that batch's loss surface (the lecture's L₁, L₂, …), not of L
 loss is usually not. With batch size B, epoch e is a permutation of the N examples (``torch.randperm``
 from a generator seeded with the run's seed) cut in order into ⌈N/B⌉ batches, the last one smaller when
 B does not divide N (as torch's ``DataLoader`` with ``drop_last=False``). B = 0 or B ≥ N is the full
-batch: every update sees every example, and ``optimizers.trajectory`` runs it on its faster loop.
+batch: every update sees every example, and ``optimizers.trajectory`` computes it with its replayed tape.
 
-The runs of this loop advance together, with eager autograd (the runner's replayed tape has no per-step
-batch): each step evaluates every example's loss at every run's point once, and the sum weighted by
-1/|Bᵗ| on the batch's examples (0 elsewhere) gives each run its own batch gradient. The update is the
-pure rule of ``optimizers.rules`` (``apply_update`` with the factors ``update`` would compute, computed for
-all steps before the loop); the record keeps L and its full gradient ∇L at every point.
+Mini-batch runs advance together in the runner's loop (``optimizers.trajectory``), their batch gradients
+by eager autograd (the replayed tape has no per-step batch): each step evaluates every example's loss at
+every run's point once, and the sum weighted by 1/|Bᵗ| on the batch's examples (0 elsewhere) gives each
+run its own batch gradient. The record keeps L and its full gradient ∇L at every point.
 """
 
 from __future__ import annotations
@@ -26,11 +25,10 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from optimizers.rules import RuleCoefficients, StepFactors, apply_update, init
 from optimizers.settings import OptimizerSettings
 
 ExampleLosses = Callable[[torch.Tensor], torch.Tensor]
-LossAndGradient = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+BatchGradient = Callable[[int, torch.Tensor], torch.Tensor]
 
 
 def uses_minibatches(settings: OptimizerSettings, count: int) -> bool:
@@ -79,52 +77,15 @@ def batch_weights(count: int, batch_size: int, seed: int, steps: int) -> torch.T
     return weights
 
 
-def run_minibatches(
-    first: tuple[torch.Tensor, torch.Tensor],
-    loss_and_gradient: LossAndGradient,
-    example_losses: ExampleLosses,
-    settings: Sequence[OptimizerSettings],
-    points: torch.Tensor,
-    coefficients: RuleCoefficients,
-    factors_per_step: Sequence[StepFactors],
-    noise: torch.Tensor | None,
-    keep_going: Callable[[torch.Tensor], bool],
-    check_every: int,
-) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
-    """Mini-batch runs from ``points`` (R, 2): θ⁰ … θᵀ, L and ∇L there, and the moments v after each update.
-
-    ``first`` is (L, ∇L) at ``points`` and ``loss_and_gradient`` gives them at the later points (the record);
-    ``factors_per_step`` are the rule's factors of every update (``optimizers.rules.step_factors``) and
-    ``noise`` (T, R, 2) the injected σξ, if any, added to the batch gradient. Every ``check_every`` steps
-    the loop stops early unless ``keep_going(points)``.
-    """
-    steps, count = len(factors_per_step), example_count(example_losses, settings, points)
+def batch_gradients(example_losses: ExampleLosses, settings: Sequence[OptimizerSettings], count: int,
+                    steps: int) -> BatchGradient:
+    """The gradient each update of ``settings``' runs follows: ``gradient(t, points)`` (R, 2) is, for every
+    run r, ∇ of the mean loss of update t's batch of the ``count`` examples at ``points[r]``."""
     # Runs with the same batch size and seed share their batch order (a learning-rate sweep, for one).
     orders = sorted({(setting.batch_size, setting.seed) for setting in settings})
     table = torch.stack([batch_weights(count, batch_size, seed, steps) for batch_size, seed in orders])
     order_of_run = torch.tensor([orders.index((setting.batch_size, setting.seed)) for setting in settings])
-
-    state = init(points)
-    value, gradient = first
-    path, values, gradients, square_avgs = [points], [value], [gradient], []
-    for step, factors in enumerate(factors_per_step):
-        batch_gradient = _batch_gradient(example_losses, points, table[order_of_run, step])
-        if noise is not None:
-            batch_gradient = batch_gradient + noise[step]
-        updates, state = apply_update(batch_gradient, state, coefficients, factors)
-        points = points + updates
-        path.append(points)
-        square_avgs.append(state.square_avg)
-        if (step + 1) % check_every == 0 and not keep_going(points):
-            break
-        value, gradient = loss_and_gradient(points)
-        values.append(value)
-        gradients.append(gradient)
-    if len(values) < len(path):
-        value, gradient = loss_and_gradient(points)
-        values.append(value)
-        gradients.append(gradient)
-    return path, values, gradients, square_avgs
+    return lambda step, points: _batch_gradient(example_losses, points, table[order_of_run, step])
 
 
 def _batch_gradient(example_losses: ExampleLosses, points: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from optimizers.minibatch import ExampleLosses, example_count, run_minibatches, uses_minibatches
+from optimizers.minibatch import BatchGradient, ExampleLosses, batch_gradients, example_count, uses_minibatches
 from optimizers.noise import gradient_noise
 from optimizers.operation_tape import record_operations
 from optimizers.rules import RuleCoefficients, StepFactors, descent_step, init, scale, step_factors
@@ -132,8 +132,8 @@ def run_trajectories(
     with torch.enable_grad():  # even if the caller is in no_grad mode; the updates themselves record nothing
         eager = functools.partial(_loss_and_gradient, loss)
         if not minibatch_runs:
-            recording = _full_batch_loop(*_first_evaluation(eager, points, lower, upper), points, coefficients,
-                                         _per_step(factors), noise, lower, upper)
+            recording = _descent_loop(*_first_evaluation(eager, points, lower, upper), points, coefficients,
+                                      _per_step(factors), noise, lower, upper)
         else:
             recordings = []
             for runs in (full_runs, minibatch_runs):
@@ -143,12 +143,9 @@ def run_trajectories(
                 group = (points[index], _runs_of(coefficients, index), _per_step(_runs_of(factors, index, axis=1)),
                          None if noise is None else noise[:, index])
                 first = _first_evaluation(eager, group[0], lower, upper)
-                if runs is full_runs:
-                    recordings.append(_full_batch_loop(*first, *group, lower, upper))
-                else:
-                    recordings.append(run_minibatches(
-                        *first, example_losses, [settings[run] for run in runs], *group,
-                        functools.partial(_any_inside, lower=lower, upper=upper), DIVERGENCE_CHECK_EVERY))
+                batch_gradient = None if runs is full_runs else batch_gradients(
+                    example_losses, [settings[run] for run in runs], count, steps)
+                recordings.append(_descent_loop(*first, *group, lower, upper, batch_gradient))
             recording = _merged(recordings, full_runs + minibatch_runs)
 
     path, values, gradients, square_avgs = recording
@@ -159,7 +156,7 @@ def run_trajectories(
 Recording = tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]
 
 
-def _full_batch_loop(
+def _descent_loop(
     first: tuple[torch.Tensor, torch.Tensor],
     loss_and_gradient: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
     points: torch.Tensor,
@@ -168,10 +165,13 @@ def _full_batch_loop(
     noise: torch.Tensor | None,
     lower: torch.Tensor,
     upper: torch.Tensor,
+    batch_gradient: BatchGradient | None = None,
 ) -> Recording:
-    """The full-batch runs: the points θ⁰ … θᵀ, L and ∇L there, and the moments v after each update.
+    """The runs' points θ⁰ … θᵀ, L and ∇L there, and the moments v after each update.
 
-    ``first`` is (L, ∇L) at ``points``; ``noise`` (T, R, 2) is the injected σξ, if any.
+    ``first`` is (L, ∇L) at ``points``; ``noise`` (T, R, 2) is the injected σξ, if any. Each update follows
+    ∇L, or with ``batch_gradient`` (``optimizers.minibatch``) the gradient of update t's own batch; the
+    record keeps the full ∇L either way.
     """
     value, gradient = first
     state = init(points)
@@ -179,6 +179,8 @@ def _full_batch_loop(
     noise_per_step = noise.unbind(0) if noise is not None else None
     path, values, gradients, square_avgs = [points], [value], [gradient], []
     for step, factors in enumerate(factors_per_step):
+        if batch_gradient is not None:
+            gradient = batch_gradient(step, points)
         if noise_per_step is not None:
             gradient = gradient + noise_per_step[step]
         descent, momentum_buffer, square_avg = descent_step(gradient, momentum_buffer, square_avg, coefficients, factors)
