@@ -127,6 +127,27 @@ def test_adaptive_gd_zigzags_across_the_ravine_rmsprop_does_not():
     assert 0 < reach[1] < reach[0]
 
 
+def test_adaptive_rmsprop_gets_low_first_then_its_step_outgrows_the_ravine_and_it_ends_higher_than_gd():
+    """The look-for text, number by number: RMSProp's η/σ grows as its gradients shrink, past 2/κ across the ravine."""
+    scene = SCENES["adaptive"]
+    (race,) = runs("adaptive")
+    descent, rmsprop = race.losses(0), race.losses(1)
+    stable = 2 / scene.surface.parameter  # across the ravine a step is stable only while η/σ_y < 2/κ
+    low = [int(np.argmax(losses < 1e-3)) for losses in (rmsprop, descent)]
+    assert 0 < low[0] < low[1]  # RMSProp is the first to reach a low loss
+    across = race.effective_steps(1)[:, 1]
+    settled = int(np.argmin(rmsprop))
+    assert across[0] < stable < across[settled:].max()
+    back = settled + int(np.argmax(rmsprop[settled:] > 1e-3))  # after its best point, the loss comes back up
+    assert back > settled and rmsprop[back:].min() > 1e-3
+    assert sign_changes(race.path(1)[back:, 1]) > 0.9 * (scene.steps - back)  # zig-zagging across the ravine now
+    assert rmsprop[-1] > 100 * descent[-1]  # and it ends far above gradient descent
+    numbers = (f"step {low[0]}", f"{low[1]}", f"{stable:.2g}", f"{back}", printed(rmsprop[-1], 3),
+               printed(descent[-1], 6))
+    assert numbers == ("step 111", "229", "0.022", "133", "0.028", "0.000055")
+    assert_quoted(("tour.adaptive.look_for",), *numbers[1:], "111", "10⁻³")
+
+
 def bursts(losses: np.ndarray, floor: float = 1e-3) -> np.ndarray:
     """The steps where the loss rises from at most ``floor`` to above it: the path leaves the valley floor."""
     return np.flatnonzero((losses[1:] > floor) & (losses[:-1] <= floor)) + 1
