@@ -104,6 +104,8 @@ def test_minibatch_saddle_full_batch_stays_on_the_saddle_small_batches_leave_it(
 def test_batch_noise_leaves_the_sharp_minimum_for_the_flat_one():
     (race,) = runs("batch_noise")
     np.testing.assert_allclose(race.path(0)[-1], [1.4896, 0.0], atol=1e-3)  # no noise: stays in the sharp well
+    assert SCENES["batch_noise"].optimizers[1].noise == 2.0
+    assert_quoted(("tour.batch_noise.look_for",), f"x ≈ {race.path(0)[-1][0]:.2f}", "σ = 2")
     assert race.path(1)[-1][0] < 0.8  # past the saddle at x ≈ 0.80, in the flat basin
     scene = SCENES["batch_noise"]
     seeds = tuple(dataclasses.replace(scene.optimizers[1], seed=seed) for seed in range(4))
@@ -117,6 +119,9 @@ def test_momentum_rolls_past_the_local_minimum_where_gd_stops():
     (race,) = runs("momentum")
     assert race.losses(0)[-1] == pytest.approx(-0.2155, abs=1e-3)   # a local minimum of the camel
     assert race.losses(1)[-1] == pytest.approx(-1.0316, abs=1e-3)   # a global one
+    scene = SCENES["momentum"]
+    assert scene.optimizers[0].lr == scene.optimizers[1].lr and scene.optimizers[1].momentum == 0.9
+    assert_quoted(("tour.momentum.look_for",), printed(race.losses(0)[-1], 2), printed(race.losses(1)[-1], 2), "λ = 0.9")
 
 
 def test_adaptive_gd_zigzags_across_the_ravine_rmsprop_does_not():
@@ -194,6 +199,8 @@ def test_warmup_avoids_the_early_overshoot():
     start_loss = race.losses(0)[0]
     overshoot = race.losses(0)[:30].max()
     assert 100 < overshoot and overshoot > 10 * start_loss  # Adam's first steps have size η: overshoot
+    first_step = race.path(0)[1] - race.path(0)[0]
+    np.testing.assert_allclose(np.abs(first_step), scene.optimizers[0].lr, rtol=1e-6)  # "size η in every coordinate"
     assert race.losses(1)[:30].max() < 1.02 * start_loss     # warm-up: small first steps
     rates = race.learning_rate[1]
     warmup = scene.optimizers[1].schedule.warmup_steps
