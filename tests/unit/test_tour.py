@@ -61,6 +61,8 @@ def test_escape_saddle_plain_gd_stays_stuck_noise_or_a_push_along_1_1_escapes():
     stuck, noisy = race.losses(0), race.losses(1)
     assert np.all(stuck == 1.0) and np.all(race.path(0) == 0.0)  # g = 0 exactly: GD never moves
     assert noisy[-1] < 1e-3
+    end = race.path(1)[-1]
+    assert end[0] * end[1] > 0 and abs(end[0] - end[1]) < 0.1  # "slides off along (1, 1)": near ±(1, 1) on the valley
     scene = SCENES["escape_saddle"]
     pushed = race_on(scene.surface, scene.optimizers[:1] + (dataclasses.replace(scene.optimizers[0], kind="momentum"),),
                      (0.02, 0.02), scene.steps)
