@@ -196,6 +196,12 @@ def test_from_the_same_high_loss_start_gradient_descent_gets_somewhere_only_on_c
     # The lecture sentences quote these numbers.
     assert (f"{on_mse.loss[0, 0]:.3f}", f"{on_mse.loss[0, -1]:.3f}") == ("1.760", "1.760")
     assert (f"{on_cross_entropy.loss[0, 0]:.1f}", f"{on_cross_entropy.loss[0, -1]:.2f}") == ("13.1", "0.20")
+    assert_quoted(("surfaces.classifier_mse.lecture",), "1.760 → 1.760", "η = 0.1", f"{STEPS}", "(−6, 6)")
+    assert_quoted(("surfaces.classifier_ce.lecture",), "13.1", "0.20", "η = 0.1", f"{STEPS}", "(−6, 6)")
+    slopes = [gradient_norm(surface, *HIGH_LOSS_START) for surface in (mse, cross_entropy)]
+    assert (f"{slopes[0]:.1g}", f"{slopes[1]:.2g}", int(slopes[1] / slopes[0]) // 100 * 100) == ("0.004", "1.6", 400)
+    assert_quoted(("surfaces.classifier_mse.lecture",), "0.004")
+    assert_quoted(("surfaces.classifier_ce.lecture",), "1.6", "400")
     assert np.linalg.norm(on_mse.path(0)[-1] - on_mse.path(0)[0]) < 0.2
     minimum = cross_entropy.critical_points[0]
     assert np.hypot(*(on_cross_entropy.path(0)[-1] - (minimum.x, minimum.y))) < 0.5
@@ -205,6 +211,7 @@ def test_each_classifier_has_one_minimum_in_the_domain_near_the_other():
     mse, cross_entropy = SURFACES["classifier_mse"], SURFACES["classifier_ce"]
     (mse_minimum,), (cross_entropy_minimum,) = mse.critical_points, cross_entropy.critical_points
     assert (round(cross_entropy_minimum.x, 2), round(cross_entropy_minimum.y, 2)) == (2.07, -1.29)
+    assert_quoted(("surfaces.classifier_ce.lecture",), "(2.07, −1.29)")
     assert np.hypot(mse_minimum.x - cross_entropy_minimum.x, mse_minimum.y - cross_entropy_minimum.y) < 0.5
     # The MSE minimum is a real bowl (both curvatures positive), just a shallow one.
     eigenvalues = torch.linalg.eigvalsh(hessian_at(mse.loss, mse_minimum.x, mse_minimum.y))
@@ -245,6 +252,8 @@ def test_normalizing_turns_a_ravine_into_a_round_bowl():
     assert round(condition_number(raw, 0.0, 0.0), -3) == 10_000
     assert [f"{value:.2f}" for value in normalized_eigenvalues.tolist()] == ["1.93", "2.07"]
     assert f"{condition_number(normalized, 0.0, 0.0):.2f}" == "1.07"
+    assert_quoted(("surfaces.features_raw.lecture",), "0.0018", "18", "0.03", "3")
+    assert_quoted(("surfaces.features_normalized.lecture",), "1.93", "2.07", "1.07")
 
 
 def test_one_learning_rate_zig_zags_and_crawls_before_and_converges_fast_after():
@@ -267,6 +276,8 @@ def test_one_learning_rate_zig_zags_and_crawls_before_and_converges_fast_after()
     assert int(np.argmax(after < 0.01)) == 28 and after[-1] < 1e-9
     before = distances(on_raw, raw)
     assert before[-1] > 5 and f"{before[-1]:.1f}" == "5.5"  # crawling along the ravine floor
+    assert_quoted(("surfaces.features_raw.lecture",), "η = 0.1", f"{STEPS}", "5.5")
+    assert_quoted(("surfaces.features_normalized.lecture",), "η = 0.1", "0.01", "28")
     # Zig-zag: across the ravine (the steep w₂ direction) the raw path overshoots again and again.
     steep_raw = on_raw.theta[0, :, 1] - raw.critical_points[0].y
     steep_normalized = on_normalized.theta[0, :, 1] - normalized.critical_points[0].y

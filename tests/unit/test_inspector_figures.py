@@ -17,8 +17,9 @@ from analysis.atlas import Atlas, find_critical_points
 from analysis.escape import escape_step
 from analysis.point_report import inspect_point
 from figures.atlas import KIND_STYLES, atlas_caption, atlas_rows
+from i18n import catalogue
 from figures.atlas import atlas_markers as atlas_marker_specs
-from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, NEIGHBOURHOOD_FRACTION
+from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, NEIGHBOURHOOD_FRACTION, colour_name
 from figures.inspector import inspector_contour_figure as contour_spec
 from figures.inspector_slices import slice_figure
 from figures.panels import panel_domains
@@ -414,3 +415,11 @@ def test_the_english_caption_is_the_atlas_note_word_for_word(key):
     assert atlas_caption(atlas, max_markers=100).rstrip() == atlas.note[:1].upper() + atlas.note[1:]
     assert atlas_caption(Atlas((), False, "no critical point found in this domain.")) == \
         "No critical point found in this domain."
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_condition_caption_names_every_colour_an_arrow_can_be_drawn_in(language):
+    """The valley of the lecture toy draws a grey arrow (λ = 0): the caption under the numbers must say what grey means."""
+    caption = catalogue(language)["point_report.condition"]
+    for colour in (CURVES_UP_COLOUR, CURVES_DOWN_COLOUR, FLAT_COLOUR):
+        assert colour_name(colour, language).lower() in caption.lower(), (language, colour)

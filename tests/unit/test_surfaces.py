@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import math
 import types
 
@@ -202,3 +203,34 @@ def test_loss_grid_blanks_undefined_values_and_rejects_bad_resolutions():
     for bad in (1, 2.5, True):
         with pytest.raises(ValueError, match="resolution"):
             loss_grid(surface, bad)
+
+
+def test_the_benchmark_texts_quote_their_computed_critical_points():
+    """Counts by kind, the quoted losses and eigenvalues, computed from each surface's listed critical points."""
+    def counted(key: str) -> dict[PointKind, int]:
+        return collections.Counter(point.kind for point in SURFACES[key].critical_points)
+
+    def eigenvalues(key: str, x: float, y: float) -> list[float]:
+        return torch.linalg.eigvalsh(gradient_and_hessian(SURFACES[key], x, y)[1]).tolist()
+
+    himmelblau = counted("himmelblau")
+    assert (himmelblau[PointKind.MINIMUM], himmelblau[PointKind.MAXIMUM], himmelblau[PointKind.SADDLE]) == (4, 1, 4)
+    assert max(SURFACES["himmelblau"].loss_at(p.x, p.y) for p in SURFACES["himmelblau"].critical_points
+               if p.kind is PointKind.MINIMUM) < 1e-20
+    camel = counted("six_hump_camel")
+    assert (camel[PointKind.MINIMUM], camel[PointKind.MAXIMUM], camel[PointKind.SADDLE]) == (6, 2, 7)
+    lowest = min(SURFACES["six_hump_camel"].loss_at(p.x, p.y) for p in SURFACES["six_hump_camel"].critical_points)
+    assert printed(lowest, 4) == "−1.0316"
+    assert any(p.kind is PointKind.SADDLE and (p.x, p.y) == (0.0, 0.0) for p in SURFACES["six_hump_camel"].critical_points)
+    assert_quoted(("surfaces.six_hump_camel.lecture",), "−1.0316")
+    rastrigin = counted("rastrigin")
+    assert_quoted(("surfaces.rastrigin.lecture",),
+                  *(str(rastrigin[kind]) for kind in (PointKind.MINIMUM, PointKind.MAXIMUM, PointKind.SADDLE)))
+    assert eigenvalues("booth", 1.0, 3.0) == pytest.approx([2.0, 18.0], abs=1e-12)
+    assert gradient_and_hessian(SURFACES["booth"], -2.0, 0.5)[1].tolist() == [[10.0, 8.0], [8.0, 10.0]]
+    assert_quoted(("surfaces.booth.lecture",), "(1, 3)", "[[10, 8], [8, 10]]", "2", "18")
+    assert eigenvalues("saddle", 0.0, 0.0) == [-2.0, 2.0]
+    assert_quoted(("surfaces.saddle.lecture",), "+2", "−2")
+    plateau_gradient = float(gradient_and_hessian(SURFACES["plateau"], 4.0, 0.0)[0].norm())
+    assert f"{plateau_gradient:.1g}" == "0.001"
+    assert_quoted(("surfaces.plateau.lecture",), "0.001", "4")

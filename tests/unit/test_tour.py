@@ -61,6 +61,8 @@ def test_escape_saddle_plain_gd_stays_stuck_noise_or_a_push_along_1_1_escapes():
     stuck, noisy = race.losses(0), race.losses(1)
     assert np.all(stuck == 1.0) and np.all(race.path(0) == 0.0)  # g = 0 exactly: GD never moves
     assert noisy[-1] < 1e-3
+    end = race.path(1)[-1]
+    assert end[0] * end[1] > 0 and abs(end[0] - end[1]) < 0.1  # "slides off along (1, 1)": near ±(1, 1) on the valley
     scene = SCENES["escape_saddle"]
     pushed = race_on(scene.surface, scene.optimizers[:1] + (dataclasses.replace(scene.optimizers[0], kind="momentum"),),
                      (0.02, 0.02), scene.steps)
@@ -104,6 +106,8 @@ def test_minibatch_saddle_full_batch_stays_on_the_saddle_small_batches_leave_it(
 def test_batch_noise_leaves_the_sharp_minimum_for_the_flat_one():
     (race,) = runs("batch_noise")
     np.testing.assert_allclose(race.path(0)[-1], [1.4896, 0.0], atol=1e-3)  # no noise: stays in the sharp well
+    assert SCENES["batch_noise"].optimizers[1].noise == 2.0
+    assert_quoted(("tour.batch_noise.look_for",), f"x ≈ {race.path(0)[-1][0]:.2f}", "σ = 2")
     assert race.path(1)[-1][0] < 0.8  # past the saddle at x ≈ 0.80, in the flat basin
     scene = SCENES["batch_noise"]
     seeds = tuple(dataclasses.replace(scene.optimizers[1], seed=seed) for seed in range(4))
@@ -117,6 +121,9 @@ def test_momentum_rolls_past_the_local_minimum_where_gd_stops():
     (race,) = runs("momentum")
     assert race.losses(0)[-1] == pytest.approx(-0.2155, abs=1e-3)   # a local minimum of the camel
     assert race.losses(1)[-1] == pytest.approx(-1.0316, abs=1e-3)   # a global one
+    scene = SCENES["momentum"]
+    assert scene.optimizers[0].lr == scene.optimizers[1].lr and scene.optimizers[1].momentum == 0.9
+    assert_quoted(("tour.momentum.look_for",), printed(race.losses(0)[-1], 2), printed(race.losses(1)[-1], 2), "λ = 0.9")
 
 
 def test_adaptive_gd_zigzags_across_the_ravine_rmsprop_does_not():
@@ -125,6 +132,27 @@ def test_adaptive_gd_zigzags_across_the_ravine_rmsprop_does_not():
     assert sign_changes(race.path(1)[:100, 1]) <= 40
     reach = [int(np.argmax(race.losses(run) < 0.05)) for run in range(2)]
     assert 0 < reach[1] < reach[0]
+
+
+def test_adaptive_rmsprop_gets_low_first_then_its_step_outgrows_the_ravine_and_it_ends_higher_than_gd():
+    """The look-for text, number by number: RMSProp's η/σ grows as its gradients shrink, past 2/κ across the ravine."""
+    scene = SCENES["adaptive"]
+    (race,) = runs("adaptive")
+    descent, rmsprop = race.losses(0), race.losses(1)
+    stable = 2 / scene.surface.parameter  # across the ravine a step is stable only while η/σ_y < 2/κ
+    low = [int(np.argmax(losses < 1e-3)) for losses in (rmsprop, descent)]
+    assert 0 < low[0] < low[1]  # RMSProp is the first to reach a low loss
+    across = race.effective_steps(1)[:, 1]
+    settled = int(np.argmin(rmsprop))
+    assert across[0] < stable < across[settled:].max()
+    back = settled + int(np.argmax(rmsprop[settled:] > 1e-3))  # after its best point, the loss comes back up
+    assert back > settled and rmsprop[back:].min() > 1e-3
+    assert sign_changes(race.path(1)[back:, 1]) > 0.9 * (scene.steps - back)  # zig-zagging across the ravine now
+    assert rmsprop[-1] > 100 * descent[-1]  # and it ends far above gradient descent
+    numbers = (f"step {low[0]}", f"{low[1]}", f"{stable:.2g}", f"{back}", printed(rmsprop[-1], 3),
+               printed(descent[-1], 6))
+    assert numbers == ("step 111", "229", "0.022", "133", "0.028", "0.000055")
+    assert_quoted(("tour.adaptive.look_for",), *numbers[1:], "111", "10⁻³")
 
 
 def bursts(losses: np.ndarray, floor: float = 1e-3) -> np.ndarray:
@@ -173,6 +201,8 @@ def test_warmup_avoids_the_early_overshoot():
     start_loss = race.losses(0)[0]
     overshoot = race.losses(0)[:30].max()
     assert 100 < overshoot and overshoot > 10 * start_loss  # Adam's first steps have size η: overshoot
+    first_step = race.path(0)[1] - race.path(0)[0]
+    np.testing.assert_allclose(np.abs(first_step), scene.optimizers[0].lr, rtol=1e-6)  # "size η in every coordinate"
     assert race.losses(1)[:30].max() < 1.02 * start_loss     # warm-up: small first steps
     rates = race.learning_rate[1]
     warmup = scene.optimizers[1].schedule.warmup_steps
