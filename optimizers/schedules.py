@@ -1,8 +1,9 @@
 """Learning-rate schedules η_t as closed-form functions of the step (optax style, no hidden state).
 
 The lecture's two ideas: *decay* (η_t shrinks as training approaches a minimum; it also tames the
-late "explosions" of the lecture's root mean square, whose σ shrinks where the gradients have become small) and *warm-up* (η_t first grows, then shrinks,
-so that the first, badly estimated σ does not send the parameters far away).
+late "explosions" of the lecture's root mean square, whose σ shrinks where the gradients have become
+small) and *warm-up* (η_t first grows, then shrinks, so that the first, badly estimated σ does not send
+the parameters far away).
 
 η_t is the rate of update t + 1, t = 0, 1, …: η_0 takes the start θ_0 to θ_1 (the lecture's
 θ^{t+1} = θ^t − η^t g^t with θ^0 the start). Base η is the optimizer's learning rate.
