@@ -122,8 +122,10 @@ def escape_of(report: PointReport, surface: Surface, step: float | None = None) 
     On a slope the loss goes down along −g anyway, and at a minimum no direction lowers it. The step is
     ``step`` long when given, else the longest (up to ``neighbourhood_radius``, the reach of the arrows)
     over which the loss stays within ``ESCAPE_TOLERANCE`` of its quadratic model (``trusted_escape_step``).
+    A saddle within the precision shown lies up to a unit of the last decimal from θ′, where H's smallest
+    eigenvalue can already be ≥ 0 (a small λ changes sign across the box): no step from θ′ escapes then.
     """
-    if report.verdict is not PointKind.SADDLE:
+    if report.verdict is not PointKind.SADDLE or float(report.eigenvalues[0]) >= 0:
         return None
     if step is not None:
         return escape_step(report, step, surface.loss)

@@ -18,7 +18,7 @@ from scenes.inspector import (
 )
 from surfaces.base import PointKind
 from surfaces.catalogue import SURFACES, get_surface
-from surfaces.choice import SurfaceChoice
+from surfaces.choice import SurfaceChoice, resolve_surface
 
 HIMMELBLAU = get_surface("himmelblau")
 
@@ -181,6 +181,20 @@ def test_no_escape_is_reported_or_drawn_on_a_slope(key, x, y):
     scene = inspector_scene(surface, view, None, x, y)
     assert scene.escape is None
     assert not [trace for trace in as_figure(scene.contour).data if "escape" in (trace.name or "")]
+
+
+def test_a_saddle_within_the_precision_shown_whose_hessian_at_the_point_has_no_negative_eigenvalue_has_no_escape():
+    """L = 50x² + 10⁴xy² − 0.1y² has a saddle at 0 (λ = −0.2, 100); typed as (0.0001, 0) Newton finds it, but
+    H there is diag(100, 1.8): no direction from θ′ lowers the loss to second order, so no escape step is drawn
+    (the scene raised NoEscapeDirectionError, a traceback on the page)."""
+    choice = SurfaceChoice("own", formula="50*x^2 + 10000*x*y^2 - 0.1*y^2")
+    surface = resolve_surface(choice)
+    report = report_at(surface, 0.0001, 0.0)
+    assert report.within_precision and report.verdict is PointKind.SADDLE
+    assert float(report.eigenvalues[0]) == pytest.approx(1.8)
+    assert escape_of(report, surface) is None
+    scene = inspector_scene(surface, surface_view(choice, resolution=40), None, 0.0001, 0.0)
+    assert scene.verdict.kind is PointKind.SADDLE and scene.escape is None
 
 
 def test_escape_from_the_lecture_toy_saddle_goes_along_plus_minus_one_one():
