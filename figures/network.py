@@ -21,7 +21,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from analysis.eigenvalue_counts import FLAT, MINIMUM, NOT_CRITICAL, SADDLE
-from analysis.minimum_ratio import Experiment, LossSlice
+from analysis.loss_slice import LossSlice
+from analysis.minimum_ratio import Experiment
 from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, colour_name
 from figures.numbers import format_number
 from figures.style import Look, dress

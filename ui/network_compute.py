@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.minimum_ratio import Experiment, ExperimentSettings, LossSlice, loss_slice, run_experiment
+from analysis.loss_slice import LossSlice, loss_slice
+from analysis.minimum_ratio import Experiment, ExperimentSettings, run_experiment
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

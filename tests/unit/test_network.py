@@ -23,13 +23,12 @@ from analysis.eigenvalue_counts import (
     flat_band,
     minimum_ratio,
 )
+from analysis.loss_slice import downhill_extent, loss_slice
 from analysis.minimum_ratio import (
     GRADIENT_TOLERANCE,
     ExperimentSettings,
     adam_training,
     critical_point_search,
-    downhill_extent,
-    loss_slice,
     run_experiment,
     single_threaded,
 )

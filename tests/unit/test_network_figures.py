@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from analysis.eigenvalue_counts import FLAT, MINIMUM, NOT_CRITICAL, SADDLE
-from analysis.minimum_ratio import ExperimentSettings, loss_slice, run_experiment
+from analysis.loss_slice import loss_slice
+from analysis.minimum_ratio import ExperimentSettings, run_experiment
 from figures.inspector import CURVES_DOWN_COLOUR, CURVES_UP_COLOUR, FLAT_COLOUR, colour_name
 from figures.network import (
     change_colourscale,
