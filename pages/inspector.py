@@ -13,6 +13,7 @@ from ui.compute import critical_atlas, surface_view
 from ui.exports import CHART_CONFIG, chart_config
 from ui.inspect_point import explorer_link_params, inspected_point_widgets, point_from_click
 from ui.language import t
+from ui.layout import page_header, stage, stage_figure_height
 from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
 from ui.page import page_setup
@@ -27,27 +28,26 @@ language = look.language
 choice = surface_sidebar()
 surface = resolved_surface_or_stop(choice)
 
-st.title(t("inspector.title", surface=surface_name(surface.key)))
-st.latex(f"L(x, y) = {surface.latex}")
-st.caption(t("inspector.intro", lecture=surface_lecture(surface.key)))
+page_header(t("inspector.title", surface=surface_name(surface.key)), f"L(x, y) = {surface.latex}")
 view = surface_view(choice)
 if (gaps_message := grid_message(view.gaps, language)) is not None:
     (st.error if view.gaps.everywhere else st.warning)(gaps_message, icon="⚠️")
 
-x, y = inspected_point_widgets(surface)
+figure_column, control_column = stage(look)
+with control_column:
+    x, y = inspected_point_widgets(surface)
 atlas = critical_atlas(choice)
 try:
-    scene = inspector_scene(surface, view, atlas, x, y, look=look)
+    scene = inspector_scene(surface, view, atlas, x, y, look=look, map_height=stage_figure_height(look))
 except HessianUndefinedError as error:
     if isinstance(error, NotFiniteError):
-        st.warning(inspect_message(error.problem, language), icon="⚠️")
+        control_column.warning(inspect_message(error.problem, language), icon="⚠️")
     else:  # a kink: L and its derivatives are finite, but the slope jumps
-        st.warning(t("inspector.hessian_undefined", x=f"{x:g}", y=f"{y:g}"), icon="⚠️")
+        control_column.warning(t("inspector.hessian_undefined", x=f"{x:g}", y=f"{y:g}"), icon="⚠️")
     scene = None
 
-left, right = st.columns([1.1, 1])
 # The numbers first: they reach the browser before the map's larger figure, so a click's verdict shows sooner.
-with right, st.container(key="point_report"):
+with control_column, st.container(key="point_report"):
     if scene is not None:
         verdict_box(scene.verdict)
         report_numbers(scene.report)
@@ -55,13 +55,14 @@ with right, st.container(key="point_report"):
             escape_numbers(scene.escape)
             if st.button(t("inspector.escape_button"), key="escape_button"):
                 st.switch_page("pages/explorer.py", query_params=explorer_link_params(surface, scene.escape.point))
-with left:
-    contour = scene.contour if scene is not None else inspector_contour_figure(view.landscape, None, atlas=atlas,
-                                                                               look=look)
+with figure_column:
+    contour = scene.contour if scene is not None else inspector_contour_figure(
+        view.landscape, None, atlas=atlas, height=stage_figure_height(look), look=look)
     live_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False))
     plotly_click("inspector_chart", key="inspector_click",
                  on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
 
+st.caption(t("inspector.intro", lecture=surface_lecture(surface.key)))
 if scene is not None:
     surface_column, slices_column = st.columns(2)
     with surface_column:

@@ -22,6 +22,7 @@ from figures.network import (
     spectrum_figure,
 )
 from ui.language import t
+from ui.layout import page_header, stage
 from ui.look import look_controls
 from ui.network_compute import network_experiment, network_slice
 from ui.page import page_setup
@@ -35,7 +36,6 @@ RUN_CHOSEN_FOR = "net_run_chosen_for"  # the settings of the experiment the run 
 MODEL_LATEX = (r"f_\theta(x) = \sum_{j=1}^{H} v_j \tanh(w_j x + b_j) + c, \qquad "
                r"L(\theta) = \frac1N \sum_{n=1}^{N} \big(f_\theta(x_n) - y_n\big)^2"
                r" + \frac{\rho}{2}\lVert\theta\rVert^2")
-
 
 
 def ratio_text(value: float | None) -> str:
@@ -67,35 +67,26 @@ page_setup()
 url_check = UrlCheck.start()
 look = look_controls()
 
-st.title(f"🧠 {t('network.title')}")
-st.caption(t("network.intro"))
-st.latex(MODEL_LATEX)
-
-with st.container(border=True):
-    columns = st.columns(4)
+page_header(f"🧠 {t('network.title')}")
+figure_column, control_column = stage(look)
+details = st.container()  # below the stage: the spectrum and the slice of the chosen run, the model
+with control_column:
+    columns = st.columns(2)
     runs = columns[0].slider(t("network.runs"), 4, MAX_RUNS, 16, key="net_runs", bind="query-params")
     hidden = columns[1].slider(t("network.hidden"), MIN_HIDDEN, MAX_HIDDEN, 6, key="net_hidden", bind="query-params")
-    steps = columns[2].select_slider(t("network.steps"), TRAINING_STEP_CHOICES, value=2000, key="net_steps",
+    steps = columns[0].select_slider(t("network.steps"), TRAINING_STEP_CHOICES, value=2000, key="net_steps",
                                      bind="query-params", help=t("network.steps_help"))
-    seed = columns[3].number_input(t("network.seed"), 0, 9999, 0, key="net_seed", bind="query-params")
+    seed = columns[1].number_input(t("network.seed"), 0, 9999, 0, key="net_seed", bind="query-params")
 settings = ExperimentSettings(runs=runs, hidden=hidden, seed=int(seed), training_steps=steps)
-st.caption(t("network.setup", points=DATASET_POINTS, parameters=parameter_count(hidden), decay=settings.weight_decay,
-             steps=steps, rate=settings.learning_rate))
+with details:
+    st.caption(t("network.intro"))
+    st.latex(MODEL_LATEX)
+    st.caption(t("network.setup", points=DATASET_POINTS, parameters=parameter_count(hidden),
+                 decay=settings.weight_decay, steps=steps, rate=settings.learning_rate))
 
-with st.spinner(t("network.computing", runs=runs)):
+with figure_column, st.spinner(t("network.computing", runs=runs)):
     experiment = network_experiment(settings)
 summary = experiment.summary()
-
-st.subheader(t("network.scatter_heading"))
-st.markdown(t("network.summary", critical=summary.critical, runs=summary.runs, sign_minima=summary.sign_minima,
-              sign_saddles=summary.sign_saddles, band=f"{summary.band:g}", minima=summary.minima,
-              saddles=summary.saddles, flat=summary.flat))
-if summary.critical:
-    st.markdown(t("network.band_explained", smallest=format_number(summary.smallest_magnitude),
-                  rounding=format_number(summary.rounding)))
-if summary.critical < summary.runs:
-    st.info(t("network.not_found", count=summary.runs - summary.critical, tolerance=f"{GRADIENT_TOLERANCE:.0e}",
-              colour=colour_name(NOT_CRITICAL_COLOUR, look.language)), icon="⭕")
 
 
 def run_label(run: int) -> str:
@@ -113,21 +104,31 @@ default_run = 1 + experiment.lowest_ratio_run()
 moved = forget_stale_run(settings, experiment.converged.tolist(), default_run)
 if moved is not None:
     url_check.before.pop(RUN_KEY, None)  # the page moved it, not a link the page refused
-chart_column, choice_column = st.columns([2.2, 1])
-with choice_column:
+with control_column:
     run = url_choice(st, "selectbox", t("network.run"), tuple(range(1, runs + 1)), key=RUN_KEY,
                      default=default_run, format_func=run_label)
     if moved is not None:
         st.caption(moved)
     st.session_state[RUN_CHOSEN_FOR] = settings
     index = run - 1
+    st.markdown(t("network.summary", critical=summary.critical, runs=summary.runs, sign_minima=summary.sign_minima,
+                  sign_saddles=summary.sign_saddles, band=f"{summary.band:g}", minima=summary.minima,
+                  saddles=summary.saddles, flat=summary.flat))
+    if summary.critical < summary.runs:
+        st.info(t("network.not_found", count=summary.runs - summary.critical, tolerance=f"{GRADIENT_TOLERANCE:.0e}",
+                  colour=colour_name(NOT_CRITICAL_COLOUR, look.language)), icon="⭕")
+with figure_column:
+    st.subheader(t("network.scatter_heading"))
+    live_chart(ratio_scatter_figure(experiment, index, look=look), key="network_scatter", config=CHART_CONFIG)
+with details:
+    st.caption(t("network.scatter_caption", parameters=experiment.parameter_count))
+    if summary.critical:
+        st.markdown(t("network.band_explained", smallest=format_number(summary.smallest_magnitude),
+                      rounding=format_number(summary.rounding)))
     st.markdown(t("network.lecture_compare", lowest=ratio_text(summary.lowest_ratio),
                   highest=ratio_text(summary.highest_ratio), median=ratio_text(summary.median_ratio),
                   lowest_band=ratio_text(summary.lowest_band_ratio),
                   highest_band=ratio_text(summary.highest_band_ratio), parameters=experiment.parameter_count))
-with chart_column:
-    live_chart(ratio_scatter_figure(experiment, index, look=look), key="network_scatter", config=CHART_CONFIG)
-    st.caption(t("network.scatter_caption", parameters=experiment.parameter_count))
 
 parameters = experiment.parameter_count
 spectrum_column, slice_column, surface_column = st.columns(3)

@@ -33,6 +33,7 @@ from surfaces.grid import drawable_heights, loss_grid, loss_values
 RASTER_RESOLUTION = 200
 SURFACE_RESOLUTION = 70
 DIVERGENCE_MARGIN = 1.0
+MAP_HEIGHT = 560  # the race map's height in pixels (a wide map is drawn lower): beside the controls on a 720 px screen
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,14 @@ def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[Opti
     return Race(trajectories, len(settings), tuple(rates), nearest)
 
 
-def landscape_figures(view: SurfaceView, *, look: Look = Look()) -> tuple[FigureSpec, FigureSpec]:
+def landscape_figures(view: SurfaceView, *, look: Look = Look(), map_height: int = MAP_HEIGHT) -> tuple[FigureSpec, FigureSpec]:
     """The race map and the 3D surface with no runs on them: what the explorer shows when no run can start."""
-    return race_figure(view.landscape, [], look=look), surface_figure(view.xs, view.ys, view.z, [], look=look)
+    return (race_figure(view.landscape, [], height=map_height, look=look),
+            surface_figure(view.xs, view.ys, view.z, [], look=look))
 
 
 def explorer_figures(view: SurfaceView, result: Race, labels: Sequence[str], sweep_slot: int, *,
-                     look: Look = Look()) -> ExplorerFigures:
+                     look: Look = Look(), map_height: int = MAP_HEIGHT) -> ExplorerFigures:
     """The race map, the 3D surface, the training curves and the sweep, all from one race, dressed in ``look``.
 
     ``labels`` (the optimizers' names) are shown as given; the runs' notes (why a run diverged) are in
@@ -113,7 +115,7 @@ def explorer_figures(view: SurfaceView, result: Race, labels: Sequence[str], swe
                            first=result.optimizer_count, language=look.language)
     return ExplorerFigures(
         runs=runs,
-        race=race_figure(view.landscape, runs, look=look),
+        race=race_figure(view.landscape, runs, height=map_height, look=look),
         surface=surface_figure(view.xs, view.ys, view.z, runs, look=look),
         curves=curves_figure(result.trajectories, labels, look=look),
         sweep=sweep_figure(view.landscape, result.sweep_rates, sweep_runs, result.sweep_active,

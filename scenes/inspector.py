@@ -146,8 +146,9 @@ def critical_atlas(surface: Surface) -> Atlas:
 
 
 def inspector_scene(surface: Surface, view: SurfaceView, atlas: Atlas | None, x: float, y: float,
-                    escape_length: float | None = None, *, look: Look = Look()) -> InspectorScene:
-    """The report at (x, y) and its three figures, all dressed in ``look`` (and the verdict in its language).
+                    escape_length: float | None = None, *, look: Look = Look(), map_height: int = 600) -> InspectorScene:
+    """The report at (x, y) and its three figures, all dressed in ``look`` (and the verdict in its language);
+    the map is ``map_height`` pixels high (lower for a wide map).
 
     Raises ``HessianUndefinedError`` where H is not finite.
     """
@@ -159,7 +160,8 @@ def inspector_scene(surface: Surface, view: SurfaceView, atlas: Atlas | None, x:
         report=report,
         verdict=verdict_of(report, atlas, language=look.language, lower_bound=surface.lower_bound),
         escape=escape,
-        contour=inspector_contour_figure(view.landscape, report, atlas=atlas, escape=escape, look=look),
+        contour=inspector_contour_figure(view.landscape, report, atlas=atlas, escape=escape, height=map_height,
+                                         look=look),
         surface=inspector_surface_figure(view.xs, view.ys, view.z, report, look=look),
         slices=slice_figure(surface.loss, report, half_width=reach, look=look),
     )

@@ -46,7 +46,7 @@ def inspected_point_widgets(surface: Surface) -> tuple[float, float]:
     x, y = default_point(surface)
     keep_inside("px", domain.x_min, domain.x_max, snap=False)
     keep_inside("py", domain.y_min, domain.y_max, snap=False)
-    left, right, _ = st.columns([1, 1, 3])
+    left, right = st.columns(2)
     px = left.number_input("θ′ x", domain.x_min, domain.x_max, float(x), 0.01, format=f"%.{POINT_DECIMALS}f",
                            key="px", bind="query-params")
     py = right.number_input("θ′ y", domain.y_min, domain.y_max, float(y), 0.01, format=f"%.{POINT_DECIMALS}f",

@@ -12,7 +12,7 @@ from figures.style import run_colour
 from optimizers.schedules import SCHEDULE_KINDS, Schedule
 from optimizers.settings import OptimizerKind, OptimizerSettings
 from ui.language import t
-from ui.url_choice import url_choice
+from ui.url_choice import menu_key, url_choice
 
 SLOT_DEFAULTS = (OptimizerKind.GD, OptimizerKind.MOMENTUM, OptimizerKind.RMSPROP, OptimizerKind.ADAM)
 DEFAULT_LEARNING_RATES = {
@@ -20,6 +20,9 @@ DEFAULT_LEARNING_RATES = {
     OptimizerKind.ROOT_MEAN_SQUARE: 0.05, OptimizerKind.ADAGRAD: 0.5, OptimizerKind.RMSPROP: 0.05,
     OptimizerKind.ADAM: 0.1,
 }
+# The row's columns: the rule menu, η, the rule's memory (λ, α or β₁), the popover of the rest.
+ROW_WIDTHS = (1.3, 1.0, 1.0, 0.5)
+MORE_KEY = "optimizer_more"  # + the slot: the popover of the row's other settings
 LEARNING_RATES = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-4, 1) for m in (1, 1.5, 2, 3, 5, 7)) + (10.0,)
 NOISE_LEVELS = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
 # Links made before the URL carried keys name the rule by its English label (?opt0=Gradient+descent),
@@ -70,33 +73,37 @@ def _batch_size_widget(slot: int, examples: int) -> int:
 
 
 def optimizer_panel(slot: int, steps: int, examples: int = 0) -> OptimizerSettings:
-    """The widgets of optimizer number ``slot`` (0-based), drawn in the current container.
+    """The widgets of optimizer number ``slot`` (0-based) as one compact row of the current container.
 
-    ``examples`` is N for a surface that is a mean over N examples (it offers a batch size), else 0.
+    The row holds what a student changes most: the rule (labelled with the optimizer's number, a dot of
+    its colour before it), the learning rate η and the rule's memory (λ, α or β₁), each labelled by the
+    lecture's symbol with its name in the help; the rest (β₂, schedule, injected noise, batch size, seed)
+    is in a popover at the row's end. ``examples`` is N for a surface that is a mean over N examples (it
+    offers a batch size), else 0.
     """
-    colour = run_colour(slot)
-    title = t("optimizer_panel.title", number=slot + 1)
-    st.markdown(f"<span style='color:{colour};font-size:1.6em'>●</span> **{title}**", unsafe_allow_html=True)
+    rule_column, rate_column, knob_column, more_column = st.columns(ROW_WIDTHS, vertical_alignment="bottom")
     kind = OptimizerKind(url_choice(
-        st, "selectbox", t("optimizer_panel.rule"), tuple(kind.value for kind in OptimizerKind), key=f"opt{slot}",
-        default=SLOT_DEFAULTS[slot].value, format_func=rule_name, aliases=RULE_ALIASES, label_visibility="collapsed",
+        rule_column, "selectbox", t("optimizer_panel.title", number=slot + 1), tuple(kind.value for kind in OptimizerKind),
+        key=f"opt{slot}", default=SLOT_DEFAULTS[slot].value, format_func=rule_name, aliases=RULE_ALIASES,
+        help=t("optimizer_panel.rule"),
     ))
-    lr = st.select_slider(t("optimizer_panel.learning_rate"), LEARNING_RATES,
-                          value=_nearest(LEARNING_RATES, DEFAULT_LEARNING_RATES[kind]), key=f"lr{slot}",
-                          bind="query-params")
+    lr = rate_column.select_slider("η", LEARNING_RATES, value=_nearest(LEARNING_RATES, DEFAULT_LEARNING_RATES[kind]),
+                                   key=f"lr{slot}", bind="query-params", help=t("optimizer_panel.learning_rate"))
     knobs: dict = {}
     if kind in (OptimizerKind.MOMENTUM, OptimizerKind.NESTEROV):
-        knobs["momentum"] = st.slider(t("optimizer_panel.momentum"), 0.0, 0.99, 0.9, 0.01, key=f"mom{slot}",
-                                      bind="query-params")
+        knobs["momentum"] = knob_column.slider("λ", 0.0, 0.99, 0.9, 0.01, key=f"mom{slot}", bind="query-params",
+                                               help=t("optimizer_panel.momentum"))
     if kind is OptimizerKind.RMSPROP:
-        knobs["alpha"] = st.slider(t("optimizer_panel.alpha"), 0.0, 0.999, 0.9, 0.001, format="%.3f",
-                                   key=f"alpha{slot}", bind="query-params")
+        knobs["alpha"] = knob_column.slider("α", 0.0, 0.999, 0.9, 0.001, format="%.3f", key=f"alpha{slot}",
+                                            bind="query-params", help=t("optimizer_panel.alpha"))
     if kind is OptimizerKind.ADAM:
-        beta1 = st.slider(t("optimizer_panel.beta1"), 0.0, 0.99, 0.9, 0.01, key=f"beta1{slot}", bind="query-params")
-        beta2 = st.slider(t("optimizer_panel.beta2"), 0.5, 0.9999, 0.999, 0.0001, format="%.4f", key=f"beta2{slot}",
-                          bind="query-params")
-        knobs["betas"] = (beta1, beta2)
-    with st.expander(t("optimizer_panel.more")):
+        beta1 = knob_column.slider("β₁", 0.0, 0.99, 0.9, 0.01, key=f"beta1{slot}", bind="query-params",
+                                   help=t("optimizer_panel.beta1"))
+    with more_column.popover("⚙️", help=t("optimizer_panel.more"), key=f"{MORE_KEY}{slot}"):
+        if kind is OptimizerKind.ADAM:
+            beta2 = st.slider(t("optimizer_panel.beta2"), 0.5, 0.9999, 0.999, 0.0001, format="%.4f",
+                              key=f"beta2{slot}", bind="query-params")
+            knobs["betas"] = (beta1, beta2)
         schedule = _schedule_widgets(slot, steps)
         noise = st.select_slider(t("optimizer_panel.noise"), NOISE_LEVELS, value=0.0,
                                  key=f"noise{slot}", bind="query-params", help=t("optimizer_panel.noise_help"))
@@ -104,3 +111,14 @@ def optimizer_panel(slot: int, steps: int, examples: int = 0) -> OptimizerSettin
         seed = st.number_input(t("optimizer_panel.seed"), 0, 10_000, slot, key=f"seed{slot}", bind="query-params")
     return OptimizerSettings(kind=kind, lr=lr, schedule=schedule, noise=noise, seed=int(seed), batch_size=batch_size,
                              **knobs)
+
+
+def optimizer_rows_css(count: int) -> str:
+    """Style rules of the rows: a dot of each optimizer's run colour before its label (the rule menu's), and
+    popover buttons showing just their ⚙ (the chevron and the padding would not fit the row's last column)."""
+    rules = [f".st-key-{menu_key(f'opt{slot}')} [data-testid='stWidgetLabel'] p::before "
+             f"{{content: '● '; color: {run_colour(slot)};}}" for slot in range(count)]
+    rules.append(f"[class*='st-key-{MORE_KEY}'] [data-testid='stPopoverButton'] [data-testid='stIconMaterial'] "
+                 "{display: none;}")
+    rules.append(f"[class*='st-key-{MORE_KEY}'] [data-testid='stPopoverButton'] {{padding: 0.25rem 0.6rem;}}")
+    return f"<style>{' '.join(rules)}</style>"

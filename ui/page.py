@@ -18,6 +18,7 @@ import streamlit as st
 
 from components.live_chart import PRELOAD_KEY
 from ui.language import t
+from ui.layout import sidebar_state
 from ui.url_choice import HIDDEN_PREFIX
 
 ROUTED = "routed_by_app"
@@ -47,7 +48,9 @@ def app_pages() -> list:
 def page_setup() -> None:
     """Wide layout, the tab title and the CSS hiding the URL state of choice widgets (``ui.url_choice``) and
     ``app.py``'s preload of plotly.js; reroute through ``app.py`` if Streamlit ran this page on its own."""
-    st.set_page_config(page_title=t("app.title"), page_icon="⛰️", layout="wide")
+    projector = st.session_state.get("proj", st.query_params.get("proj") == "true")  # the toggle is drawn later
+    st.set_page_config(page_title=t("app.title"), page_icon="⛰️", layout="wide",
+                       initial_sidebar_state=sidebar_state(bool(projector)))
     if not st.session_state.get(ROUTED):
         st.session_state[ROUTED] = True
         st.navigation(app_pages(), position="top")

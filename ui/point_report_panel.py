@@ -42,15 +42,13 @@ def report_numbers(report: PointReport) -> None:
     gradient = report.gradient.tolist()
     hessian = report.hessian.tolist()
     values = report.eigenvalues.tolist()
-    vectors = report.eigenvectors.T.tolist()
     st.latex(rf"\theta' = ({_number(report.x)},\ {_number(report.y)}) \qquad L(\theta') = {_number(report.loss)}")
     st.latex(rf"g = \nabla L = {_matrix([[value] for value in gradient])} \qquad "
              rf"\lVert g \rVert = {format_number(report.gradient_norm).replace('−', '-')}")
-    st.latex(rf"H = {_matrix(hessian)}")
-    eigen = r",\quad ".join(
-        rf"\lambda_{index + 1} = {_number(value)},\ u_{index + 1} = {_matrix([[vector[0]], [vector[1]]])}"
-        for index, (value, vector) in enumerate(zip(values, vectors)))
-    st.latex(eigen)
+    # λ₁, λ₂ and the eigenvectors as the columns of one matrix: one line narrow enough for the stage's column.
+    eigenvalues = r",\ ".join(rf"\lambda_{index + 1} = {_number(value)}" for index, value in enumerate(values))
+    st.latex(rf"H = {_matrix(hessian)} \qquad {eigenvalues}")
+    st.latex(rf"[\,u_1\ \ u_2\,] = {_matrix(report.eigenvectors.tolist())}")
     condition = "∞" if math.isinf(report.condition_number) else format_number(report.condition_number)
     st.caption(t("point_report.condition", condition=condition))
 

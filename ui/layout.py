@@ -1,0 +1,72 @@
+"""The classroom screen: every page opens on one screen holding its main figure and the controls a
+student changes most, at 1280×720 as at 1600×1000, in projector mode too.
+
+A page is laid out as
+
+    header   the title, with the formula beside it        (one line, small margins)
+    stage    the main figure | the controls changed most (side by side, visible without scrolling)
+    details  everything else: more figures, exports, explanations (below, scrolled to)
+
+Projector mode (``?proj=true``) is for the back row: the root font grows (every rem-sized thing with
+it), the figures draw thicker lines and larger text (``figures.style.Look``), and the sidebar folds away
+(its » arrow opens it again) so that the figure gets the width the larger controls take.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from figures.style import Look
+
+# Streamlit's wide layout pads the main block 6rem at the top (under the top navigation bar, ~3.75rem)
+# and 5rem at each side; the classroom screen needs those pixels for the figure.
+COMPACT_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding: 4.25rem 1.5rem 2rem 1.5rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.6rem; padding: 0.1rem 0 0.2rem 0; }
+[data-testid="stMainBlockContainer"] [data-testid="stHeadingWithActionElements"] h1 + div { display: none; }
+[data-testid="stMainBlockContainer"] .katex-display { margin: 0.2em 0; }
+</style>
+"""
+PROJECTOR_CSS = """
+<style>
+html { font-size: 20px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.0rem; }
+</style>
+"""
+# The stage's columns: the figure's share of the width against the controls'. The projector's larger
+# controls need more of the width, which the folded sidebar gives back.
+STAGE_WIDTHS = {False: (1.25, 1.0), True: (1.25, 1.0)}
+# The main figure's height in pixels, so that header + figure fit a 720 px high window.
+STAGE_FIGURE_HEIGHT = {False: 560, True: 540}
+
+
+def screen_css(look: Look) -> str:
+    """The style rules of the classroom screen for ``look`` (compact margins; larger text on a projector)."""
+    return COMPACT_CSS + (PROJECTOR_CSS if look.projector else "")
+
+
+def sidebar_state(projector: bool) -> str:
+    """How the sidebar starts: folded away on a projector, open on a laptop."""
+    return "collapsed" if projector else "expanded"
+
+
+def page_header(title: str, latex: str | None = None) -> None:
+    """The page's title, with its formula (if any) beside it on the same line."""
+    if latex is None:
+        st.title(title)
+        return
+    left, right = st.columns([1.1, 1], vertical_alignment="center")
+    left.title(title)
+    right.latex(latex)
+
+
+def stage(look: Look):
+    """The two columns of the stage: ``(figure, controls)``, both starting at the top of the screen."""
+    return st.columns(STAGE_WIDTHS[look.projector], gap="medium")
+
+
+def stage_figure_height(look: Look) -> int:
+    """How high the stage's figure is drawn (pixels, before a map's own aspect lowers it)."""
+    return STAGE_FIGURE_HEIGHT[look.projector]
