@@ -93,9 +93,12 @@ function createChart(mountPoint) {
     if (chart.Plotly && chart.shown !== null) chart.Plotly.Plots.resize(plot);
   });
   chart.resizer.observe(plot);
+  chart.onWindowResize = () => refit(chart);
+  window.addEventListener("resize", chart.onWindowResize);
   chart.dispose = () => {
     drawQueue().waiting.delete(chart);
     chart.resizer.disconnect();
+    window.removeEventListener("resize", chart.onWindowResize);
     if (chart.Plotly) chart.Plotly.purge(plot);
     plot.remove();
     charts.delete(mountPoint);
@@ -147,6 +150,33 @@ async function pump(queue) {
   }
 }
 
+// How high a chart with a `fit` is drawn: down to the window's bottom edge (less `fit.gap`) from where the
+// chart starts with the page scrolled to its top, within [fit.min, fit.max]. A map drawn to scale
+// (`fit.aspect`: its height over its width) is no higher than its width needs (`fit.extra`: room the
+// legend takes above the plot). The server cannot know the window: this is where the figure gets to
+// fill a projector's screen and to fit a laptop's.
+function fittedHeight(plot, layout, fit) {
+  let top = plot.getBoundingClientRect().top;
+  for (let node = plot.parentElement; node; node = node.parentElement) top += node.scrollTop || 0;
+  let height = window.innerHeight - top - (fit.gap || 0);
+  if (fit.aspect) {
+    const margin = layout.margin || {};
+    const width = plot.getBoundingClientRect().width - (margin.l ?? 80) - (margin.r ?? 80);
+    height = Math.min(height, width * fit.aspect + (margin.t ?? 100) + (margin.b ?? 80) + (fit.extra || 0));
+  }
+  return Math.round(Math.max(fit.min || 0, Math.min(fit.max || Infinity, height)));
+}
+
+// Follows the window's height (a laptop's window resized, a browser going full screen on a projector).
+function refit(chart) {
+  if (!chart.fit || !chart.Plotly || chart.shown === null) return;
+  const height = fittedHeight(chart.plot, chart.plot.layout || {}, chart.fit);
+  if (height === chart.height) return;
+  chart.height = height;
+  chart.plot.style.height = `${height}px`;
+  chart.Plotly.relayout(chart.plot, { height });
+}
+
 // Draws the newest wanted figure; figures that arrive while one is drawn or waits replace each other,
 // so a fast slider never queues stale work.
 async function draw(chart) {
@@ -159,7 +189,13 @@ async function draw(chart) {
       const spec = JSON.parse(text);
       chart.Plotly = await loadPlotly(spec.library);
       const figure = spec.figure;
+      chart.fit = spec.fit || null;
+      if (chart.fit) {
+        figure.layout = figure.layout || {};
+        figure.layout.height = fittedHeight(chart.plot, figure.layout, chart.fit);
+      }
       const height = figure.layout && figure.layout.height;
+      chart.height = height;
       if (height) chart.plot.style.height = `${height}px`;
       await chart.Plotly.react(chart.plot, {
         data: figure.data || [],

@@ -39,10 +39,11 @@ def _library_url() -> str:
     return f"./app/static/{plotly_library_file()}"
 
 
-def chart_payload(figure: go.Figure | dict, config: dict | None = None) -> bytes:
-    """What the browser gets: ``{"library": <plotly.js URL>, "config": ..., "figure": ...}`` as UTF-8 JSON."""
-    return ('{"library": %s, "config": %s, "figure": %s}' % (
-        json.dumps(_library_url()), json.dumps(config or {}), pio.to_json(figure, validate=False))).encode()
+def chart_payload(figure: go.Figure | dict, config: dict | None = None, fit: dict | None = None) -> bytes:
+    """What the browser gets: ``{"library": <plotly.js URL>, "config": ..., "fit": ..., "figure": ...}`` as UTF-8 JSON."""
+    return ('{"library": %s, "config": %s, "fit": %s, "figure": %s}' % (
+        json.dumps(_library_url()), json.dumps(config or {}), json.dumps(fit),
+        pio.to_json(figure, validate=False))).encode()
 
 
 def _rerun_only() -> None:
@@ -64,10 +65,12 @@ def preload_plotly(dark: bool = False) -> None:
                       on_theme_change=_rerun_only)
 
 
-def live_chart(figure: go.Figure | dict, *, key: str, config: dict | None = None) -> None:
+def live_chart(figure: go.Figure | dict, *, key: str, config: dict | None = None, fit: dict | None = None) -> None:
     """Draw ``figure`` as the chart named ``key``, updating the same plot on every rerun.
 
     ``config`` is plotly.js's (toolbar, PNG export, ``doubleClick``); the chart is as wide as its
-    container and as high as ``figure.layout.height``.
+    container and as high as ``figure.layout.height``, or, with a ``fit`` (``ui.layout.screen_fit``), as
+    high as the window leaves room for below the chart's top: ``{"min": px, "max": px, "gap": px}`` and,
+    for a map drawn to scale, ``"aspect"`` (drawn height over width) and ``"extra"`` (the legend's room).
     """
-    _mount_live_chart(key=key, data=chart_payload(figure, config))
+    _mount_live_chart(key=key, data=chart_payload(figure, config, fit))

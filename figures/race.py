@@ -53,8 +53,8 @@ def _animation_controls(frame_steps: np.ndarray, look: Look, plot_height: float)
     playing = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     buttons = [{
         "type": "buttons", "direction": "left", "showactive": False,
-        "x": 0.0, "y": -BUTTONS_BELOW * look.font_scale / plot_height, "xanchor": "left", "yanchor": "top",
-        "pad": {"r": 8, "t": 0},
+        "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top",
+        "pad": {"r": 8, "t": round(BUTTONS_BELOW * look.font_scale)},
         "buttons": [
             {"label": look.text("figures.play"), "method": "animate", "args": [None, playing]},
             {"label": look.text("figures.pause"), "method": "animate", "args": [[None], still]},
@@ -62,7 +62,7 @@ def _animation_controls(frame_steps: np.ndarray, look: Look, plot_height: float)
     }]
     slider = [{
         "active": 0, "x": 0.0, "len": 1.0,
-        "y": -SLIDER_BELOW * look.font_scale / plot_height, "yanchor": "top", "pad": {"t": 0},
+        "y": 0.0, "yanchor": "top", "pad": {"t": round(SLIDER_BELOW * look.font_scale)},
         "currentvalue": {"prefix": look.text("figures.step_prefix"), "visible": True, "xanchor": "right"},
         "steps": [
             {"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]}

@@ -16,7 +16,7 @@ from ui.inspect_point import inspector_link_params
 from ui.language import t
 from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
-from ui.layout import page_header, stage, stage_figure_height
+from ui.layout import page_header, screen_fit, stage, stage_figure_height
 from ui.optimizer_panel import optimizer_panel, optimizer_rows_css
 from ui.page import page_setup
 from ui.sidebar import surface_lecture, surface_name, surface_sidebar
@@ -73,7 +73,8 @@ else:
             messages.warning(t("explorer.diverged", label=label, note=run.note), icon="⚠️")
 
 with figure_column:
-    live_chart(race_map, key="race_chart", config=chart_config(f"{surface.key}-race", doubleClick=False))
+    live_chart(race_map, key="race_chart", config=chart_config(f"{surface.key}-race", doubleClick=False),
+               fit=screen_fit(look, view.landscape.scale.drawn_aspect))
     plotly_click("race_chart", key="race_click", on_click=lambda: start_from_click(surface, "race_click"))
     click_mode_widget()
     if INSPECT_REQUEST in st.session_state:

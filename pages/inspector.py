@@ -13,7 +13,7 @@ from ui.compute import critical_atlas, surface_view
 from ui.exports import CHART_CONFIG, chart_config
 from ui.inspect_point import explorer_link_params, inspected_point_widgets, point_from_click
 from ui.language import t
-from ui.layout import page_header, stage, stage_figure_height
+from ui.layout import page_header, screen_fit, stage, stage_figure_height
 from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
 from ui.page import page_setup
@@ -58,7 +58,8 @@ with control_column, st.container(key="point_report"):
 with figure_column:
     contour = scene.contour if scene is not None else inspector_contour_figure(
         view.landscape, None, atlas=atlas, height=stage_figure_height(look), look=look)
-    live_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False))
+    live_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False),
+               fit=screen_fit(look, view.landscape.scale.drawn_aspect))
     plotly_click("inspector_chart", key="inspector_click",
                  on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
 

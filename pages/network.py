@@ -22,7 +22,7 @@ from figures.network import (
     spectrum_figure,
 )
 from ui.language import t
-from ui.layout import page_header, stage
+from ui.layout import page_header, screen_fit, stage
 from ui.look import look_controls
 from ui.network_compute import network_experiment, network_slice
 from ui.page import page_setup
@@ -119,7 +119,8 @@ with control_column:
                   colour=colour_name(NOT_CRITICAL_COLOUR, look.language)), icon="⭕")
 with figure_column:
     st.subheader(t("network.scatter_heading"))
-    live_chart(ratio_scatter_figure(experiment, index, look=look), key="network_scatter", config=CHART_CONFIG)
+    live_chart(ratio_scatter_figure(experiment, index, look=look), key="network_scatter", config=CHART_CONFIG,
+               fit=screen_fit(look))
 with details:
     st.caption(t("network.scatter_caption", parameters=experiment.parameter_count))
     if summary.critical:

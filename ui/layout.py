@@ -37,9 +37,14 @@ html { font-size: 20px; }
 """
 # The stage's columns: the figure's share of the width against the controls'. The projector's larger
 # controls need more of the width, which the folded sidebar gives back.
-STAGE_WIDTHS = {False: (1.25, 1.0), True: (1.25, 1.0)}
-# The main figure's height in pixels, so that header + figure fit a 720 px high window.
+STAGE_WIDTHS = {False: (1.0, 1.0), True: (1.1, 1.0)}
+# The main figure's height in pixels as the server draws it (exports, tests); the browser then fits it to
+# the window (``screen_fit``): header + figure fit a 720 px high window, and fill a 1080 px one.
 STAGE_FIGURE_HEIGHT = {False: 560, True: 540}
+FIT_MIN_HEIGHT = 380  # below this a map is too small to read: the page scrolls instead
+FIT_MAX_HEIGHT = 1400
+FIT_GAP = 12  # pixels left free under the figure, at the window's bottom edge
+LEGEND_ROOM = 30  # pixels a one-row legend takes above a map, with laptop fonts
 
 
 def screen_css(look: Look) -> str:
@@ -65,6 +70,16 @@ def page_header(title: str, latex: str | None = None) -> None:
 def stage(look: Look):
     """The two columns of the stage: ``(figure, controls)``, both starting at the top of the screen."""
     return st.columns(STAGE_WIDTHS[look.projector], gap="medium")
+
+
+def screen_fit(look: Look, aspect: float | None = None) -> dict:
+    """How the browser sizes the stage's figure (``components.live_chart``): as high as the window leaves
+    room for under the figure's top; a map (``aspect``: its drawn height over its width) no higher than
+    its width needs."""
+    fit = {"min": FIT_MIN_HEIGHT, "max": FIT_MAX_HEIGHT, "gap": FIT_GAP}
+    if aspect is not None:
+        fit |= {"aspect": aspect, "extra": round(LEGEND_ROOM * look.font_scale)}
+    return fit
 
 
 def stage_figure_height(look: Look) -> int:

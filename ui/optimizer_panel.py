@@ -21,7 +21,7 @@ DEFAULT_LEARNING_RATES = {
     OptimizerKind.ADAM: 0.1,
 }
 # The row's columns: the rule menu, η, the rule's memory (λ, α or β₁), the popover of the rest.
-ROW_WIDTHS = (1.3, 1.0, 1.0, 0.5)
+ROW_WIDTHS = (1.6, 1.0, 1.0, 0.45)
 MORE_KEY = "optimizer_more"  # + the slot: the popover of the row's other settings
 LEARNING_RATES = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-4, 1) for m in (1, 1.5, 2, 3, 5, 7)) + (10.0,)
 NOISE_LEVELS = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
@@ -81,7 +81,8 @@ def optimizer_panel(slot: int, steps: int, examples: int = 0) -> OptimizerSettin
     is in a popover at the row's end. ``examples`` is N for a surface that is a mean over N examples (it
     offers a batch size), else 0.
     """
-    rule_column, rate_column, knob_column, more_column = st.columns(ROW_WIDTHS, vertical_alignment="bottom")
+    rule_column, rate_column, knob_column, more_column = st.columns(ROW_WIDTHS, gap="xsmall",
+                                                                   vertical_alignment="bottom")
     kind = OptimizerKind(url_choice(
         rule_column, "selectbox", t("optimizer_panel.title", number=slot + 1), tuple(kind.value for kind in OptimizerKind),
         key=f"opt{slot}", default=SLOT_DEFAULTS[slot].value, format_func=rule_name, aliases=RULE_ALIASES,

@@ -264,8 +264,13 @@ def test_projector_mode_enlarges_fonts_lines_and_markers(laptop_figures):
     assert projected.curves.layout.annotations[0].font.size > laptop_figures.curves.layout.annotations[0].font.size
     assert projected.sweep.layout.sliders[0].currentvalue.font.size > laptop_figures.sweep.layout.sliders[0].currentvalue.font.size
     assert projected.race.layout.margin.b > laptop_figures.race.layout.margin.b
-    # The controls move down with the larger font, and stay under the plot.
-    assert projected.race.layout.sliders[0].y < laptop_figures.race.layout.sliders[0].y < 0
+    # The controls hang under the plot (y = 0, anchored at their top: in pixels, whatever height the browser
+    # fits the chart to) and move down with the larger font.
+    for figure in (laptop_figures.race, projected.race):
+        assert (figure.layout.sliders[0].y, figure.layout.sliders[0].yanchor) == (0.0, "top")
+        assert (figure.layout.updatemenus[0].y, figure.layout.updatemenus[0].yanchor) == (0.0, "top")
+    assert projected.race.layout.sliders[0].pad.t > laptop_figures.race.layout.sliders[0].pad.t > 0
+    assert projected.race.layout.updatemenus[0].pad.t > laptop_figures.race.layout.updatemenus[0].pad.t > 0
 
 
 def test_dark_mode_changes_the_template_and_the_colours_on_the_background(laptop_figures):
