@@ -100,7 +100,7 @@ def optimizer_panel(slot: int, steps: int, examples: int = 0) -> OptimizerSettin
     if kind is OptimizerKind.ADAM:
         beta1 = knob_column.slider("β₁", 0.0, 0.99, 0.9, 0.01, key=f"beta1{slot}", bind="query-params",
                                    help=t("optimizer_panel.beta1"))
-    with more_column.popover("⚙️", help=t("optimizer_panel.more"), key=f"{MORE_KEY}{slot}"):
+    with more_column.popover("⚙️", help=t("optimizer_panel.more"), key=f"{MORE_KEY}{slot}", width="stretch"):
         if kind is OptimizerKind.ADAM:
             beta2 = st.slider(t("optimizer_panel.beta2"), 0.5, 0.9999, 0.999, 0.0001, format="%.4f",
                               key=f"beta2{slot}", bind="query-params")
@@ -121,5 +121,5 @@ def optimizer_rows_css(count: int) -> str:
              f"{{content: '● '; color: {run_colour(slot)};}}" for slot in range(count)]
     rules.append(f"[class*='st-key-{MORE_KEY}'] [data-testid='stPopoverButton'] [data-testid='stIconMaterial'] "
                  "{display: none;}")
-    rules.append(f"[class*='st-key-{MORE_KEY}'] [data-testid='stPopoverButton'] {{padding: 0.25rem 0.6rem;}}")
+    rules.append(f"[class*='st-key-{MORE_KEY}'] [data-testid='stPopoverButton'] {{padding: 0.25rem 0; min-width: 0;}}")
     return f"<style>{' '.join(rules)}</style>"
