@@ -160,7 +160,10 @@ MEASURE = """({main, figure, controls, hiddenPrefix, tolerance, verticalBlank, t
   for (const [label, selector] of Object.entries(controls)) placedControls[label] = placed(firstShown(selector));
   // plotly resizes a chart 100 ms after its box changed (Plots.resize); until then the chart is the old size.
   const resizing = [...document.querySelectorAll('.js-plotly-plot')].filter((plot) => plot._resolveResize).length;
-  return {viewport: [innerWidth, innerHeight], scroll: root.scrollTop + document.scrollingElement.scrollTop,
+  // Streamlit's header (the page menu) stays on top of the page: what lies under it is not seen.
+  const header = document.querySelector("[data-testid='stHeader']");
+  const screenTop = header && shown(header) ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+  return {viewport: [innerWidth, innerHeight], screenTop, scroll: root.scrollTop + document.scrollingElement.scrollTop,
           figure: placed(firstShown(`${figure} .js-plotly-plot .main-svg`)), controls: placedControls, clipped: [...offenders.values()], read, resizing};
 }"""
 
@@ -189,6 +192,7 @@ class Layout:
     texts, and how many HTML and plotly texts were looked at (a check that saw no text proves nothing)."""
 
     viewport: tuple[int, int]
+    screen_top: float  # the bottom of Streamlit's header, which covers what scrolls under it
     scroll: float
     figure: Box | None
     controls: Mapping[str, Box | None]
@@ -202,8 +206,10 @@ class Layout:
         if box is None:
             return [f"{what} not found (no visible element with a non-zero box)"]
         problems = []
-        if box.left < -TOLERANCE or box.top < -TOLERANCE:
-            problems.append(f"{what} top-left at ({box.left:.0f}, {box.top:.0f}) px is above or left of the screen")
+        if box.left < -TOLERANCE:
+            problems.append(f"{what} left at {box.left:.0f} px < 0")
+        if box.top < self.screen_top - TOLERANCE:
+            problems.append(f"{what} top at {box.top:.0f} px < {self.screen_top:.0f}, the bottom of the page's header")
         if box.right > width + TOLERANCE:
             problems.append(f"{what} right at {box.right:.0f} px > {width}")
         if box.bottom > height + TOLERANCE:
@@ -246,7 +252,7 @@ def measure(page, figure: str, controls: Mapping[str, str], to_top: bool = True)
                                   "verticalBlank": VERTICAL_BLANK, "toTop": to_top})
     if raw is None:
         raise AssertionError(f"no {MAIN} on the page {page.url}")
-    return Layout(viewport=tuple(raw["viewport"]), scroll=raw["scroll"], figure=_box(raw["figure"]),
+    return Layout(viewport=tuple(raw["viewport"]), screen_top=raw["screenTop"], scroll=raw["scroll"], figure=_box(raw["figure"]),
                   controls={name: _box(box) for name, box in raw["controls"].items()},
                   clipped=tuple(raw["clipped"]), texts_read=raw["read"], resizing=raw["resizing"])
 
