@@ -40,18 +40,25 @@ class Measurements:
 
     def __init__(self, tab, base_url: str) -> None:
         self.tab, self.base_url = tab, base_url
-        self.layouts: dict[tuple[str, str, str], dict[tuple[int, int], Layout]] = {}
+        self.layouts: dict[tuple[str, str, str], dict[tuple[int, int], Layout] | Exception] = {}
 
     def layout(self, name: str, viewport: tuple[int, int], mode: str, language: str) -> Layout:
-        if (name, mode, language) not in self.layouts:
+        address = (name, mode, language)
+        if address not in self.layouts:
             screen = screen_named(name)
-            open_screen(self.tab, self.base_url, screen, mode, language, VIEWPORTS[0])
-            measured = {}
-            for size in VIEWPORTS:
-                self.tab.set_viewport_size({"width": size[0], "height": size[1]})
-                measured[size] = measure_when_still(self.tab, key(screen.figure), screen.controls)
-            self.layouts[name, mode, language] = measured
-        return self.layouts[name, mode, language][viewport]
+            try:
+                open_screen(self.tab, self.base_url, screen, mode, language, VIEWPORTS[0])
+                measured = {}
+                for size in VIEWPORTS:
+                    self.tab.set_viewport_size({"width": size[0], "height": size[1]})
+                    measured[size] = measure_when_still(self.tab, key(screen.figure), screen.controls)
+            except Exception as error:  # told once per test of this address, not waited for again each time
+                self.layouts[address] = error
+                raise
+            self.layouts[address] = measured
+        if isinstance(found := self.layouts[address], Exception):
+            raise AssertionError(f"{name} {mode} {language} could not be measured: {found}")
+        return found[viewport]
 
 
 @pytest.fixture(scope="module")
