@@ -168,13 +168,16 @@ function fittedHeight(plot, layout, fit) {
 }
 
 // Follows the window's height (a laptop's window resized, a browser going full screen on a projector).
+// Drawn again with Plotly.react, as an update: a relayout of the height alone makes plotly write the
+// width into the layout too, and the chart then stops following its column's width.
 function refit(chart) {
-  if (!chart.fit || !chart.Plotly || chart.shown === null) return;
-  const height = fittedHeight(chart.plot, chart.plot.layout || {}, chart.fit);
+  if (!chart.fit || !chart.Plotly || chart.shown === null || !chart.figure) return;
+  const height = fittedHeight(chart.plot, chart.figure.layout, chart.fit);
   if (height === chart.height) return;
   chart.height = height;
+  chart.figure.layout.height = height;
   chart.plot.style.height = `${height}px`;
-  chart.Plotly.relayout(chart.plot, { height });
+  chart.Plotly.react(chart.plot, chart.figure);
 }
 
 // Draws the newest wanted figure; figures that arrive while one is drawn or waits replace each other,
@@ -197,12 +200,13 @@ async function draw(chart) {
       const height = figure.layout && figure.layout.height;
       chart.height = height;
       if (height) chart.plot.style.height = `${height}px`;
-      await chart.Plotly.react(chart.plot, {
+      chart.figure = {
         data: figure.data || [],
         layout: figure.layout || {},
         frames: figure.frames || [],
         config: spec.config || {},
-      });
+      };
+      await chart.Plotly.react(chart.plot, chart.figure);
       chart.shown = text;
       chart.drawn = true;
       chart.plot.dataset.revision = String(Number(chart.plot.dataset.revision || 0) + 1);

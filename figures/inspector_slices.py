@@ -17,7 +17,8 @@ import torch
 
 from analysis.derivatives import Loss
 from analysis.point_report import PointReport
-from figures.inspector import eigen_directions, point_style, positive_length
+from figures.inspector import curvature_word, eigen_directions, point_style, positive_length
+from figures.numbers import format_number
 from figures.panels import panel_domains, panel_title
 from figures.spec import FigureSpec, packed
 from figures.style import LIGHT, Look, look_layout
@@ -77,10 +78,13 @@ def slice_figure(loss: Loss, report: PointReport, *, half_width: float | None = 
         axes[f"xaxis{suffix}"] = {"domain": domain, "anchor": f"y{suffix}",
                                   "title": {"text": look.text("figures.slices.t_axis", name=direction.name)}}
         axes[f"yaxis{suffix}"] = {"domain": [0.0, 1.0], "anchor": f"x{suffix}"}
-        titles.append(panel_title(look.text("figures.slices.title", direction=direction.label), domain, [0.0, 1.0],
+        # On two lines: the name, then λ and the curvature (one line reached out of a half-width chart).
+        title = look.text("figures.slices.title", name=direction.name, eigenvalue=format_number(direction.eigenvalue),
+                          curvature=curvature_word(direction.eigenvalue, language=look.language))
+        titles.append(panel_title(title, domain, [0.0, 1.0],
                                   look))
     axes["yaxis"]["title"] = {"text": look.text("figures.loss_axis")}
-    layout = look_layout(look, height=height, margin=look.margin(l=50, r=10, t=50, b=40),
+    layout = look_layout(look, height=height, margin=look.margin(l=50, r=10, t=66, b=40),
                          uirevision="inspector-slices", legend={"orientation": "h", "y": -0.25 * look.font_scale, "x": 0},
                          annotations=titles, **axes)
     return {"data": data, "layout": layout}

@@ -45,10 +45,11 @@ def report_numbers(report: PointReport) -> None:
     st.latex(rf"\theta' = ({_number(report.x)},\ {_number(report.y)}) \qquad L(\theta') = {_number(report.loss)}")
     st.latex(rf"g = \nabla L = {_matrix([[value] for value in gradient])} \qquad "
              rf"\lVert g \rVert = {format_number(report.gradient_norm).replace('−', '-')}")
-    # λ₁, λ₂ and the eigenvectors as the columns of one matrix: one line narrow enough for the stage's column.
-    eigenvalues = r",\ ".join(rf"\lambda_{index + 1} = {_number(value)}" for index, value in enumerate(values))
-    st.latex(rf"H = {_matrix(hessian)} \qquad {eigenvalues}")
-    st.latex(rf"[\,u_1\ \ u_2\,] = {_matrix(report.eigenvectors.tolist())}")
+    # H and the matrix of its eigenvectors side by side, then the eigenvalues: each narrow enough for the column.
+    hessian_column, vectors_column = st.columns(2)
+    hessian_column.latex(rf"H = {_matrix(hessian)}")
+    vectors_column.latex(rf"[\,u_1\ \ u_2\,] = {_matrix(report.eigenvectors.tolist())}")
+    st.latex(r",\qquad ".join(rf"\lambda_{index + 1} = {_number(value)}" for index, value in enumerate(values)))
     condition = "∞" if math.isinf(report.condition_number) else format_number(report.condition_number)
     st.caption(t("point_report.condition", condition=condition))
 

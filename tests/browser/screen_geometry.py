@@ -124,6 +124,14 @@ MEASURE = """({main, figure, controls, hiddenPrefix, tolerance, verticalBlank, t
     if (full) flag(input, input.value, rect, `holds ${input.scrollWidth} px of width in ${input.clientWidth}`, null);
   }
 
+  // A text drawn in a fully transparent colour (the sweep's slider labels: they feed its current-value
+  // line and are not meant to be seen) cannot be seen clipped.
+  const unpainted = (text) => {
+    const style = getComputedStyle(text);
+    const alpha = (style.fill || '').match(/rgba[(][^)]*,\\s*([0-9.]+)[)]/);
+    return style.fill === 'none' || Number(style.fillOpacity) === 0 || (alpha !== null && Number(alpha[1]) === 0);
+  };
+
   // Plotly texts: inside the paper, and a legend's inside the legend's box.
   for (const plot of root.querySelectorAll('.js-plotly-plot')) {
     const paper = plot.querySelector('.svg-container');
@@ -132,7 +140,7 @@ MEASURE = """({main, figure, controls, hiddenPrefix, tolerance, verticalBlank, t
     const paperClip = {element: paper, x: true, y: true, left: paperRect.left, top: paperRect.top,
                        right: paperRect.right, bottom: paperRect.bottom};
     for (const text of paper.querySelectorAll('text')) {
-      if (!text.textContent.trim() || text.closest('.hoverlayer') || !shown(text)) continue;
+      if (!text.textContent.trim() || text.closest('.hoverlayer') || !shown(text) || unpainted(text)) continue;
       const rect = text.getBoundingClientRect();
       if (rect.width < 1 || rect.height < 1) continue;
       read.plotly += 1;

@@ -185,7 +185,7 @@ def test_slice_panels_sit_where_make_subplots_puts_them():
 def test_saddle_slices_are_exact_parabolas_equal_to_their_taylor_prediction():
     figure = slices_of(SADDLE.loss, inspect_point(SADDLE.loss, 0.0, 0.0), half_width=1.5, samples=61)
     titles = [annotation.text for annotation in figure.layout.annotations]
-    assert titles == ["along u₁ (λ = −2.00, curves down)", "along u₂ (λ = 2.00, curves up)"]
+    assert titles == ["along u₁<br>λ = −2.00, curves down", "along u₂<br>λ = 2.00, curves up"]
     steps = np.linspace(-1.5, 1.5, 61)
     loss_down, taylor_down, _, loss_up, taylor_up, _ = figure.data
     for trace in (loss_down, taylor_down, loss_up, taylor_up):
