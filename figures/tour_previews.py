@@ -1,0 +1,175 @@
+"""A tour scene's preview: its map(s) on top, the curves that show its claim underneath, in one small figure.
+
+The race map shows where runs go; the curves show what the map hides at ~500 px (a burst of the loss
+from 10⁻⁸, steps that shrink or grow, a zig-zag across a ravine). Each map draws every run's path, its
+start (open circle) and its end (filled, in the run's colour: a run that never moved shows its end on its
+start), and optionally the end points of many seeded runs and a few named points (the minima).
+
+Static: no animation, so the picture is complete at a glance. A plain spec (:mod:`figures.spec`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from figures.landscape import Landscape, landscape_parts
+from figures.map_scale import note_annotation
+from figures.panels import panel_domains, panel_title
+from figures.runs import RunPath
+from figures.spec import FigureSpec, packed
+from figures.style import Look, look_layout
+
+# Fractions of the plot's height: the curves' row at the bottom, the maps' above, the gap holding the
+# maps' tick labels and the curves' titles (grown with the font).
+CURVES_HEIGHT = 0.3
+GAP = 0.17
+SPACING = 0.12
+MARGIN = {"l": 55, "r": 10, "t": 34, "b": 40}
+
+
+@dataclass(frozen=True)
+class EndPoints:
+    """Where many runs of one optimizer end, drawn as markers in its colour."""
+
+    label: str
+    colour: str
+    points: np.ndarray
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A named point on the map (a minimum, a saddle)."""
+
+    name: str
+    point: tuple[float, float]
+
+
+@dataclass(frozen=True, eq=False)
+class PreviewMap:
+    """One map of a preview: the landscape, the runs on it, and its optional extras."""
+
+    landscape: Landscape
+    runs: Sequence[RunPath]
+    title: str = ""
+    ends: Sequence[EndPoints] = ()
+    marks: Sequence[Mark] = ()
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a curve panel: ``values`` at ``steps``; ``faint`` lines are one of many seeded runs."""
+
+    label: str
+    colour: str
+    steps: np.ndarray
+    values: np.ndarray
+    faint: bool = False
+
+
+@dataclass(frozen=True)
+class CurvePanel:
+    """A panel of curves over the steps, titled, on a log axis if ``log`` (non-positive values become gaps)."""
+
+    title: str
+    series: Sequence[Series] = field(default_factory=tuple)
+    log: bool = False
+
+
+def _axis(index: int) -> str:
+    return "" if index == 1 else str(index)
+
+
+def _map_traces(preview: PreviewMap, index: int, look: Look) -> tuple[list[dict], dict, dict]:
+    """The traces of one map on axes ``index``, its layout image and its axes' settings."""
+    xref, yref = f"x{_axis(index)}", f"y{_axis(index)}"
+    landscape_trace, image, axes = landscape_parts(preview.landscape, look=look, xref=xref, yref=yref)
+    on_axes = {"xaxis": xref, "yaxis": yref}
+    data = [landscape_trace]
+    for run in preview.runs:
+        data.append({"type": "scatter", "x": packed(run.points[:, 0]), "y": packed(run.points[:, 1]), "mode": "lines",
+                     "name": run.label, "legendgroup": run.label, "showlegend": index == 1,
+                     "line": {"color": run.colour, "width": look.line(2)}, "opacity": 0.8, "hoverinfo": "skip",
+                     **on_axes})
+    for end in preview.ends:
+        data.append({"type": "scatter", "x": packed(end.points[:, 0]), "y": packed(end.points[:, 1]),
+                     "mode": "markers", "name": end.label, "showlegend": index == 1,
+                     "marker": {"size": look.marker(9), "color": end.colour, "opacity": 0.85,
+                                "line": {"color": look.palette.ink, "width": look.line(1)}},
+                     "hovertemplate": f"{end.label} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>", **on_axes})
+    if preview.runs:
+        starts = np.array([run.points[0] for run in preview.runs])
+        ends = np.array([run.points[-1] for run in preview.runs])
+        start_word, end_word = look.text("figures.start"), look.text("figures.end")
+        data.append({"type": "scatter", "x": starts[:, 0].tolist(), "y": starts[:, 1].tolist(), "mode": "markers",
+                     "name": start_word, "showlegend": False,
+                     "marker": {"symbol": "circle-open", "size": look.marker(16), "color": look.palette.start,
+                                "line": {"width": look.line(3)}},
+                     "hovertemplate": f"{start_word} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>", **on_axes})
+        data.append({"type": "scatter", "x": ends[:, 0].tolist(), "y": ends[:, 1].tolist(), "mode": "markers",
+                     "name": end_word, "showlegend": False,
+                     "marker": {"size": look.marker(10), "color": [run.colour for run in preview.runs],
+                                "line": {"color": look.palette.ink, "width": look.line(1.5)}},
+                     "hovertemplate": f"{end_word} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>", **on_axes})
+    if preview.marks:
+        data.append({"type": "scatter", "x": [mark.point[0] for mark in preview.marks],
+                     "y": [mark.point[1] for mark in preview.marks], "mode": "markers+text",
+                     "text": [mark.name for mark in preview.marks], "textposition": "top center",
+                     "textfont": {"color": look.palette.ink, "size": look.font_size},
+                     "name": "", "showlegend": False, "hoverinfo": "skip",
+                     "marker": {"symbol": "x-thin", "size": look.marker(12),
+                                "line": {"color": look.palette.ink, "width": look.line(2)}}, **on_axes})
+    return data, image, axes
+
+
+def _curve_traces(panel: CurvePanel, index: int, look: Look) -> list[dict]:
+    traces = []
+    for series in panel.series:
+        values = np.where(series.values > 0, series.values, np.nan) if panel.log else series.values
+        traces.append({"type": "scatter", "x": packed(series.steps, np.int32), "y": packed(values), "mode": "lines",
+                       "name": series.label, "legendgroup": series.label, "showlegend": False,
+                       "line": {"color": series.colour, "width": look.line(1 if series.faint else 2)},
+                       "opacity": 0.5 if series.faint else 1.0, "xaxis": f"x{_axis(index)}",
+                       "yaxis": f"y{_axis(index)}", "hovertemplate": f"{series.label}: %{{y:.3g}}<extra></extra>"})
+    return traces
+
+
+def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, height: int = 520,
+                   look: Look = Look()) -> FigureSpec:
+    """The maps side by side on top, the curve panels side by side under them.
+
+    Axes 1 … m are the maps (in order), m + 1 … m + p the panels. Trace order per map: iso-lines, the
+    runs' paths, the seeded end points, the starts, the ends, the marks; then each panel's series.
+    """
+    if not maps:
+        raise ValueError("a preview needs at least one map")
+    gap = GAP * look.font_scale
+    map_rows = [1.0 - (CURVES_HEIGHT + gap if panels else 0.0), 1.0]
+    data, images, annotations, axes = [], [], [], {}
+    for index, (preview, x_domain) in enumerate(zip(maps, panel_domains(len(maps), SPACING)), start=1):
+        traces, image, map_axes = _map_traces(preview, index, look)
+        data += traces
+        images.append(image)
+        axes[f"xaxis{_axis(index)}"] = {**map_axes["x"], "domain": x_domain}
+        axes[f"yaxis{_axis(index)}"] = {**map_axes["y"], "domain": map_rows, "anchor": f"x{_axis(index)}"}
+        for note in note_annotation(preview.landscape.scale, look):
+            annotations.append({**note, "xref": f"x{_axis(index)} domain", "yref": f"y{_axis(index)} domain"})
+        if preview.title:
+            annotations.append(panel_title(preview.title, x_domain, map_rows, look))
+    for offset, (panel, x_domain) in enumerate(zip(panels, panel_domains(len(panels), SPACING))):
+        index = len(maps) + 1 + offset
+        data += _curve_traces(panel, index, look)
+        y_axis = {"domain": [0.0, CURVES_HEIGHT], "anchor": f"x{_axis(index)}"}
+        if panel.log:
+            y_axis |= {"type": "log", "exponentformat": "power"}
+        axes[f"xaxis{_axis(index)}"] = {"domain": x_domain, "anchor": f"y{_axis(index)}",
+                                        "title": {"text": look.text("figures.step_axis"), "standoff": 2}}
+        axes[f"yaxis{_axis(index)}"] = y_axis
+        annotations.append(panel_title(panel.title, x_domain, [0.0, CURVES_HEIGHT], look))
+    layout = look_layout(look, height=height, margin=look.margin(**MARGIN), images=images, annotations=annotations,
+                         showlegend=True, hovermode="closest", dragmode="zoom", uirevision="tour-preview",
+                         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
+                                 "bgcolor": look.palette.legend_background}, **axes)
+    return {"data": data, "layout": layout}
