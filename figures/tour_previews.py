@@ -10,6 +10,7 @@ Static: no animation, so the picture is complete at a glance. A plain spec (:mod
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,17 +23,19 @@ from figures.runs import RunPath
 from figures.spec import FigureSpec, packed
 from figures.style import Look, look_layout
 
-# Fractions of the plot's height: the curves' row at the bottom, the maps' above, the gap holding the
-# maps' tick labels and the curves' titles (grown with the font).
+# The curves' row takes this fraction of the plot's height, at the bottom; the gap above it holds the maps'
+# tick labels and the curves' titles, in laptop pixels (grown with the font).
 CURVES_HEIGHT = 0.3
-GAP = 0.17
+GAP_PIXELS = 76
 SPACING = 0.12
 MARGIN = {"l": 55, "r": 10, "t": 34, "b": 40}
+TITLE_WIDTH = 22  # characters per line of a map's title
 
 
 @dataclass(frozen=True)
 class EndPoints:
-    """Where many runs of one optimizer end, drawn as markers in its colour."""
+    """Where many runs of one optimizer end, drawn as markers in its colour (named on hover; the legend
+    names the colour by its run already)."""
 
     label: str
     colour: str
@@ -49,11 +52,13 @@ class Mark:
 
 @dataclass(frozen=True, eq=False)
 class PreviewMap:
-    """One map of a preview: the landscape, the runs on it, and its optional extras."""
+    """One map of a preview: the landscape, the runs on it, and its optional extras. A ``title`` is drawn in
+    ``title_colour`` (the colour of its run in the curves, when each map holds one run)."""
 
     landscape: Landscape
     runs: Sequence[RunPath]
     title: str = ""
+    title_colour: str | None = None
     ends: Sequence[EndPoints] = ()
     marks: Sequence[Mark] = ()
 
@@ -78,6 +83,12 @@ class CurvePanel:
     log: bool = False
 
 
+def wrapped(title: str, width: int = TITLE_WIDTH) -> str:
+    """``title`` broken at spaces into lines of at most ``width`` characters (plotly's ``<br>``), so that two
+    maps' titles side by side fit their halves at projector sizes."""
+    return "<br>".join(textwrap.wrap(title, width)) or title
+
+
 def _axis(index: int) -> str:
     return "" if index == 1 else str(index)
 
@@ -95,7 +106,7 @@ def _map_traces(preview: PreviewMap, index: int, look: Look) -> tuple[list[dict]
                      **on_axes})
     for end in preview.ends:
         data.append({"type": "scatter", "x": packed(end.points[:, 0]), "y": packed(end.points[:, 1]),
-                     "mode": "markers", "name": end.label, "showlegend": index == 1,
+                     "mode": "markers", "name": end.label, "showlegend": False,
                      "marker": {"size": look.marker(9), "color": end.colour, "opacity": 0.85,
                                 "line": {"color": look.palette.ink, "width": look.line(1)}},
                      "hovertemplate": f"{end.label} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>", **on_axes})
@@ -140,24 +151,34 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
                    look: Look = Look()) -> FigureSpec:
     """The maps side by side on top, the curve panels side by side under them.
 
-    Axes 1 … m are the maps (in order), m + 1 … m + p the panels. Trace order per map: iso-lines, the
+    Axes 1 … m are the maps (in order), m + 1 … m + p the panels. The legend names the runs of a single map;
+    side-by-side maps are named by their titles instead. Trace order per map: iso-lines, the
     runs' paths, the seeded end points, the starts, the ends, the marks; then each panel's series.
     """
     if not maps:
         raise ValueError("a preview needs at least one map")
-    gap = GAP * look.font_scale
-    map_rows = [1.0 - (CURVES_HEIGHT + gap if panels else 0.0), 1.0]
+    margin = look.margin(**MARGIN)
+    gap = GAP_PIXELS * look.font_scale / max(height - margin["t"] - margin["b"], 1)
+    plot_height = max(height - margin["t"] - margin["b"], 1)
+    title_lines = max((len(textwrap.wrap(preview.title, TITLE_WIDTH)) for preview in maps), default=0)
+    # the titles' lines that the top margin cannot hold come off the maps' row
+    title_room = max(0.0, title_lines * (look.font_size + 6) - margin["t"]) / plot_height
+    map_rows = [CURVES_HEIGHT + gap if panels else 0.0, 1.0 - title_room]
     data, images, annotations, axes = [], [], [], {}
     for index, (preview, x_domain) in enumerate(zip(maps, panel_domains(len(maps), SPACING)), start=1):
         traces, image, map_axes = _map_traces(preview, index, look)
         data += traces
         images.append(image)
-        axes[f"xaxis{_axis(index)}"] = {**map_axes["x"], "domain": x_domain}
-        axes[f"yaxis{_axis(index)}"] = {**map_axes["y"], "domain": map_rows, "anchor": f"x{_axis(index)}"}
+        axes[f"xaxis{_axis(index)}"] = {**map_axes["x"], "domain": x_domain, "anchor": f"y{_axis(index)}",
+                                        "title": {"text": look.text("figures.x_axis"), "standoff": 2}}
+        axes[f"yaxis{_axis(index)}"] = {**map_axes["y"], "domain": map_rows, "anchor": f"x{_axis(index)}",
+                                        "title": {"text": look.text("figures.y_axis"), "standoff": 2}}
         for note in note_annotation(preview.landscape.scale, look):
             annotations.append({**note, "xref": f"x{_axis(index)} domain", "yref": f"y{_axis(index)} domain"})
         if preview.title:
-            annotations.append(panel_title(preview.title, x_domain, map_rows, look))
+            title = panel_title(wrapped(preview.title), x_domain, map_rows, look)
+            annotations.append(title | {"font": {**title["font"], "color": preview.title_colour}}
+                               if preview.title_colour else title)
     for offset, (panel, x_domain) in enumerate(zip(panels, panel_domains(len(panels), SPACING))):
         index = len(maps) + 1 + offset
         data += _curve_traces(panel, index, look)
@@ -168,8 +189,8 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
                                         "title": {"text": look.text("figures.step_axis"), "standoff": 2}}
         axes[f"yaxis{_axis(index)}"] = y_axis
         annotations.append(panel_title(panel.title, x_domain, [0.0, CURVES_HEIGHT], look))
-    layout = look_layout(look, height=height, margin=look.margin(**MARGIN), images=images, annotations=annotations,
-                         showlegend=True, hovermode="closest", dragmode="zoom", uirevision="tour-preview",
+    layout = look_layout(look, height=height, margin=margin, images=images, annotations=annotations,
+                         showlegend=len(maps) == 1, hovermode="closest", dragmode="zoom", uirevision="tour-preview",
                          legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
                                  "bgcolor": look.palette.legend_background}, **axes)
     return {"data": data, "layout": layout}

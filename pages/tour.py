@@ -18,12 +18,16 @@ from ui.url_state import UrlCheck
 # The preview takes more of the width than the explorer's map: beside it sit only the scene's menu, its
 # two or three controls and its button.
 STAGE_WIDTHS = (1.7, 1.0)
+# A compare scene's buttons name a surface each ("Open “Tiny classifier under cross-entropy” in the
+# explorer"): wrapped onto two lines rather than cut short in the narrow column.
+WRAPPED_BUTTONS = "<style>[class*='st-key-open_'] button p { white-space: normal; }</style>"
 
 page_setup()
 follow_open_request()
 url_check = UrlCheck.start()
 look = look_controls()
 
+st.html(WRAPPED_BUTTONS)
 page_header(f"🎓 {t('tour.title')}")
 figure_column, control_column = st.columns(STAGE_WIDTHS, gap="medium")
 with control_column:
@@ -36,11 +40,11 @@ with control_column:
     if scene.page == COMPARE:
         for choice in (scene.surface, scene.other):
             st.button(t("tour.open_side", surface=surface_title(choice)), key=f"open_{scene.key}_{choice.key}",
-                      on_click=request_scene, args=(scene, choice), use_container_width=True)
+                      on_click=request_scene, args=(scene, choice), width="stretch")
     else:
         label = t({INSPECTOR: "tour.open_inspector", NETWORK: "tour.open_network"}.get(scene.page, "tour.open_explorer"))
         st.button(label, key=f"open_{scene.key}", type="primary", on_click=request_scene, args=(scene,),
-                  use_container_width=True)
+                  width="stretch")
     st.info(f"**{t('tour.look_for_heading')}.** {t(f'tour.{scene.key}.look_for')}", icon="👀")
 
 with figure_column:

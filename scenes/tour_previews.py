@@ -55,8 +55,9 @@ class PreviewPlan:
 
 
 PLANS: Mapping[str, PreviewPlan] = types.MappingProxyType({
-    "escape_saddle": PreviewPlan((Curve("loss"), Curve("step", log=True))),
-    "minibatch_saddle": PreviewPlan((Curve("loss"), Curve("step", log=True))),
+    # a run that stays put has steps of length 0: a linear axis shows them, a log axis would hide the run
+    "escape_saddle": PreviewPlan((Curve("loss"), Curve("step"))),
+    "minibatch_saddle": PreviewPlan((Curve("loss"), Curve("step"))),
     "batch_noise": PreviewPlan((Curve("x"),), seeds=20),
     "momentum": PreviewPlan((Curve("loss"), Curve("step", log=True))),
     "adaptive": PreviewPlan((Curve("loss", log=True), Curve("y"))),
@@ -153,9 +154,13 @@ def preview_spec(scene: Scene, landscapes: Sequence[Landscape], labels: Sequence
     if plan.seeds > 1:
         return _seeded_spec(scene, plan, landscapes[0], labels, colours, height, look)
     races = run_scene(scene).runs
-    maps = [PreviewMap(landscape, run_paths(race, labels, language=look.language),
-                       title=surface_titles[index] if len(races) > 1 else "")
-            for index, (landscape, race) in enumerate(zip(landscapes, races))]
+    if len(races) == 1:
+        maps = [PreviewMap(landscapes[0], run_paths(races[0], labels, language=look.language))]
+    else:  # one optimizer on each surface: its path, title and curves share a colour per surface
+        maps = [PreviewMap(landscape, [dataclasses.replace(path, colour=run_colour(index))
+                                       for path in run_paths(race, labels, language=look.language)],
+                           title=title, title_colour=run_colour(index))
+                for index, (landscape, race, title) in enumerate(zip(landscapes, races, surface_titles))]
     panels = []
     for curve in plan.curves:
         if len(races) == 1:

@@ -16,7 +16,7 @@ from scenes.tour_controls import changed_controls, scene_controls
 from scenes.tour_previews import PLANS, basins_caption, preview_spec
 from surfaces.choice import SurfaceChoice, resolve_surface
 from ui.compute import surface_view
-from ui.language import current_language, t
+from ui.language import t
 
 
 def surface_title(choice: SurfaceChoice) -> str:
@@ -31,11 +31,11 @@ def _value_text(value: float | int) -> str:
 def control_values(scene: Scene) -> dict[str, float | int]:
     """Draw the scene's controls (each starting at the preset's value, its key in the URL) and return their values."""
     values = {}
-    labels = run_labels(scene.optimizers, current_language())
     for control in scene_controls(scene):
         label = t(f"tour.controls.{control.knob}")
-        if len(control.slots) < len(scene.optimizers):  # name the runs it sets when it does not set them all
-            label = t("tour.controls.runs", control=label, runs=", ".join(labels[slot] for slot in control.slots))
+        if len(control.slots) < len(scene.optimizers):  # name the rule of the runs it sets, not them all
+            rules = dict.fromkeys(t(f"optimizers.{scene.optimizers[slot].kind.value}") for slot in control.slots)
+            label = t("tour.controls.runs", control=label, runs=", ".join(rules))
         values[control.knob] = st.select_slider(label, control.options, value=control.preset(scene),
                                                 format_func=_value_text, key=control.key(scene), bind="query-params")
     return values
