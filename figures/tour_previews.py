@@ -179,7 +179,7 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
             title = panel_title(wrapped(preview.title), x_domain, map_rows, look)
             annotations.append(title | {"font": {**title["font"], "color": preview.title_colour}}
                                if preview.title_colour else title)
-    for offset, (panel, x_domain) in enumerate(zip(panels, panel_domains(len(panels), SPACING))):
+    for offset, (panel, x_domain) in enumerate(zip(panels, panel_domains(len(panels), SPACING) if panels else [])):
         index = len(maps) + 1 + offset
         data += _curve_traces(panel, index, look)
         y_axis = {"domain": [0.0, CURVES_HEIGHT], "anchor": f"x{_axis(index)}"}
