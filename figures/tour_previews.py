@@ -76,11 +76,13 @@ class Series:
 
 @dataclass(frozen=True)
 class CurvePanel:
-    """A panel of curves over the steps, titled, on a log axis if ``log`` (non-positive values become gaps)."""
+    """A panel of curves over the steps, titled, on a log axis if ``log`` (non-positive values become gaps),
+    over ``y_range`` if given (else plotly's automatic range)."""
 
     title: str
     series: Sequence[Series] = field(default_factory=tuple)
     log: bool = False
+    y_range: tuple[float, float] | None = None
 
 
 def wrapped(title: str, width: int = TITLE_WIDTH) -> str:
@@ -185,6 +187,8 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
         y_axis = {"domain": [0.0, CURVES_HEIGHT], "anchor": f"x{_axis(index)}"}
         if panel.log:
             y_axis |= {"type": "log", "exponentformat": "power"}
+        if panel.y_range is not None:
+            y_axis["range"] = list(np.log10(panel.y_range) if panel.log else panel.y_range)
         axes[f"xaxis{_axis(index)}"] = {"domain": x_domain, "anchor": f"y{_axis(index)}",
                                         "title": {"text": look.text("figures.step_axis"), "standoff": 2}}
         axes[f"yaxis{_axis(index)}"] = y_axis

@@ -36,10 +36,13 @@ CURVE_KINDS = ("loss", "step", "x", "y")
 
 @dataclass(frozen=True)
 class Curve:
-    """A panel beside the map: ``kind`` (one of ``CURVE_KINDS``) over the steps, on a log axis if ``log``."""
+    """A panel beside the map: ``kind`` (one of ``CURVE_KINDS``) over the steps, on a log axis if ``log``.
+    With ``zoom_from`` the y axis spans only the values from that step on (the first steps run off the
+    top), so that where the runs end stays readable after a large first drop; the title says so."""
 
     kind: str
     log: bool = False
+    zoom_from: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in CURVE_KINDS:
@@ -59,7 +62,7 @@ PLANS: Mapping[str, PreviewPlan] = types.MappingProxyType({
     "escape_saddle": PreviewPlan((Curve("loss"), Curve("step"))),
     "minibatch_saddle": PreviewPlan((Curve("loss"), Curve("step"))),
     "batch_noise": PreviewPlan((Curve("x"),), seeds=20),
-    "momentum": PreviewPlan((Curve("loss"), Curve("step", log=True))),
+    "momentum": PreviewPlan((Curve("loss", zoom_from=60), Curve("step", log=True))),
     "adaptive": PreviewPlan((Curve("loss", log=True), Curve("y"))),
     "decay": PreviewPlan((Curve("loss", log=True), Curve("step", log=True))),
     "warmup": PreviewPlan((Curve("loss", log=True), Curve("step", log=True))),
@@ -168,8 +171,20 @@ def preview_spec(scene: Scene, landscapes: Sequence[Landscape], labels: Sequence
         else:  # one optimizer on each surface: the curves name the surface
             series = [Series(title, run_colour(index), *curve_values(race, 0, curve.kind))
                       for index, (title, race) in enumerate(zip(surface_titles, races))]
-        panels.append(CurvePanel(look.text(f"tour.curves.{curve.kind}"), series, curve.log))
+        panels.append(curve_panel(curve, series, look))
     return preview_figure(maps, panels, height=height, look=look)
+
+
+def curve_panel(curve: Curve, series: Sequence[Series], look: Look) -> CurvePanel:
+    """The panel of ``curve`` holding ``series``, zoomed on its later steps if the curve asks for it."""
+    title = look.text(f"tour.curves.{curve.kind}")
+    if curve.zoom_from is None:
+        return CurvePanel(title, series, curve.log)
+    later = np.concatenate([line.values[line.steps >= curve.zoom_from] for line in series])
+    low, high = float(later.min()), float(later.max())
+    pad = 0.1 * (high - low) or 0.1 * abs(high) or 0.1
+    return CurvePanel(look.text("tour.curves.zoomed", title=title, step=curve.zoom_from), series, curve.log,
+                      y_range=(low - pad, high + pad))
 
 
 def _seeded_spec(scene: Scene, plan: PreviewPlan, landscape: Landscape, labels: Sequence[str],
@@ -190,7 +205,7 @@ def _seeded_spec(scene: Scene, plan: PreviewPlan, landscape: Landscape, labels: 
         for arm, (label, colour) in enumerate(zip(labels, colours)):
             series += _series(runs.trajectories, [runs.run(arm, k) for k in range(plan.seeds)],
                               [label] * plan.seeds, [colour] * plan.seeds, curve.kind, faint=True)
-        panels.append(CurvePanel(look.text(f"tour.curves.{curve.kind}"), series, curve.log))
+        panels.append(curve_panel(curve, series, look))
     return preview_figure([PreviewMap(landscape, paths, ends=ends, marks=marks)], panels, height=height, look=look)
 
 

@@ -51,6 +51,7 @@ def changed_note(scene: Scene, values: dict[str, float | int]) -> None:
     changed = changed_controls(scene, values)
     if not changed:
         return
+
     def settings(value_of) -> str:
         return ", ".join(f"{t(f'tour.controls.{control.knob}_symbol')} = {_value_text(value_of(control))}"
                          for control in changed)
