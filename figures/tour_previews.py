@@ -83,6 +83,7 @@ class CurvePanel:
     series: Sequence[Series] = field(default_factory=tuple)
     log: bool = False
     y_range: tuple[float, float] | None = None
+    levels: Sequence[Mark] = ()  # horizontal dotted lines at ``point[1]``, named (e.g. the saddle's x)
 
 
 def wrapped(title: str, width: int = TITLE_WIDTH) -> str:
@@ -128,13 +129,20 @@ def _map_traces(preview: PreviewMap, index: int, look: Look) -> tuple[list[dict]
                      "hovertemplate": f"{end_word} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>", **on_axes})
     if preview.marks:
         data.append({"type": "scatter", "x": [mark.point[0] for mark in preview.marks],
-                     "y": [mark.point[1] for mark in preview.marks], "mode": "markers+text",
-                     "text": [mark.name for mark in preview.marks], "textposition": "top center",
-                     "textfont": {"color": look.palette.ink, "size": look.font_size},
-                     "name": "", "showlegend": False, "hoverinfo": "skip",
+                     "y": [mark.point[1] for mark in preview.marks], "mode": "markers",
+                     "name": "", "showlegend": False, "hovertemplate": "%{text}<extra></extra>",
+                     "text": [mark.name for mark in preview.marks],
                      "marker": {"symbol": "x-thin", "size": look.marker(12),
                                 "line": {"color": look.palette.ink, "width": look.line(2)}}, **on_axes})
     return data, image, axes
+
+
+def _mark_labels(preview: PreviewMap, index: int, look: Look) -> list[dict]:
+    """The marks' names above them, on a backing that keeps them readable over the end points around them."""
+    return [{"text": mark.name, "x": mark.point[0], "y": mark.point[1], "xref": f"x{_axis(index)}",
+             "yref": f"y{_axis(index)}", "showarrow": False, "yanchor": "bottom", "yshift": 8 * look.font_scale,
+             "bgcolor": look.palette.legend_background, "font": {"color": look.palette.ink}}
+            for mark in preview.marks]
 
 
 def _curve_traces(panel: CurvePanel, index: int, look: Look) -> list[dict]:
@@ -166,7 +174,7 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
     # the titles' lines that the top margin cannot hold come off the maps' row
     title_room = max(0.0, title_lines * (look.font_size + 6) - margin["t"]) / plot_height
     map_rows = [CURVES_HEIGHT + gap if panels else 0.0, 1.0 - title_room]
-    data, images, annotations, axes = [], [], [], {}
+    data, images, annotations, shapes, axes = [], [], [], [], {}
     for index, (preview, x_domain) in enumerate(zip(maps, panel_domains(len(maps), SPACING)), start=1):
         traces, image, map_axes = _map_traces(preview, index, look)
         data += traces
@@ -177,6 +185,7 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
                                         "title": {"text": look.text("figures.y_axis"), "standoff": 2}}
         for note in note_annotation(preview.landscape.scale, look):
             annotations.append({**note, "xref": f"x{_axis(index)} domain", "yref": f"y{_axis(index)} domain"})
+        annotations += _mark_labels(preview, index, look)
         if preview.title:
             title = panel_title(wrapped(preview.title), x_domain, map_rows, look)
             annotations.append(title | {"font": {**title["font"], "color": preview.title_colour}}
@@ -193,7 +202,15 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
                                         "title": {"text": look.text("figures.step_axis"), "standoff": 2}}
         axes[f"yaxis{_axis(index)}"] = y_axis
         annotations.append(panel_title(panel.title, x_domain, [0.0, CURVES_HEIGHT], look))
-    layout = look_layout(look, height=height, margin=margin, images=images, annotations=annotations,
+        for level in panel.levels:
+            shapes.append({"type": "line", "xref": f"x{_axis(index)} domain", "yref": f"y{_axis(index)}",
+                           "x0": 0, "x1": 1, "y0": level.point[1], "y1": level.point[1],
+                           "line": {"color": look.palette.ink, "width": look.line(1.5), "dash": "dot"}})
+            annotations.append({"text": level.name, "xref": f"x{_axis(index)} domain", "yref": f"y{_axis(index)}",
+                                "x": 1, "y": level.point[1], "xanchor": "right", "yanchor": "bottom",
+                                "showarrow": False, "bgcolor": look.palette.legend_background,
+                                "font": {"color": look.palette.ink, "size": look.font_size - 2}})
+    layout = look_layout(look, height=height, margin=margin, images=images, annotations=annotations, shapes=shapes,
                          showlegend=len(maps) == 1, hovermode="closest", dragmode="zoom", uirevision="tour-preview",
                          legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
                                  "bgcolor": look.palette.legend_background}, **axes)

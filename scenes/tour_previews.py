@@ -199,13 +199,15 @@ def _seeded_spec(scene: Scene, plan: PreviewPlan, landscape: Landscape, labels: 
             for arm, (label, colour) in enumerate(zip(labels, colours))]
     marks = [Mark(look.text("tour.curves.sharp"), counted.sharp_minimum),
              Mark(look.text("tour.curves.flat"), counted.flat_minimum)]
+    boundary = Mark(look.text("tour.curves.saddle", x=f"{counted.saddle_x:.2f}"), (0.0, counted.saddle_x))
     panels = []
     for curve in plan.curves:
         series = []
         for arm, (label, colour) in enumerate(zip(labels, colours)):
             series += _series(runs.trajectories, [runs.run(arm, k) for k in range(plan.seeds)],
                               [label] * plan.seeds, [colour] * plan.seeds, curve.kind, faint=True)
-        panels.append(curve_panel(curve, series, look))
+        panel = curve_panel(curve, series, look)
+        panels.append(dataclasses.replace(panel, levels=(boundary,)) if curve.kind == "x" else panel)
     return preview_figure([PreviewMap(landscape, paths, ends=ends, marks=marks)], panels, height=height, look=look)
 
 

@@ -119,6 +119,8 @@ def test_batch_noise_preview_counts_the_basins_of_twenty_seeds_and_its_caption_s
     ends = [unpacked(trace["x"]) for trace in spec["data"] if trace.get("mode") == "markers"
             and trace.get("marker", {}).get("opacity") == 0.85]
     np.testing.assert_array_equal(ends[1], runs.ends(1)[:, 0])
+    (boundary,) = spec["layout"]["shapes"]  # the x panel's dotted line: the saddle between the basins
+    assert boundary["y0"] == boundary["y1"] == counted.saddle_x == pytest.approx(0.7996, abs=1e-3)
 
 
 def test_compare_previews_name_each_map_by_its_surface_in_the_colour_of_its_curve():
