@@ -36,7 +36,6 @@ with control_column:
                                format_func=lambda key: f"{SCENES[key].part} · {t(f'tour.{key}.title')}")]
     values = control_values(preset)
     scene = with_values(preset, values)
-    changed_note(preset, values)
     if scene.page == COMPARE:
         for choice in (scene.surface, scene.other):
             st.button(t("tour.open_side", surface=surface_title(choice)), key=f"open_{scene.key}_{choice.key}",
@@ -45,12 +44,15 @@ with control_column:
         label = t({INSPECTOR: "tour.open_inspector", NETWORK: "tour.open_network"}.get(scene.page, "tour.open_explorer"))
         st.button(label, key=f"open_{scene.key}", type="primary", on_click=request_scene, args=(scene,),
                   width="stretch")
+    changed_note(preset, values)  # just above the claims it qualifies
     st.info(f"**{t('tour.look_for_heading')}.** {t(f'tour.{scene.key}.look_for')}", icon="👀")
 
 with figure_column:
     figure = scene_preview(scene, look, stage_figure_height(look) - 40)
     if figure is not None:
         live_chart(figure, key=f"tour_{scene.key}")
+    else:  # the network scene: its formula where the picture would be
+        st.latex(scene.latex)
     st.caption(preview_caption(scene, look.language))
 
 st.subheader(f"{t('tour.part', part=scene.part)} · {t(f'tour.{scene.key}.title')}")
