@@ -26,6 +26,11 @@ from figures.style import Look, look_layout
 # The curves' row takes this fraction of the plot's height, at the bottom; the gap above it holds the maps'
 # tick labels and the curves' titles, in laptop pixels (grown with the font).
 CURVES_HEIGHT = 0.3
+# Beside a map about as high as wide (drawn height/width ≥ SIDE_ASPECT) the curves stand stacked on the
+# right: the map takes MAP_SHARE of the width, the curves' tick labels the gap.
+SIDE_ASPECT = 0.6
+MAP_SHARE = 0.55
+SIDE_GAP = 0.12
 GAP_PIXELS = 76
 SPACING = 0.12
 MARGIN = {"l": 55, "r": 10, "t": 34, "b": 40}
@@ -157,9 +162,35 @@ def _curve_traces(panel: CurvePanel, index: int, look: Look) -> list[dict]:
     return traces
 
 
+Domain = tuple[list[float], list[float]]  # (x, y) in paper fractions
+
+
+def side_by_side(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel]) -> bool:
+    """Whether the curves stand beside the map, stacked (one map at least ``SIDE_ASPECT`` high for its width),
+    rather than in a row under it (a wide map, or two maps): each way the map gets the larger share."""
+    return len(maps) == 1 and bool(panels) and maps[0].landscape.scale.drawn_aspect >= SIDE_ASPECT
+
+
+def _domains(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], look: Look,
+             plot_height: int) -> tuple[list[Domain], list[Domain]]:
+    """Where each map and each panel sit. Gaps hold tick labels and titles, in laptop pixels grown with the font."""
+    below = GAP_PIXELS * look.font_scale / plot_height  # a row's tick labels and axis title, the next row's title
+    title_lines = max((len(textwrap.wrap(preview.title, TITLE_WIDTH)) for preview in maps), default=0)
+    # the map titles' lines that the top margin cannot hold come off the maps' row
+    title_room = max(0.0, title_lines * (look.font_size + 6) - MARGIN["t"] * look.font_scale) / plot_height
+    if side_by_side(maps, panels):
+        top = 1.0 - (look.font_size + 8) / plot_height  # the top panel's title below the legend
+        rows = [[low * top, high * top] for low, high in panel_domains(len(panels), below / top)[::-1]]
+        return [([0.0, MAP_SHARE], [0.0, top])], [([MAP_SHARE + SIDE_GAP, 1.0], row) for row in rows]
+    map_row = [CURVES_HEIGHT + below if panels else 0.0, 1.0 - title_room]
+    return ([(column, map_row) for column in panel_domains(len(maps), SPACING)],
+            [(column, [0.0, CURVES_HEIGHT]) for column in (panel_domains(len(panels), SPACING) if panels else [])])
+
+
 def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, height: int = 520,
                    look: Look = Look()) -> FigureSpec:
-    """The maps side by side on top, the curve panels side by side under them.
+    """The maps with the curve panels under them in a row, or, beside a map about as high as wide, stacked
+    to its right (:func:`side_by_side`).
 
     Axes 1 … m are the maps (in order), m + 1 … m + p the panels. The legend names the runs of a single map;
     side-by-side maps are named by their titles instead. Trace order per map: iso-lines, the
@@ -168,32 +199,28 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
     if not maps:
         raise ValueError("a preview needs at least one map")
     margin = look.margin(**MARGIN)
-    gap = GAP_PIXELS * look.font_scale / max(height - margin["t"] - margin["b"], 1)
-    plot_height = max(height - margin["t"] - margin["b"], 1)
-    title_lines = max((len(textwrap.wrap(preview.title, TITLE_WIDTH)) for preview in maps), default=0)
-    # the titles' lines that the top margin cannot hold come off the maps' row
-    title_room = max(0.0, title_lines * (look.font_size + 6) - margin["t"]) / plot_height
-    map_rows = [CURVES_HEIGHT + gap if panels else 0.0, 1.0 - title_room]
+    map_domains, curve_domains = _domains(maps, panels, look, max(height - margin["t"] - margin["b"], 1))
     data, images, annotations, shapes, axes = [], [], [], [], {}
-    for index, (preview, x_domain) in enumerate(zip(maps, panel_domains(len(maps), SPACING)), start=1):
+    for index, (preview, (x_domain, y_domain)) in enumerate(zip(maps, map_domains), start=1):
         traces, image, map_axes = _map_traces(preview, index, look)
         data += traces
         images.append(image)
         axes[f"xaxis{_axis(index)}"] = {**map_axes["x"], "domain": x_domain, "anchor": f"y{_axis(index)}",
                                         "title": {"text": look.text("figures.x_axis"), "standoff": 2}}
-        axes[f"yaxis{_axis(index)}"] = {**map_axes["y"], "domain": map_rows, "anchor": f"x{_axis(index)}",
+        axes[f"yaxis{_axis(index)}"] = {**map_axes["y"], "domain": y_domain, "anchor": f"x{_axis(index)}",
+                                        "constraintoward": "top",
                                         "title": {"text": look.text("figures.y_axis"), "standoff": 2}}
         for note in note_annotation(preview.landscape.scale, look):
             annotations.append({**note, "xref": f"x{_axis(index)} domain", "yref": f"y{_axis(index)} domain"})
         annotations += _mark_labels(preview, index, look)
         if preview.title:
-            title = panel_title(wrapped(preview.title), x_domain, map_rows, look)
+            title = panel_title(wrapped(preview.title), x_domain, y_domain, look)
             annotations.append(title | {"font": {**title["font"], "color": preview.title_colour}}
                                if preview.title_colour else title)
-    for offset, (panel, x_domain) in enumerate(zip(panels, panel_domains(len(panels), SPACING) if panels else [])):
+    for offset, (panel, (x_domain, y_domain)) in enumerate(zip(panels, curve_domains)):
         index = len(maps) + 1 + offset
         data += _curve_traces(panel, index, look)
-        y_axis = {"domain": [0.0, CURVES_HEIGHT], "anchor": f"x{_axis(index)}"}
+        y_axis = {"domain": y_domain, "anchor": f"x{_axis(index)}"}
         if panel.log:
             y_axis |= {"type": "log", "exponentformat": "power"}
         if panel.y_range is not None:
@@ -201,7 +228,7 @@ def preview_figure(maps: Sequence[PreviewMap], panels: Sequence[CurvePanel], *, 
         axes[f"xaxis{_axis(index)}"] = {"domain": x_domain, "anchor": f"y{_axis(index)}",
                                         "title": {"text": look.text("figures.step_axis"), "standoff": 2}}
         axes[f"yaxis{_axis(index)}"] = y_axis
-        annotations.append(panel_title(panel.title, x_domain, [0.0, CURVES_HEIGHT], look))
+        annotations.append(panel_title(panel.title, x_domain, y_domain, look))
         for level in panel.levels:
             shapes.append({"type": "line", "xref": f"x{_axis(index)} domain", "yref": f"y{_axis(index)}",
                            "x0": 0, "x1": 1, "y0": level.point[1], "y1": level.point[1],

@@ -187,3 +187,19 @@ def test_the_momentum_preview_zooms_on_where_the_runs_end_and_says_from_which_st
     assert abs(race.losses(0)[-1] - race.losses(1)[-1]) > 0.5 * (high - low)  # the two ends far apart on screen
     title = text("tour.curves.zoomed", title=text("tour.curves.loss"), step=60)
     assert title in [annotation["text"] for annotation in spec["layout"]["annotations"]]
+
+
+@pytest.mark.parametrize("look", [Look(), Look(projector=True)], ids=["laptop", "projector"])
+def test_curves_stand_beside_a_square_map_and_under_a_wide_one_never_overlapping(look):
+    """Rosenbrock's map (4 × 4) keeps the full height with the curves stacked on its right; the ravine's (10 × 4,
+    drawn 0.4 high for its width) keeps the full width with the curves in a row under it."""
+    for key, beside in (("warmup", True), ("decay", False), ("loss_function", False)):
+        layout = spec_of(SCENES[key], look)["layout"]
+        maps = 1 if SCENES[key].other is None else 2
+        boxes = [(layout[f"xaxis{i if i > 1 else ''}"]["domain"], layout[f"yaxis{i if i > 1 else ''}"]["domain"])
+                 for i in range(1, maps + 1 + len(PLANS[key].curves))]
+        for first, (x_a, y_a) in enumerate(boxes):
+            for x_b, y_b in boxes[first + 1:]:
+                assert x_a[1] <= x_b[0] or x_b[1] <= x_a[0] or y_a[1] <= y_b[0] or y_b[1] <= y_a[0], key
+        (map_x, map_y), (curve_x, curve_y) = boxes[0], boxes[maps]
+        assert (curve_x[0] > map_x[1]) == beside and (curve_y[1] < map_y[0]) == (not beside), key
