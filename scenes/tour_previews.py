@@ -191,10 +191,8 @@ def _seeded_spec(scene: Scene, plan: PreviewPlan, landscape: Landscape, labels: 
                  colours: Sequence[str], height: int, look: Look) -> FigureSpec:
     runs = seeded_runs(scene, plan.seeds)
     counted = basins(scene, runs)
-    first_runs = [runs.run(arm, 0) for arm in range(len(labels))]
-    paths = [dataclasses.replace(path, colour=colour) for path, colour in
-             zip((run_paths(runs.trajectories, (label,), run, language=look.language)[0]
-                  for run, label in zip(first_runs, labels)), colours)]
+    paths = [dataclasses.replace(run_paths(runs.trajectories, (label,), runs.run(arm, 0), language=look.language)[0],
+                                 colour=colour) for arm, (label, colour) in enumerate(zip(labels, colours))]
     ends = [EndPoints(look.text("tour.curves.ends", label=label, count=plan.seeds), colour, runs.ends(arm))
             for arm, (label, colour) in enumerate(zip(labels, colours))]
     marks = [Mark(look.text("tour.curves.sharp"), counted.sharp_minimum),
