@@ -51,13 +51,13 @@ with figure_column:
     figure = scene_preview(scene, look, stage_figure_height(look) - 40)
     if figure is not None:
         live_chart(figure, key=f"tour_{scene.key}")
-    else:  # the network scene: its formula where the picture would be
-        st.latex(scene.latex)
     st.caption(preview_caption(scene, look.language))
 
-st.subheader(f"{t('tour.part', part=scene.part)} · {t(f'tour.{scene.key}.title')}")
-st.markdown(t(f"tour.{scene.key}.story"))
-st.latex(scene.latex)
+# The story and the formula below the stage; for the network scene, which has no picture, in its place.
+with st.container() if figure is not None else figure_column:
+    st.subheader(f"{t('tour.part', part=scene.part)} · {t(f'tour.{scene.key}.title')}")
+    st.markdown(t(f"tour.{scene.key}.story"))
+    st.latex(scene.latex)
 st.caption(t("tour.intro"))
 
 url_check.finish()
