@@ -1,45 +1,63 @@
-"""Lecture tour: one scene per part of the lecture, each opened with one click."""
+"""Lecture tour: one scene per part of the lecture, its claim in a preview beside its own two or three
+controls, each opened with one click."""
 
 import streamlit as st
 
 from components.live_chart import live_chart
-from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, SCENE_LIST, SCENES
+from scenes.tour import COMPARE, INSPECTOR, NETWORK, SCENE_LIST, SCENES
+from scenes.tour_controls import with_values
 from ui.language import t
+from ui.layout import page_header, stage_figure_height
 from ui.look import look_controls
 from ui.page import page_setup
 from ui.tour_links import follow_open_request, request_scene
-from ui.tour_preview import scene_preview, surface_title
+from ui.tour_preview import changed_note, control_values, preview_caption, scene_preview, surface_title
 from ui.url_choice import url_choice
 from ui.url_state import UrlCheck
+
+# The preview takes more of the width than the explorer's map: beside it sit only the scene's menu, its
+# two or three controls and its button.
+STAGE_WIDTHS = (1.7, 1.0)
+# A compare scene's buttons name a surface each ("Open “Tiny classifier under cross-entropy” in the
+# explorer"): wrapped onto two lines rather than cut short in the narrow column.
+WRAPPED_BUTTONS = "<style>[class*='st-key-open_'] button p { white-space: normal; }</style>"
 
 page_setup()
 follow_open_request()
 url_check = UrlCheck.start()
 look = look_controls()
 
-st.title(f"🎓 {t('tour.title')}")
-st.caption(t("tour.intro"))
-
-scene = SCENES[url_choice(st, "selectbox", t("tour.choose"), tuple(SCENES), key="scene", default=SCENE_LIST[0].key,
-                          format_func=lambda key: f"{SCENES[key].part} · {t(f'tour.{key}.title')}")]
-with st.container(border=True):
-    st.subheader(t(f"tour.{scene.key}.title"))
-    st.markdown(f"**{t('tour.part', part=scene.part)}** · {t(f'tour.{scene.key}.story')}")
-    st.latex(scene.latex)
-    st.info(f"**{t('tour.look_for_heading')}.** {t(f'tour.{scene.key}.look_for')}", icon="👀")
+st.html(WRAPPED_BUTTONS)
+page_header(f"🎓 {t('tour.title')}")
+figure_column, control_column = st.columns(STAGE_WIDTHS, gap="medium")
+with control_column:
+    preset = SCENES[url_choice(st, "selectbox", t("tour.choose"), tuple(SCENES), key="scene",
+                               default=SCENE_LIST[0].key,
+                               format_func=lambda key: f"{SCENES[key].part} · {t(f'tour.{key}.title')}")]
+    values = control_values(preset)
+    scene = with_values(preset, values)
     if scene.page == COMPARE:
-        columns = st.columns(2)
-        for column, choice in zip(columns, (scene.surface, scene.other)):
-            with column:
-                st.markdown(f"**{surface_title(choice)}**")
-                live_chart(scene_preview(scene, choice, look), key=f"tour_{scene.key}_{choice.key}")
-                st.button(t("tour.open_side", surface=surface_title(choice)), key=f"open_{scene.key}_{choice.key}",
-                          on_click=request_scene, args=(scene, choice))
+        for choice in (scene.surface, scene.other):
+            st.button(t("tour.open_side", surface=surface_title(choice)), key=f"open_{scene.key}_{choice.key}",
+                      on_click=request_scene, args=(scene, choice), width="stretch")
     else:
         label = t({INSPECTOR: "tour.open_inspector", NETWORK: "tour.open_network"}.get(scene.page, "tour.open_explorer"))
-        st.button(label, key=f"open_{scene.key}", type="primary", on_click=request_scene, args=(scene,))
-        if scene.page == EXPLORER:
-            st.caption(t("tour.preview"))
-            live_chart(scene_preview(scene, scene.surface, look), key=f"tour_{scene.key}")
+        st.button(label, key=f"open_{scene.key}", type="primary", on_click=request_scene, args=(scene,),
+                  width="stretch")
+    changed_note(preset, values)  # just above the claims it qualifies
+    st.info(f"**{t('tour.look_for_heading')}.** {t(f'tour.{scene.key}.look_for')}", icon="👀")
+
+with figure_column:
+    figure = scene_preview(scene, look, stage_figure_height(look) - 40)
+    if figure is not None:
+        live_chart(figure, key=f"tour_{scene.key}")
+    st.caption(preview_caption(scene, look.language))
+
+# The story and the formula below the stage; for the network scene, which has no picture, in its place.
+with st.container() if figure is not None else figure_column:
+    st.subheader(f"{t('tour.part', part=scene.part)} · {t(f'tour.{scene.key}.title')}")
+    st.markdown(t(f"tour.{scene.key}.story"))
+    st.latex(scene.latex)
+st.caption(t("tour.intro"))
 
 url_check.finish()

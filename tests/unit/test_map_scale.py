@@ -10,17 +10,16 @@ import pytest
 from figures.export import race_html
 from figures.inspector import inspector_contour_figure
 from figures.map_scale import EQUAL_SCALE_LIMIT, fitted_height, map_scale
-from figures.race import race_figure
 from figures.runs import run_paths
 from figures.spec import as_figure
 from figures.style import Look
+from figures.tour_previews import PreviewMap, preview_figure
 from optimizers.settings import OptimizerSettings
 from optimizers.trajectory import run_trajectories
 from scenes.explorer import explorer_figures, race, surface_view
 from scenes.inspector import inspector_scene
 from surfaces.catalogue import SURFACES
 from surfaces.choice import OWN_FORMULA_KEY, SurfaceChoice, resolve_surface
-from ui.tour_preview import PREVIEW_HEIGHT
 
 RESOLUTION = 40
 SETTINGS = (OptimizerSettings("gd", 0.01), OptimizerSettings("momentum", 0.01))
@@ -39,7 +38,7 @@ def map_figures(choice: SurfaceChoice, look: Look = Look()) -> dict[str, dict]:
     return {
         "race": figures.race,
         "sweep": figures.sweep,
-        "tour preview": race_figure(view.landscape, run_paths(trajectories, ["GD"]), height=PREVIEW_HEIGHT, look=look),
+        "tour preview": preview_figure([PreviewMap(view.landscape, run_paths(trajectories, ["GD"]))], [], look=look),
         "inspector": inspector_scene(surface, view, None, *start, look=look).contour,
         "inspector without a report": inspector_contour_figure(view.landscape, None, look=look),
     }
