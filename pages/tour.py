@@ -7,7 +7,7 @@ from components.live_chart import live_chart
 from scenes.tour import COMPARE, INSPECTOR, NETWORK, SCENE_LIST, SCENES
 from scenes.tour_controls import with_values
 from ui.language import t
-from ui.layout import page_header, stage_figure_height
+from ui.layout import page_header, screen_fit, stage, stage_figure_height
 from ui.look import look_controls
 from ui.page import page_setup
 from ui.tour_links import follow_open_request, request_scene
@@ -22,6 +22,8 @@ STAGE_WIDTHS = (1.7, 1.0)
 # explorer"): wrapped onto two lines rather than cut short in the narrow column.
 WRAPPED_BUTTONS = "<style>[class*='st-key-open_'] button p { white-space: normal; }</style>"
 
+CAPTION_ROOM = 44  # pixels under the preview for its caption (two lines) on the first screen
+
 page_setup()
 follow_open_request()
 url_check = UrlCheck.start()
@@ -29,7 +31,7 @@ look = look_controls()
 
 st.html(WRAPPED_BUTTONS)
 page_header(f"🎓 {t('tour.title')}")
-figure_column, control_column = st.columns(STAGE_WIDTHS, gap="medium")
+figure_column, control_column = stage(look, STAGE_WIDTHS)
 with control_column:
     preset = SCENES[url_choice(st, "selectbox", t("tour.choose"), tuple(SCENES), key="scene",
                                default=SCENE_LIST[0].key,
@@ -50,7 +52,7 @@ with control_column:
 with figure_column:
     figure = scene_preview(scene, look, stage_figure_height(look) - 40)
     if figure is not None:
-        live_chart(figure, key=f"tour_{scene.key}")
+        live_chart(figure, key=f"tour_{scene.key}", fit=screen_fit(look, below=CAPTION_ROOM))
     st.caption(preview_caption(scene, look.language))
 
 # The story and the formula below the stage; for the network scene, which has no picture, in its place.

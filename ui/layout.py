@@ -67,16 +67,17 @@ def page_header(title: str, latex: str | None = None) -> None:
     right.latex(latex)
 
 
-def stage(look: Look):
-    """The two columns of the stage: ``(figure, controls)``, both starting at the top of the screen."""
-    return st.columns(STAGE_WIDTHS[look.projector], gap="medium")
+def stage(look: Look, widths: tuple[float, float] | None = None):
+    """The two columns of the stage: ``(figure, controls)``, both starting at the top of the screen;
+    ``widths`` their shares of the width, when a page's figure wants more of it than a map does."""
+    return st.columns(widths or STAGE_WIDTHS[look.projector], gap="medium")
 
 
-def screen_fit(look: Look, aspect: float | None = None) -> dict:
+def screen_fit(look: Look, aspect: float | None = None, below: int = 0) -> dict:
     """How the browser sizes the stage's figure (``components.live_chart``): as high as the window leaves
-    room for under the figure's top; a map (``aspect``: its drawn height over its width) no higher than
-    its width needs."""
-    fit = {"min": FIT_MIN_HEIGHT, "max": FIT_MAX_HEIGHT, "gap": FIT_GAP}
+    room for under the figure's top, less ``below`` pixels (laptop fonts) for a caption under it; a map
+    (``aspect``: its drawn height over its width) no higher than its width needs."""
+    fit = {"min": FIT_MIN_HEIGHT, "max": FIT_MAX_HEIGHT, "gap": FIT_GAP + round(below * look.font_scale)}
     if aspect is not None:
         fit |= {"aspect": aspect, "extra": round(LEGEND_ROOM * look.font_scale)}
     return fit

@@ -60,7 +60,7 @@ SCREENS = (
             "run": key("net_run_menu")}),
     _tour("momentum", "tour_momentum", ("open_momentum",)),
     _tour("decay", "tour_decay", ("open_decay",)),
-    _tour("loss_function", "tour_loss_function_classifier_mse",
+    _tour("loss_function", "tour_loss_function",
           ("open_loss_function_classifier_mse", "open_loss_function_classifier_ce")),
 )
 SCREEN_NAMES = tuple(screen.name for screen in SCREENS)
