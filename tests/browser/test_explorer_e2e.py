@@ -151,7 +151,7 @@ new MutationObserver(records => {
     }
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-revision']});
 """
-DRAWN_CHARTS = ("race_chart", "surface_chart", "curves_chart", "sweep_chart")  # in page order
+DRAWN_CHARTS = ("race_chart", "curves_chart", "surface_chart", "sweep_chart")  # in page order (curves left of 3D)
 
 
 def test_charts_draw_one_at_a_time_from_the_top_and_plotly_js_is_preloaded(page, app_server):
