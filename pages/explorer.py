@@ -18,6 +18,7 @@ from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
 from ui.optimizer_panel import optimizer_panel
 from ui.page import page_setup
+from ui.picture_controls import picture_controls, race_picture_options
 from ui.sidebar import surface_lecture, surface_name, surface_sidebar
 from ui.start_point import INSPECT_REQUEST, click_mode_widget, start_from_click, start_point_widgets
 from ui.url_choice import url_choice
@@ -51,6 +52,7 @@ with st.container(border=True):
     for slot in range(count):
         with slots[slot]:
             settings.append(optimizer_panel(slot, steps, surface.example_count))
+    picture = picture_controls()
 
 labels = run_labels(settings, look.language)
 try:
@@ -60,7 +62,8 @@ except NotFiniteError as error:  # L or ∇L is not finite at the start: the map
     result = figures = None
     race_map, surface_map = landscape_figures(view, look=look)
 else:
-    figures = explorer_figures(view, result, labels, sweep_slot, look=look)
+    figures = explorer_figures(view, result, labels, sweep_slot, look=look,
+                               **race_picture_options(picture, choice, start, tuple(settings), steps, sweep_slot))
     race_map, surface_map = figures.race, figures.surface
     for label, run, reason in zip(labels, figures.runs, result.trajectories.reasons):
         if (stopped := stopped_run_message(label, run, reason, look.language)) is not None:
