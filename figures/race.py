@@ -27,7 +27,7 @@ from figures.map_scale import fitted_height, note_annotation
 from figures.runs import RunPath
 from figures.spec import FigureSpec, packed
 from figures.staying_put import staying_put_marks, stays_put
-from figures.step_arrows import ArrowsFor, arrow_layers
+from figures.step_arrows import ARROWS_LEGEND, ArrowsFor, arrow_layers, arrows_legend
 from figures.style import MAX_FRAMES, Look, look_layout, subsample
 
 GROWING = "growing"
@@ -38,14 +38,14 @@ FRAME_MS = 40
 # tick again on each redraw (in Chromium here a race redraw took ~85 ms with 120 steps, ~65 ms with 40).
 # Play still shows every frame; the thumb follows on the frames that have a step.
 MAX_SCRUB_STEPS = 40
-MARGIN = {"l": 50, "r": 10, "t": 30, "b": 122}
+MARGIN = {"l": 50, "r": 10, "t": 30, "b": 116}
 # How far under the plot the controls sit, in pixels with laptop fonts (they move down with larger fonts,
 # so that they clear the tick labels and the axis title). Play/Pause sit on the scrubber's row, left of
 # its rail: the rail starts after them (the slider's ``pad.l``, in pixels like the buttons), so they
 # never cover its start or its thumb at step 0, whatever the chart's width. (The buttons' own row under
 # the scrubber cost 60 px of height.) The offset is a fraction of the plot's height, which shrinks when
 # the legend wraps onto more rows; being small, it moves the controls by a few pixels only.
-SLIDER_BELOW = 36
+SLIDER_BELOW = 48
 BUTTON_RAIL_DROP = 19  # the rail lies this far below the slider's top (under the current step's text)
 # A button's width in laptop pixels: its text, ~0.62 em per narrow character and 1 em per wide one (CJK,
 # ▶), plus its padding and border; plotly.js sizes the buttons to their text.
@@ -123,6 +123,7 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
     still = [stays_put(run.points, landscape.x_range, landscape.y_range) for run in runs]
     suffix = look.text("race_picture.stays_put.legend")
     data = [landscape_trace]
+    legends = {}
     trails = []
     for index, (run, stays) in enumerate(zip(runs, still)):  # every step: a thinned path would smooth a zig-zag away
         style = {"type": "scatter", "mode": "lines", "line": {"color": run.colour, "width": look.line(2.5)},
@@ -133,10 +134,11 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
                                    static={"x": packed(run.points[:, 0]), "y": packed(run.points[:, 1])}))
     drawn, places = layer_traces(trails, len(data), growing=growing)  # traces 1 … n: the runs' whole paths
     data += drawn
-    if arrows is not None and arrows.run < len(runs) and arrows.parts.updates:
+    if arrows is not None and arrows.run < len(runs) and np.any(arrows.parts.step):  # a run that moved
         run = runs[arrows.run]
-        layers = arrow_layers(arrows, run.points, run.label, x_range=landscape.x_range,
-                              y_stretch=landscape.scale.y_stretch, look=look)
+        layers = arrow_layers(arrows, run.points, x_range=landscape.x_range, y_stretch=landscape.scale.y_stretch,
+                              look=look)
+        legends[ARROWS_LEGEND] = arrows_legend(arrows, run.label, landscape.x_range[1] - landscape.x_range[0], look)
         drawn, arrow_places = layer_traces(layers, len(data), growing=growing)
         data += drawn
         trails, places = trails + layers, places + arrow_places
@@ -149,7 +151,7 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
                    "line": {"width": look.line(3)}},
         "hovertemplate": f"{start_word} (%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
     })
-    rings, notes = staying_put_marks(runs, still, landscape.y_range, look)
+    rings, notes = staying_put_marks(runs, still, landscape.x_range, landscape.y_range, look)
     data += rings
     longest = max((len(run.points) for run in runs), default=1)
     frame_steps = subsample(longest, MAX_FRAMES)
@@ -169,7 +171,9 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
         look, height=height, margin=margin, images=[image],
         annotations=note_annotation(landscape.scale, look) + notes,
         updatemenus=buttons, sliders=slider, clickmode="none", dragmode="zoom",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "bgcolor": palette.legend_background},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "bgcolor": palette.legend_background,
+                "traceorder": "normal"},  # "grouped", the default with legend groups, gave each group its rows
+        **legends,
         xaxis={"title": {"text": look.text("figures.x_axis")}, **axes["x"]},
         yaxis={"title": {"text": look.text("figures.y_axis")}, **axes["y"]}, uirevision="race",
     )

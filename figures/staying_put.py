@@ -25,7 +25,7 @@ from figures.style import Look
 STAYS_PUT_SHARE = 0.005
 RING_SIZE = 24  # laptop pixels across the innermost ring (the start marker is 14)
 RING_STEP = 9  # each further ring is this much wider
-NOTE_OFFSET = (36, 34)  # pixels from the start to the first note, across and up (or down)
+NOTE_OFFSET = 36  # pixels from the start up (or down) to the first note
 NOTE_SPACING = 26  # pixels between two notes
 
 
@@ -46,8 +46,8 @@ def _gradient_words(run: RunPath, look: Look) -> str:
     return look.text("race_picture.stays_put.gradient", norm="0" if norm == 0 else format_number(norm))
 
 
-def staying_put_marks(runs: Sequence[RunPath], still: Sequence[bool], y_range: tuple[float, float],
-                      look: Look) -> tuple[list[dict], list[dict]]:
+def staying_put_marks(runs: Sequence[RunPath], still: Sequence[bool], x_range: tuple[float, float],
+                      y_range: tuple[float, float], look: Look) -> tuple[list[dict], list[dict]]:
     """The ring trace (none when no run stays put) and one note per run that stays put (``still[i]``)."""
     staying = [(index, run) for index, (run, stays) in enumerate(zip(runs, still)) if stays]
     if not staying:
@@ -62,15 +62,17 @@ def staying_put_marks(runs: Sequence[RunPath], still: Sequence[bool], y_range: t
     }
     notes = []
     for order, (_, run) in enumerate(staying):
-        upper_half = run.points[0, 1] > (y_range[0] + y_range[1]) / 2
-        down = 1 if upper_half else -1  # notes go towards the map's middle, not off its edge
+        (x, y), (x_low, x_high) = run.points[0], x_range
+        upper_half = y > (y_range[0] + y_range[1]) / 2
+        side = min(int(3 * (x - x_low) / (x_high - x_low)), 2)  # which third of the map's width
         notes.append({
-            "x": float(run.points[0, 0]), "y": float(run.points[0, 1]), "xref": "x", "yref": "y",
+            "x": float(x), "y": float(y), "xref": "x", "yref": "y",
             "text": look.text("race_picture.stays_put.note") + _gradient_words(run, look),
-            "showarrow": True, "arrowhead": 0, "arrowcolor": run.colour, "arrowwidth": look.line(1.5),
-            "ax": NOTE_OFFSET[0] * look.font_scale,
-            "ay": down * (NOTE_OFFSET[1] + NOTE_SPACING * order) * look.font_scale,
-            "xanchor": "left", "font": {"color": look.palette.ink}, "bgcolor": look.palette.legend_background,
-            "bordercolor": run.colour, "borderwidth": look.line(1.5), "borderpad": 2,
+            "showarrow": True, "arrowhead": 0, "arrowcolor": run.colour, "arrowwidth": look.line(1.5), "ax": 0,
+            # notes go towards the map's middle, not off its edge
+            "ay": (1 if upper_half else -1) * (NOTE_OFFSET + NOTE_SPACING * order) * look.font_scale,
+            "xanchor": ("left", "center", "right")[side], "font": {"color": look.palette.ink},
+            "bgcolor": look.palette.legend_background, "bordercolor": run.colour, "borderwidth": look.line(1.5),
+            "borderpad": 2,
         })
     return [ring], notes

@@ -36,6 +36,7 @@ MAX_ARROWS = 30
 TARGET_SHARE = 0.04  # the median step's arrows are drawn at least this share of the map's width …
 LONGEST_SHARE = 0.15  # … but a step's longest arrow at most this share (unless that is its true length)
 MAX_MAGNIFICATION = 1000.0
+ARROWS_LEGEND = "legend2"
 HALO_WIDTH = 5.0  # laptop pixels: a band in the background's paper colour under every arrow, so that it shows on any colour
 HEAD_SHARE = 0.35  # a head's strokes are at most this share of its arrow
 HEAD_WIDTH = 0.025  # … and at most this share of the map's width
@@ -127,10 +128,10 @@ def _head_strokes(tips: np.ndarray, drawn: np.ndarray, width: float, y_stretch: 
     return strokes[0], strokes[1]
 
 
-def arrow_layers(arrows: ArrowsFor, points: np.ndarray, label: str, *, x_range: tuple[float, float],
-                 y_stretch: float = 1.0, look: Look = Look()) -> list[GrowingLayer]:
-    """The arrows of run ``arrows.run`` (its path ``points`` (n, 2), named ``label``): a halo under all of
-    them, then one layer per kind, at the ``arrow_steps``.
+def arrow_layers(arrows: ArrowsFor, points: np.ndarray, *, x_range: tuple[float, float], y_stretch: float = 1.0,
+                 look: Look = Look()) -> list[GrowingLayer]:
+    """The arrows of run ``arrows.run`` (its path ``points`` (n, 2)): a halo under all of them, then one layer
+    per kind, at the ``arrow_steps``.
 
     Each arrow's rows are its tail, tip and head strokes; its hover data (``customdata``) the step k, the
     true vector (x, y) and η/σ (x, y) of update k. The rows go by step, so the arrows shown at any frame
@@ -138,10 +139,7 @@ def arrow_layers(arrows: ArrowsFor, points: np.ndarray, label: str, *, x_range: 
     """
     parts, width = arrows.parts, x_range[1] - x_range[0]
     steps = arrow_steps(parts)
-    factor = magnification(parts, steps, width)
     factors = step_factors(parts, steps, width)
-    title = look.text("race_picture.arrows.title", label=label, count=len(steps)) + (
-        look.text("race_picture.arrows.scaled", factor=f"{factor:g}") if factor > 1 else "")
     layers = []
     for kind in arrow_kinds(parts):
         tails, vectors = _tails_and_vectors(kind, points, parts, steps, factors)
@@ -152,17 +150,27 @@ def arrow_layers(arrows: ArrowsFor, points: np.ndarray, label: str, *, x_range: 
         rows = np.stack([tails, tips, left, gap, tips, right, gap], axis=1).reshape(-1, 2)
         hover = np.repeat(np.column_stack([steps, vectors, parts.rate[steps]]), ROWS_PER_ARROW, axis=0)
         layers.append(GrowingLayer(appears=np.repeat(steps, ROWS_PER_ARROW).astype(float), x=rows[:, 0], y=rows[:, 1],
-                                   style=arrow_style(kind, parts, title, look), connected=False,
+                                   style=arrow_style(kind, parts, look), connected=False,
                                    static={"customdata": packed(hover, np.float32)}))
-    halo = {"type": "scatter", "mode": "lines", "name": "halo", "showlegend": False, "hoverinfo": "skip",
+    halo = {"type": "scatter", "legend": ARROWS_LEGEND, "mode": "lines", "name": "halo", "showlegend": False, "hoverinfo": "skip",
             "line": {"color": look.palette.paper, "width": look.line(HALO_WIDTH)}, "opacity": 0.8}
     return [GrowingLayer(appears=np.concatenate([layer.appears for layer in layers]),
                          x=np.concatenate([layer.x for layer in layers]), y=np.concatenate([layer.y for layer in layers]),
                          style=halo, connected=False), *layers]
 
 
-def arrow_style(kind: str, parts: StepParts, group_title: str, look: Look) -> dict:
-    """The look of a kind's traces: its colour, its legend entry (under ``group_title``) and its hover."""
+def arrows_legend(arrows: ArrowsFor, label: str, width: float, look: Look) -> dict:
+    """The arrows' own legend, inside the map's bottom edge, titled with whose they are and how much longer
+    they are drawn (under the runs' legend it would take the map's height)."""
+    factor = magnification(arrows.parts, arrow_steps(arrows.parts), width)
+    title = look.text("race_picture.arrows.scaled", label=label, factor=f"{factor:g}") if factor > 1 else label
+    return {"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
+            "bgcolor": look.palette.legend_background, "title": {"text": title, "side": "top"},
+            "traceorder": "normal"}  # "grouped" (one legend group) would stack the entries in a column
+
+
+def arrow_style(kind: str, parts: StepParts, look: Look) -> dict:
+    """The look of a kind's traces: its colour, its entry in the arrows' own legend and its hover."""
     if kind == "step":
         kind_name = "step_sum" if parts.has_momentum else "step_adaptive" if parts.adaptive else "step_plain"
     name = look.text(f"race_picture.arrows.{kind_name if kind == 'step' else kind}")
@@ -173,8 +181,8 @@ def arrow_style(kind: str, parts: StepParts, group_title: str, look: Look) -> di
         hover += "<br>η/σ = (%{customdata[3]:.3g}, %{customdata[4]:.3g})"
     band = kind == "step" and parts.has_momentum  # under the terms it is the sum of
     return {
-        "type": "scatter", "mode": "lines", "name": name, "legendgroup": "arrows",
-        "legendgrouptitle": {"text": group_title}, "opacity": 0.45 if band else 1.0,
+        "type": "scatter", "mode": "lines", "name": name, "legend": ARROWS_LEGEND, "legendgroup": "arrows",
+        "opacity": 0.45 if band else 1.0,
         "line": {"color": colour, "width": look.line(5.0 if band else 2.0), "dash": "dot" if kind == "plain" else "solid"},
         "connectgaps": False, "hovertemplate": hover + "<extra></extra>",
     }
