@@ -43,12 +43,14 @@ MARGIN = {"l": 50, "r": 10, "t": 30, "b": 116}
 # so that they clear the tick labels and the axis title). Play/Pause sit on the scrubber's row, left of
 # its rail: the rail starts after them (the slider's ``pad.l``, in pixels like the buttons), so they
 # never cover its start or its thumb at step 0, whatever the chart's width. (The buttons' own row under
-# the scrubber cost 60 px of height.) The offset is a fraction of the plot's height, which shrinks when
-# the legend wraps onto more rows; being small, it moves the controls by a few pixels only.
+# the scrubber cost 60 px of height.) The offset is padding in pixels from the plot's bottom (``pad.t``),
+# not a fraction of the plot's height: that height shrinks as the legend wraps onto more rows, and the
+# controls then crept up into the axis title.
 SLIDER_BELOW = 48
-BUTTON_RAIL_DROP = 19  # the rail lies this far below the slider's top (under the current step's text)
-# A button's width in laptop pixels: its text, ~0.62 em per narrow character and 1 em per wide one (CJK,
-# ▶), plus its padding and border; plotly.js sizes the buttons to their text.
+# Play above Pause, as high together as the scrubber with its labels, and as wide as the wider of the two:
+# side by side they left a narrow chart's rail a few pixels. A button's width in laptop pixels: its text,
+# ~0.62 em per narrow character and 1 em per wide one (CJK, ▶), plus its padding and border (plotly.js
+# sizes the buttons to their text).
 BUTTON_PADDING = 22
 BUTTON_GAP = 12
 
@@ -73,9 +75,8 @@ def _text_width(text: str, font_size: float) -> float:
     return font_size * (0.62 * (len(text) - wide) + 1.0 * wide)
 
 
-def _animation_controls(frame_steps: np.ndarray, play: list[str], look: Look,
-                        plot_height: float) -> tuple[list[dict], list[dict]]:
-    """Play/pause buttons and the step scrubber of the animation, under a plot ``plot_height`` pixels high.
+def _animation_controls(frame_steps: np.ndarray, play: list[str], look: Look) -> tuple[list[dict], list[dict]]:
+    """Play/pause buttons and the step scrubber of the animation, ``SLIDER_BELOW`` pixels under the plot.
 
     The scrubber has at most ``MAX_SCRUB_STEPS`` of the frames, the first and the last among them, and
     starts on the last: the figure opens on the complete picture. ▶ plays the frames ``play``.
@@ -83,12 +84,11 @@ def _animation_controls(frame_steps: np.ndarray, play: list[str], look: Look,
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     playing = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     labels = (look.text("figures.play"), look.text("figures.pause"))
-    buttons_width = sum(_text_width(label, look.font_size) + look.font_scale * BUTTON_PADDING for label in labels)
-    top = -SLIDER_BELOW * look.font_scale / plot_height
+    buttons_width = max(_text_width(label, look.font_size) + look.font_scale * BUTTON_PADDING for label in labels)
+    below = round(SLIDER_BELOW * look.font_scale)
     buttons = [{
-        "type": "buttons", "direction": "left", "showactive": False,
-        "x": 0.0, "y": top, "xanchor": "left", "yanchor": "top",
-        "pad": {"r": 0, "t": round(BUTTON_RAIL_DROP * look.font_scale - look.font_size / 2)},
+        "type": "buttons", "direction": "down", "showactive": False,
+        "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top", "pad": {"r": 0, "t": below},
         "buttons": [
             {"label": labels[0], "method": "animate", "args": [play, playing]},
             {"label": labels[1], "method": "animate", "args": [[None], still]},
@@ -96,8 +96,8 @@ def _animation_controls(frame_steps: np.ndarray, play: list[str], look: Look,
     }]
     scrub = frame_steps[subsample(len(frame_steps), MAX_SCRUB_STEPS)]
     slider = [{
-        "active": len(scrub) - 1, "x": 0.0, "len": 1.0, "y": top, "yanchor": "top",
-        "pad": {"t": 0, "l": round(buttons_width + BUTTON_GAP * look.font_scale)},
+        "active": len(scrub) - 1, "x": 0.0, "len": 1.0, "y": 0.0, "yanchor": "top",
+        "pad": {"t": below, "l": round(buttons_width + BUTTON_GAP * look.font_scale)},
         "currentvalue": {"prefix": look.text("figures.step_prefix"), "visible": True, "xanchor": "right"},
         "steps": [{"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]} for step in scrub],
     }]
@@ -165,8 +165,7 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
     })
     heads = [{"type": "scatter", **dict(zip("xy", _head_positions(runs, int(step))))} for step in frame_steps]
     base_frames, frames = growing_frames(trails if growing else [], places, frame_steps, [(len(data) - 1, heads)])
-    buttons, slider = _animation_controls(frame_steps, [frame["name"] for frame in frames], look,
-                                          max(height - margin["t"] - margin["b"], 1))
+    buttons, slider = _animation_controls(frame_steps, [frame["name"] for frame in frames], look)
     layout = look_layout(
         look, height=height, margin=margin, images=[image],
         annotations=note_annotation(landscape.scale, look) + notes,

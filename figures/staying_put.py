@@ -7,8 +7,9 @@ whether its trail shows beyond the start marker (0.5 % is ~3 px of a 520 px map,
 7 px radius). The farthest point, not the path's length: a run trembling in place is as hidden as one
 that never moved.
 
-Each such run gets a ring in its colour around the start (rings of several such runs nest) and a note
-framed in its colour: that it stays at its start, and ‖g‖ there.
+Each such run gets a ring in its colour around the start (rings of several such runs nest) and, per
+start point, a note with a dot in the colour of each run that stays there: that they stay put, and ‖g‖
+there (the same for runs from the same start).
 """
 
 from __future__ import annotations
@@ -48,31 +49,35 @@ def _gradient_words(run: RunPath, look: Look) -> str:
 
 def staying_put_marks(runs: Sequence[RunPath], still: Sequence[bool], x_range: tuple[float, float],
                       y_range: tuple[float, float], look: Look) -> tuple[list[dict], list[dict]]:
-    """The ring trace (none when no run stays put) and one note per run that stays put (``still[i]``)."""
-    staying = [(index, run) for index, (run, stays) in enumerate(zip(runs, still)) if stays]
+    """The ring trace (none when no run stays put) and the notes: one per start point where runs stay put
+    (``still[i]``), a dot in each such run's colour, then what it is."""
+    staying = [run for run, stays in zip(runs, still) if stays]
     if not staying:
         return [], []
-    starts = np.array([run.points[0] for _, run in staying])
+    starts = np.array([run.points[0] for run in staying])
     ring = {
         "type": "scatter", "x": starts[:, 0].tolist(), "y": starts[:, 1].tolist(), "mode": "markers",
         "name": look.text("race_picture.stays_put.legend"), "showlegend": False, "hoverinfo": "skip",
-        "marker": {"symbol": "circle-open", "color": [run.colour for _, run in staying],
+        "marker": {"symbol": "circle-open", "color": [run.colour for run in staying],
                    "size": [look.marker(RING_SIZE + RING_STEP * order) for order in range(len(staying))],
                    "line": {"width": look.line(2.5)}},
     }
+    places: dict[tuple[float, float], list[RunPath]] = {}
+    for run in staying:
+        places.setdefault((float(run.points[0, 0]), float(run.points[0, 1])), []).append(run)
     notes = []
-    for order, (_, run) in enumerate(staying):
-        (x, y), (x_low, x_high) = run.points[0], x_range
+    for order, ((x, y), together) in enumerate(places.items()):
         upper_half = y > (y_range[0] + y_range[1]) / 2
-        side = min(int(3 * (x - x_low) / (x_high - x_low)), 2)  # which third of the map's width
+        side = min(int(3 * (x - x_range[0]) / (x_range[1] - x_range[0])), 2)  # which third of the map's width
+        dots = "".join(f"<span style='color:{run.colour}'>●</span>" for run in together)
         notes.append({
-            "x": float(x), "y": float(y), "xref": "x", "yref": "y",
-            "text": look.text("race_picture.stays_put.note") + _gradient_words(run, look),
-            "showarrow": True, "arrowhead": 0, "arrowcolor": run.colour, "arrowwidth": look.line(1.5), "ax": 0,
+            "x": x, "y": y, "xref": "x", "yref": "y",
+            "text": f"{dots} {look.text('race_picture.stays_put.note')}{_gradient_words(together[0], look)}",
+            "showarrow": True, "arrowhead": 0, "arrowcolor": look.palette.ink, "arrowwidth": look.line(1), "ax": 0,
             # notes go towards the map's middle, not off its edge
             "ay": (1 if upper_half else -1) * (NOTE_OFFSET + NOTE_SPACING * order) * look.font_scale,
             "xanchor": ("left", "center", "right")[side], "font": {"color": look.palette.ink},
-            "bgcolor": look.palette.legend_background, "bordercolor": run.colour, "borderwidth": look.line(1.5),
-            "borderpad": 2,
+            "bgcolor": look.palette.legend_background, "bordercolor": together[0].colour,
+            "borderwidth": look.line(1.5), "borderpad": 2,
         })
     return [ring], notes

@@ -269,8 +269,9 @@ def test_projector_mode_enlarges_fonts_lines_and_markers(laptop_figures):
     assert projected.curves.layout.annotations[0].font.size > laptop_figures.curves.layout.annotations[0].font.size
     assert projected.sweep.layout.sliders[0].currentvalue.font.size > laptop_figures.sweep.layout.sliders[0].currentvalue.font.size
     assert projected.race.layout.margin.b > laptop_figures.race.layout.margin.b
-    # The controls move down with the larger font, and stay under the plot.
-    assert projected.race.layout.sliders[0].y < laptop_figures.race.layout.sliders[0].y < 0
+    # The controls move down with the larger font (pixels of padding under the plot's bottom, y = 0).
+    assert projected.race.layout.sliders[0].pad.t > laptop_figures.race.layout.sliders[0].pad.t > 0
+    assert projected.race.layout.sliders[0].y == laptop_figures.race.layout.sliders[0].y == 0
 
 
 def test_dark_mode_changes_the_template_and_the_colours_on_the_background(laptop_figures):
