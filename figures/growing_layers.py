@@ -1,4 +1,4 @@
-r"""Animation frames that grow a picture step by step (a trail, arrows) at a bounded cost, every step kept.
+r"""Animation frames that grow a picture step by step (the trails) at a bounded cost, every step kept.
 
 A frame of plotly.js replaces a trace's arrays; it cannot append. A frame holding each trail from step 0
 repeats the early steps in every frame: 120 frames of 4 paths of 1,000 steps are ~240,000 points, ~2.6 MB
@@ -9,12 +9,12 @@ of float32 (and FINDINGS measured 65 ms a frame). So each growing layer is drawn
 * the *fresh* part, from the block's start to the frame's step, held by the frame itself.
 
 With F frames in B ≈ √F blocks of consecutive frames, a layer of L points sends about
-B·L/2 + F·L/(2B) ≈ √F·L points instead of F·L/2: for F = 120, 11 times fewer. Every frame still sets
+B·L/2 + F·L/(2B) ≈ √F·L points instead of F·L/2: for F = 120, ~11·L instead of 60·L. Every frame still sets
 both traces, so a jump of the scrubber to any frame draws the right picture.
 
 A layer's points appear when the animation reaches their step (``appears``). In a *connected* layer (a
-polyline) the fresh part starts at the last settled point, so the two parts join; arrows are separate
-segments (NaN between them) and need no join.
+polyline) the fresh part starts at the last settled point, so the two parts join; separate segments
+(NaN between them, as arrows are drawn) need no join.
 """
 
 from __future__ import annotations

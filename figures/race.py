@@ -10,7 +10,8 @@ from the start and only the markers move (``trail=FULL_PATH``). Either way the f
 complete picture, every trail to its end and the scrubber on the last step, so that a changed setting
 shows its whole new path at once; ▶ then plays from step 0 (plotly.js plays from the start when the
 current frame is the last). Optional arrows show what one run's steps are made of
-(``figures.step_arrows``), and a run that stays put is marked (``figures.staying_put``).
+(``figures.step_arrows``, drawn whole: growing them cost twice the frame time), and a run that stays put
+is marked (``figures.staying_put``).
 """
 
 from __future__ import annotations
@@ -110,8 +111,8 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
 
     Trace order: the landscape's iso-lines; one trail per run (its whole path: the legend entry);
     with ``trail=GROWING`` one fresh trail per run (the part the frames grow); the arrows of
-    ``arrows.run``, one trace per kind (and as many fresh ones); the start markers; the rings of the
-    runs that stay put (when any); the heads, last.
+    ``arrows.run`` (a halo, then one trace per kind, all drawn whole); the start markers; the rings of
+    the runs that stay put (when any); the heads, last.
     """
     if trail not in TRAILS:
         raise ValueError(f"trail must be one of {', '.join(TRAILS)}, got {trail!r}")
@@ -139,9 +140,9 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
         layers = arrow_layers(arrows, run.points, x_range=landscape.x_range, y_stretch=landscape.scale.y_stretch,
                               look=look)
         legends[ARROWS_LEGEND] = arrows_legend(arrows, run.label, landscape.x_range[1] - landscape.x_range[0], look)
-        drawn, arrow_places = layer_traces(layers, len(data), growing=growing)
-        data += drawn
-        trails, places = trails + layers, places + arrow_places
+        # Drawn whole, from the first frame: growing them too doubled a frame's time (p50 17 → 27-37 ms,
+        # p95 to 100-160 ms) and added 0.3-0.5 MB (benchmarks/bench_race_frames.py, 4 × 1,000 steps).
+        data += layer_traces(layers, len(data), growing=False)[0]
     starts = np.array([run.points[0] for run in runs]).reshape(-1, 2)
     start_word = look.text("figures.start")
     data.append({

@@ -12,9 +12,9 @@ For one run, at up to ``MAX_ARROWS`` steps spread along its path (``arrow_steps`
   beside the step taken (−ηg/σ): what dividing by σ does to each axis. The hover gives η/σ per axis.
 
 Rules without momentum have no M and G (their step is G); gradient descent draws only its step −ηg.
-Each kind is one growing layer (``figures.growing_layers``): a NaN-separated polyline of shafts and
-two-stroke heads, which appear when the animation reaches their step, over a halo in the paper colour
-that keeps them visible on every colour of the landscape. Steps are often far shorter than the map
+Each kind is one layer (``figures.growing_layers``, each point tagged with its step): a NaN-separated
+polyline of shafts and two-stroke heads, over a halo in the paper colour that keeps them visible on every
+colour of the landscape. Steps are often far shorter than the map
 (η = 0.01): the arrows are then drawn up to a round number of times longer (``magnification``, named in
 the legend), less where that would draw a step across the map; the arrows of one step share their factor,
 so they still add up. The hover gives the true vectors.
@@ -134,8 +134,8 @@ def arrow_layers(arrows: ArrowsFor, points: np.ndarray, *, x_range: tuple[float,
     per kind, at the ``arrow_steps``.
 
     Each arrow's rows are its tail, tip and head strokes; its hover data (``customdata``) the step k, the
-    true vector (x, y) and η/σ (x, y) of update k. The rows go by step, so the arrows shown at any frame
-    are the first rows: the hover data of the whole set fits every frame's prefix.
+    true vector (x, y) and η/σ (x, y) of update k. The rows go by step, so the arrows of the first steps
+    are the first rows: the hover data of the whole set would fit frames that grew them.
     """
     parts, width = arrows.parts, x_range[1] - x_range[0]
     steps = arrow_steps(parts)
