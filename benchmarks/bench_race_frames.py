@@ -11,8 +11,8 @@ each picture mode the checkout has (growing trail, full path; with and without t
   ``PASSES``);
 * frame: one animation frame, ``Plotly.animate`` to it with ``redraw: false`` → its promise resolved,
   for every frame of the play list in order (what the scrubber and Play do), ``PASSES`` times over,
-  p50 and p95 (ms). The
-  promise resolves in the display frame after the change, so ~16 ms of a frame is the wait for it;
+  p50 and p95 (ms). The promise resolves in the display frame after the change, so ~16 ms of a frame
+  is the wait for it;
 * work: the script's time for that frame, from the call until a message posted right after it arrives
   (plotly.js applies the frame in the call and the promises after it), p50 and p95 (ms): what a frame
   costs, without the wait for the display (style, layout and paint not included).
@@ -145,8 +145,9 @@ def main() -> None:
                 works += result["works"]
                 first_draws.append(result["firstDraw"])
             print(f"{mode:36s} {len(text) / 1e6:6.3f}MB {len(frames_text) / 1e6:6.3f}MB {measured['build_ms']:5.0f}ms "
-                  f"{statistics.median(first_draws):9.0f}ms {statistics.median(frames):8.1f}ms {percentile(frames, 0.95):4.1f}ms "
-                  f"{statistics.median(works):7.1f}ms {percentile(works, 0.95):4.1f}ms {len(frames) // PASSES:7d}")
+                  f"{statistics.median(first_draws):9.0f}ms {statistics.median(frames):8.1f}ms "
+                  f"{percentile(frames, 0.95):4.1f}ms {statistics.median(works):7.1f}ms {percentile(works, 0.95):4.1f}ms "
+                  f"{len(frames) // PASSES:7d}")
         browser.close()
 
 

@@ -37,7 +37,7 @@ TARGET_SHARE = 0.04  # the median step's arrows are drawn at least this share of
 LONGEST_SHARE = 0.15  # … but a step's longest arrow at most this share (unless that is its true length)
 MAX_MAGNIFICATION = 1000.0
 ARROWS_LEGEND = "legend2"
-HALO_WIDTH = 5.0  # laptop pixels: a band in the background's paper colour under every arrow, so that it shows on any colour
+HALO_WIDTH = 5.0  # laptop pixels: a band in the paper colour under every arrow, so that it shows on any colour
 HEAD_SHARE = 0.35  # a head's strokes are at most this share of its arrow
 HEAD_WIDTH = 0.025  # … and at most this share of the map's width
 HEAD_ANGLE = math.radians(26)
@@ -152,11 +152,10 @@ def arrow_layers(arrows: ArrowsFor, points: np.ndarray, *, x_range: tuple[float,
         layers.append(GrowingLayer(appears=np.repeat(steps, ROWS_PER_ARROW).astype(float), x=rows[:, 0], y=rows[:, 1],
                                    style=arrow_style(kind, parts, look), connected=False,
                                    static={"customdata": packed(hover, np.float32)}))
-    halo = {"type": "scatter", "legend": ARROWS_LEGEND, "mode": "lines", "name": "halo", "showlegend": False, "hoverinfo": "skip",
-            "line": {"color": look.palette.paper, "width": look.line(HALO_WIDTH)}, "opacity": 0.8}
-    return [GrowingLayer(appears=np.concatenate([layer.appears for layer in layers]),
-                         x=np.concatenate([layer.x for layer in layers]), y=np.concatenate([layer.y for layer in layers]),
-                         style=halo, connected=False), *layers]
+    halo = {"type": "scatter", "legend": ARROWS_LEGEND, "mode": "lines", "name": "halo", "showlegend": False,
+            "hoverinfo": "skip", "line": {"color": look.palette.paper, "width": look.line(HALO_WIDTH)}, "opacity": 0.8}
+    joined = {name: np.concatenate([getattr(layer, name) for layer in layers]) for name in ("appears", "x", "y")}
+    return [GrowingLayer(**joined, style=halo, connected=False), *layers]
 
 
 def arrows_legend(arrows: ArrowsFor, label: str, width: float, look: Look) -> dict:
@@ -183,6 +182,7 @@ def arrow_style(kind: str, parts: StepParts, look: Look) -> dict:
     return {
         "type": "scatter", "mode": "lines", "name": name, "legend": ARROWS_LEGEND, "legendgroup": "arrows",
         "opacity": 0.45 if band else 1.0,
-        "line": {"color": colour, "width": look.line(5.0 if band else 2.0), "dash": "dot" if kind == "plain" else "solid"},
+        "line": {"color": colour, "width": look.line(5.0 if band else 2.0),
+                 "dash": "dot" if kind == "plain" else "solid"},
         "connectgaps": False, "hovertemplate": hover + "<extra></extra>",
     }

@@ -153,7 +153,8 @@ def test_gradient_descent_on_the_saddle_is_marked_as_staying_at_its_start(landsc
     toy_landscape = landscape_layers(*loss_grid(toy, 40))
     trajectories = run_trajectories(toy.loss, [(0.0, 0.0), (0.5, -0.3)], RACE[:2], 200, toy.domain.padded(1.0).bounds)
     runs = run_paths(trajectories, ["GD", "Momentum"])
-    for language, words, norm in (("en", "stays at its start", "‖g‖ = 0 here"), ("zh", "停在起点", "这里 ‖g‖ = 0")):
+    for language, words, norm in (("en", "stays at its start", "‖g‖ = 0 here"),
+                                  ("zh", "停在起点", "这里 ‖g‖ = 0")):
         figure = race_figure(toy_landscape, runs, look=Look(language=language))
         names = [trace.get("name") for trace in figure["data"][1:3]]
         assert names == [f"GD — {words}", "Momentum"]
