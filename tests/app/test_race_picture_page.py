@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from figures.growing_layers import BASE_PREFIX
 from tests.app.conftest import APP, TIMEOUT, drawn_charts
 from ui.url_choice import menu_key
 
@@ -18,7 +17,8 @@ def arrow_names(figure: dict) -> list[str]:
 
 
 def grows(figure: dict) -> bool:
-    return any(frame["name"].startswith(BASE_PREFIX) for frame in figure["frames"])
+    """Whether the frames grow the trails: they are then merged into base frames (``figures.growing_layers``)."""
+    return any("baseframe" in frame for frame in figure["frames"])
 
 
 def test_the_trail_grows_by_default_and_the_toggle_draws_whole_paths_in_the_url(app):

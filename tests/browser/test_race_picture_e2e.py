@@ -8,6 +8,7 @@ import pytest
 
 from tests.browser.plotly_dom import wait_for_chart, wait_until_settled
 from tests.browser.server import ARTIFACTS, fresh_page
+from tests.browser.test_explorer_e2e import CONTROL_BOXES, _overlap
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +69,22 @@ def test_the_trail_grows_with_the_scrubber_and_while_playing_and_the_arrows_show
         assert page.evaluate("() => document.querySelectorAll('.st-key-race_chart .imagelayer image').length") == 1
         time.sleep(5)  # to the end: the whole path again
         assert trail_points(page, 2) == [201, 201]
+
+
+@pytest.mark.parametrize("query", ["?n=4", "?n=4&proj=true&lang=zh"], ids=["laptop", "projector-chinese"])
+def test_play_and_pause_sit_beside_the_scrubber_and_cover_nothing(browser, app_server, query):
+    """On the scrubber's row, left of its rail (they had a row of their own under it: 60 px of height)."""
+    with fresh_page(browser, width=1280, height=720) as page:
+        page.goto(f"{app_server.url}/{query}")
+        wait_for_chart(page, "race_chart")
+        wait_until_settled(page)
+        boxes = page.evaluate(CONTROL_BOXES)
+    (rail,) = boxes["rail"]
+    buttons = boxes["buttons"]
+    assert len(buttons) == 2 and all(button["right"] <= rail["left"] for button in buttons), boxes
+    middle = (rail["top"] + rail["bottom"]) / 2
+    assert min(button["top"] for button in buttons) <= middle <= max(button["bottom"] for button in buttons), boxes
+    others = boxes["rail"] + boxes["thumb"] + boxes["labels"] + boxes["current"] + boxes["axis"]
+    for button in buttons:
+        assert not any(_overlap(button, other) for other in others), (button, others)
+    assert rail["right"] - rail["left"] > 100, rail  # a rail one can still scrub
