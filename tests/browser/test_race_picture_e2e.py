@@ -33,6 +33,7 @@ def trail_points(page, runs: int) -> list[int]:
 def click_tick(page, index: int) -> None:
     """Click the scrubber of the race map on its tick ``index`` (negative: from the end)."""
     chart = page.locator(".st-key-race_chart .js-plotly-plot")
+    chart.scroll_into_view_if_needed()
     ticks = chart.locator(".slider-container .slider-tick-rect")
     rail = chart.locator(".slider-container .slider-rail-rect").bounding_box()
     box = ticks.nth(index if index >= 0 else ticks.count() + index).bounding_box()
@@ -69,6 +70,25 @@ def test_the_trail_grows_with_the_scrubber_and_while_playing_and_the_arrows_show
         assert page.evaluate("() => document.querySelectorAll('.st-key-race_chart .imagelayer image').length") == 1
         time.sleep(5)  # to the end: the whole path again
         assert trail_points(page, 2) == [201, 201]
+
+
+def test_a_new_learning_rate_shows_its_whole_path_at_once_even_after_scrubbing(page, app_server):
+    """The student scrubbed back, then changes η: the new map opens on the complete new picture, no ▶ needed."""
+    page.goto(f"{app_server.url}/?n=2&show3d=false")
+    wait_for_chart(page, "race_chart")
+    wait_until_settled(page)
+    click_tick(page, 5)
+    before = page.evaluate(POINTS)[1]
+    assert trail_points(page, 2)[0] < 201
+    revision = "() => Number(document.querySelector('.st-key-race_chart .live-chart').dataset.revision)"
+    drawn = page.evaluate(revision)
+    page.locator(".st-key-lr0 input[type=range]").press("ArrowRight")
+    page.wait_for_function(f"() => ({revision})() > {drawn}")
+    wait_until_settled(page)
+    assert trail_points(page, 2) == [201, 201]
+    current = page.locator(".st-key-race_chart .slider-label").first.text_content()  # plotly.js's "step 200"
+    assert current.strip().endswith(" 200"), current
+    assert page.evaluate(POINTS)[1] != before
 
 
 @pytest.mark.parametrize("query", ["?n=4", "?n=4&proj=true&lang=zh"], ids=["laptop", "projector-chinese"])
