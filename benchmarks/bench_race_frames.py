@@ -21,15 +21,14 @@ plotly.js is the checkout's own slim bundle (``static/``), loaded into a blank p
 
 Measured (2 cores shared with other work, so ±5 ms; frame and work are p50 / p95):
 
-=====================================  ========  ======  =============  =============
-4 × 1,000 steps                        spec      frames  frame (ms)     work (ms)
-=====================================  ========  ======  =============  =============
-before (e00c026: whole paths)          0.310 MB  0.024   16.7 / 17-20   9.5-10.5 / 13-18
-growing trail (the default)            0.850 MB  0.503   16.6-18 / 20-29  10-17 / 15-27
-full path (the toggle)                 0.311 MB  0.024   16.7 / 17-22   10-13 / 11-19
-growing trail + arrows (momentum)      0.883 MB  0.503   16.7-19 / 22-31  15-18 / 21-29
-growing trail + arrows (Adam)          0.898 MB  0.503   16-19 / 24-33  11-17 / 19-28
-=====================================  ========  ======  =============  =============
+.. code-block:: text
+
+    4 × 1,000 steps                      spec      frames    frame (ms)        work (ms)
+    before (e00c026: whole paths)        0.310 MB  0.024 MB  16.7 / 17-20      9.5-10.5 / 13-18
+    growing trail (the default)          0.850 MB  0.503 MB  16.6-18 / 20-29   10-17 / 15-27
+    full path (the toggle)               0.311 MB  0.024 MB  16.7 / 17-22      10-13 / 11-19
+    growing trail + arrows (momentum)    0.883 MB  0.503 MB  16.7-19 / 22-31   15-18 / 21-29
+    growing trail + arrows (Adam)        0.898 MB  0.503 MB  16-19 / 24-33     11-17 / 19-28
 
 Whole trails in every frame would be ~2.6 MB of float32 for the same race (``figures.growing_layers``);
 the base frames carry ~10 points per step instead of 60. Growing the arrows with the trail too (tried,
