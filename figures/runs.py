@@ -24,13 +24,15 @@ REASON_NAMES = {sentence: name for name, sentence in REASONS.items()}
 
 @dataclass(frozen=True)
 class RunPath:
-    """One run's valid prefix: ``points`` (n, 2) and ``losses`` (n,), both finite, n ≥ 1."""
+    """One run's valid prefix: ``points`` (n, 2) and ``losses`` (n,), both finite, n ≥ 1, and ‖g‖ there
+    (``gradient_norms`` (n,), when known)."""
 
     label: str
     colour: str
     points: np.ndarray
     losses: np.ndarray
     note: str = ""
+    gradient_norms: np.ndarray | None = None
 
 
 def run_note(trajectories: Trajectories, run: int, language: str = DEFAULT_LANGUAGE) -> str:
@@ -62,6 +64,7 @@ def run_paths(trajectories: Trajectories, labels: Sequence[str], first: int = 0,
             points=np.asarray(trajectories.theta[run, :length]),
             losses=np.asarray(trajectories.loss[run, :length]),
             note=note,
+            gradient_norms=np.asarray(trajectories.gradient_norm[run, :length]),
         ))
     return paths
 

@@ -19,6 +19,7 @@ from ui.messages import resolved_surface_or_stop
 from ui.layout import page_header, screen_fit, stage, stage_figure_height
 from ui.optimizer_panel import optimizer_panel, optimizer_rows_css
 from ui.page import page_setup
+from ui.picture_controls import picture_controls, race_picture_options
 from ui.sidebar import surface_lecture, surface_name, surface_sidebar
 from ui.start_point import INSPECT_REQUEST, click_mode_widget, start_from_click, start_point_widgets
 from ui.url_choice import url_choice
@@ -45,6 +46,7 @@ with control_column:
     start = start_point_widgets(surface, *st.columns([1, 1]))
     st.html(optimizer_rows_css(count))
     settings = [optimizer_panel(slot, steps, surface.example_count) for slot in range(count)]
+    picture = picture_controls()
     messages = st.container()
 with details:
     st.caption(surface_lecture(surface.key))
@@ -64,7 +66,8 @@ except NotFiniteError as error:  # L or ∇L is not finite at the start: the map
     result = figures = None
     race_map, surface_map = landscape_figures(view, look=look, map_height=stage_figure_height(look))
 else:
-    figures = explorer_figures(view, result, labels, sweep_slot, look=look, map_height=stage_figure_height(look))
+    figures = explorer_figures(view, result, labels, sweep_slot, look=look, map_height=stage_figure_height(look),
+                               **race_picture_options(picture, choice, start, tuple(settings), steps, sweep_slot))
     race_map, surface_map = figures.race, figures.surface
     for label, run, reason in zip(labels, figures.runs, result.trajectories.reasons):
         if (stopped := stopped_run_message(label, run, reason, look.language)) is not None:

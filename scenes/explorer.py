@@ -19,9 +19,10 @@ import numpy as np
 from analysis.finiteness import GridGaps, check_finite_at, grid_gaps
 from figures.curves import curves_figure
 from figures.landscape import Landscape, landscape_layers
-from figures.race import race_figure
+from figures.race import GROWING, race_figure
 from figures.runs import RunPath, run_paths
 from figures.spec import FigureSpec
+from figures.step_arrows import ArrowsFor
 from figures.style import Look
 from figures.surface3d import surface_figure
 from figures.sweep import sweep_figure
@@ -104,18 +105,19 @@ def landscape_figures(view: SurfaceView, *, look: Look = Look(), map_height: int
 
 
 def explorer_figures(view: SurfaceView, result: Race, labels: Sequence[str], sweep_slot: int, *,
-                     look: Look = Look(), map_height: int = MAP_HEIGHT) -> ExplorerFigures:
+                     look: Look = Look(), map_height: int = MAP_HEIGHT, trail: str = GROWING,
+                     arrows: ArrowsFor | None = None) -> ExplorerFigures:
     """The race map, the 3D surface, the training curves and the sweep, all from one race, dressed in ``look``.
 
     ``labels`` (the optimizers' names) are shown as given; the runs' notes (why a run diverged) are in
-    the look's language.
+    the look's language. ``trail`` and ``arrows`` are the race map's (``figures.race.race_figure``).
     """
     runs = run_paths(result.trajectories, labels, language=look.language)
     sweep_runs = run_paths(result.trajectories, [labels[sweep_slot]] * len(result.sweep_rates),
                            first=result.optimizer_count, language=look.language)
     return ExplorerFigures(
         runs=runs,
-        race=race_figure(view.landscape, runs, height=map_height, look=look),
+        race=race_figure(view.landscape, runs, height=map_height, look=look, trail=trail, arrows=arrows),
         surface=surface_figure(view.xs, view.ys, view.z, runs, look=look),
         curves=curves_figure(result.trajectories, labels, look=look),
         sweep=sweep_figure(view.landscape, result.sweep_rates, sweep_runs, result.sweep_active,

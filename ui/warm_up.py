@@ -32,8 +32,9 @@ _LOG = logging.getLogger(__name__)
 MODULES = (
     "components.live_chart", "ui.theme", "ui.gc_freeze", "ui.memory_trim", "ui.page",
     "analysis.finiteness", "components.plotly_click", "figures.runs", "optimizers.schedules", "optimizers.settings",
-    "scenes.explorer", "scenes.not_finite_messages", "ui.compute", "ui.exports", "ui.inspect_point", "ui.language", "ui.layout",
-    "ui.look", "ui.messages", "ui.optimizer_panel", "ui.sidebar", "ui.start_point", "ui.url_choice", "ui.url_state",
+    "scenes.explorer", "scenes.not_finite_messages", "ui.compute", "ui.exports", "ui.inspect_point", "ui.language",
+    "ui.layout", "ui.look", "ui.messages", "ui.optimizer_panel", "ui.picture_controls", "ui.sidebar", "ui.start_point",
+    "ui.url_choice", "ui.url_state",
 )
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from figures.curves import curves_figure
 from figures.landscape import landscape_layers
-from figures.race import MAX_SCRUB_STEPS, race_figure
+from figures.growing_layers import BASE_PREFIX
+from figures.race import FULL_PATH, MAX_SCRUB_STEPS, race_figure
 from figures.runs import run_paths
 from figures.spec import as_figure
 from figures.style import LIGHT, MAX_FRAMES, Look, subsample
@@ -61,9 +62,9 @@ def assert_no_nan(traces) -> None:
             assert np.isfinite(values).all(), f"{trace.name} carries a non-finite value"
 
 
-def test_race_figure_animates_only_the_heads_and_keeps_the_background(landscape):
+def test_race_figure_with_full_paths_animates_only_the_heads_and_keeps_the_background(landscape):
     trajectories, runs = race_of(RACE, 300)
-    figure = as_figure(race_figure(landscape, runs))
+    figure = as_figure(race_figure(landscape, runs, trail=FULL_PATH))
     # Background: one image under the traces, iso-lines as the first trace.
     assert len(figure.layout.images) == 1 and figure.layout.images[0].layer == "below"
     names = [trace.name for trace in figure.data]
@@ -72,10 +73,13 @@ def test_race_figure_animates_only_the_heads_and_keeps_the_background(landscape)
     assert len(figure.frames) == len(subsample(301, MAX_FRAMES)) <= MAX_FRAMES
     for frame in figure.frames:
         assert list(frame.traces) == [heads] and len(frame.data) == 1
-    # The last frame puts every head on its run's last point; the first on the start.
+    # The last frame puts every head on its run's last point, and so does the figure as it opens (the
+    # complete picture); the first frame puts them on the start.
     last = figure.frames[-1].data[0]
     np.testing.assert_allclose(np.c_[last.x, last.y], trajectories.theta[:, -1])
-    np.testing.assert_allclose(np.c_[figure.data[heads].x, figure.data[heads].y], np.tile((-0.5, 0.5), (4, 1)))
+    np.testing.assert_allclose(np.c_[figure.data[heads].x, figure.data[heads].y], trajectories.theta[:, -1])
+    first = figure.frames[0].data[0]
+    np.testing.assert_allclose(np.c_[first.x, first.y], np.tile((-0.5, 0.5), (4, 1)))
     # Play/pause with redraw False (a redraw per frame would cost ~200 ms), and a scrubber over the frames:
     # at most MAX_SCRUB_STEPS of them, from the first to the last.
     play = figure.layout.updatemenus[0].buttons[0]
@@ -85,6 +89,7 @@ def test_race_figure_animates_only_the_heads_and_keeps_the_background(landscape)
     assert len(scrubbed) == MAX_SCRUB_STEPS < len(frame_names)
     assert set(scrubbed) <= set(frame_names) and scrubbed[0] == frame_names[0] and scrubbed[-1] == frame_names[-1]
     assert scrubbed == sorted(scrubbed, key=int)
+    assert figure.layout.sliders[0].active == len(scrubbed) - 1
     assert_no_nan(figure.data[1:])
 
 
@@ -301,8 +306,9 @@ def test_chinese_figures_carry_chinese_text_and_still_animate(laptop_figures):
     assert [step.args for step in race_layout.sliders[0].steps] == \
         [step.args for step in laptop_figures.race.layout.sliders[0].steps]
     heads = len(chinese.race.data) - 1
-    for frame in chinese.race.frames:
-        assert list(frame.traces) == [heads]
+    for frame, english in zip(chinese.race.frames, laptop_figures.race.frames):
+        assert frame.traces == english.traces and 0 not in frame.traces  # never the iso-lines
+        assert heads in frame.traces or frame.name.startswith(BASE_PREFIX)
         assert_no_nan(frame.data)
     for figure in (chinese.race, chinese.surface, chinese.curves, chinese.sweep):
         assert_no_nan(figure.data[1:])
