@@ -35,6 +35,7 @@ GROWING = "growing"
 FULL_PATH = "full"
 TRAILS = (GROWING, FULL_PATH)
 FRAME_MS = 40
+ARROWS_LEGEND_ROOM = 48  # pixels (laptop fonts) of the arrows' legend: its title and its row of entries
 # The scrubber's steps: one per frame would be 120 ticks ~5 px apart, and plotly.js lays out every
 # tick again on each redraw (in Chromium here a race redraw took ~85 ms with 120 steps, ~65 ms with 40).
 # Play still shows every frame; the thumb follows on the frames that have a step.
@@ -120,6 +121,8 @@ def race_figure(landscape: Landscape, runs: Sequence[RunPath], *, height: int = 
     palette = look.palette
     landscape_trace, image, axes = landscape_parts(landscape, look=look)
     margin = look.margin(**MARGIN)
+    if arrows is not None:  # the arrows' legend (title and one row) sits above the runs' legend, in the top margin
+        margin["t"] += round(ARROWS_LEGEND_ROOM * look.font_scale)
     height = fitted_height(landscape.scale, height, margin, TYPICAL_PLOT_WIDTH)
     still = [stays_put(run.points, landscape.x_range, landscape.y_range) for run in runs]
     suffix = look.text("race_picture.stays_put.legend")
