@@ -22,11 +22,11 @@ DOCS = Path(__file__).resolve().parent
 VIEWPORT = {"width": 1500, "height": 1000}
 # (file, address, chart to wait for, how far to scroll down in pixels)
 SHOTS = (
-    ("explorer.png", "/?surface=himmelblau&n=3&steps=300&x0=-0.5&y0=0.5", "race_chart", 560),
+    ("explorer.png", "/?surface=himmelblau&n=3&steps=300&x0=-0.5&y0=0.5&arrows=2", "race_chart", 0),
     ("inspector.png", "/inspector?surface=lecture_toy&px=0.0&py=0.0", "inspector_chart", 0),
     ("network.png", "/network", "network_scatter", 0),
     ("tour.png", "/tour?scene=adaptive", "tour_adaptive", 0),
-    ("explorer_zh.png", "/?surface=ravine&lang=zh&proj=true", "race_chart", 420),
+    ("explorer_zh.png", "/?surface=ravine&lang=zh&proj=true", "race_chart", 0),
 )
 
 

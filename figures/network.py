@@ -144,9 +144,10 @@ def ratio_scatter_figure(experiment: Experiment, selected_run: int | None = None
                     "line": {"width": look.line(2.5)}},
         ))
     smallest = float(experiment.band_ratios.min())
+    # Up to 1.08: the "×n" beside a marker at ratio 1 was cut off by the plot's edge at 1.04.
     figure.update_layout(
         height=height, margin=look.margin(l=60, r=20, t=30, b=50), hovermode="closest",
-        xaxis={"title": look.text("network.figures.ratio_axis"), "range": [min(0.45, smallest - 0.05), 1.04]},
+        xaxis={"title": look.text("network.figures.ratio_axis"), "range": [min(0.45, smallest - 0.05), 1.08]},
         yaxis={"title": look.text("network.figures.loss_axis")},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}, uirevision="network-scatter",
     )

@@ -129,11 +129,14 @@ def test_a_resized_page_measures_as_a_freshly_opened_one(browser, app_server, me
             assert getattr(one, side) == pytest.approx(getattr(other, side), abs=TOLERANCE), (what, one, other)
 
 
-def test_changing_the_learning_rate_shows_the_new_path_without_scrolling(browser, app_server):
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_changing_the_learning_rate_shows_the_new_path_without_scrolling(browser, app_server, mode, language):
     """A teacher at 1280×720 moves optimizer 1's η with the keyboard: the race map's path changes and the map
-    stays wholly on the screen, the page unscrolled (focusing a control below the fold would scroll to it)."""
+    stays wholly on the screen, the page unscrolled (focusing a control below the fold would scroll to it),
+    in both modes and both languages."""
     with fresh_page(browser, *ONE_SCREEN_VIEWPORTS[0]) as tab:
-        tab.goto(app_server.url + "/")
+        tab.goto(app_server.url + screen_named("explorer").address(mode, language))
         tab.wait_for_selector(f"{key('race_chart')} .main-svg", timeout=60_000)
         wait_until_settled(tab)
         before = trace_xy(tab, "race_chart", FIRST_PATH)
@@ -148,4 +151,4 @@ def test_changing_the_learning_rate_shows_the_new_path_without_scrolling(browser
     if layout.scroll:
         problems.insert(0, f"the page scrolled by {layout.scroll:.0f} px")
     if problems:
-        pytest.fail("explorer 1280x720 after a change of η:\n  " + "\n  ".join(problems), pytrace=False)
+        pytest.fail(f"explorer 1280x720 {mode} {language} after a change of η:\n  " + "\n  ".join(problems), pytrace=False)
