@@ -115,13 +115,16 @@ def seeded_runs(scene: Scene, seeds: int) -> SeededRuns:
 @dataclass(frozen=True)
 class Basins:
     """Where the runs of a two-minimum surface end: ``sharp[arm]`` and ``flat[arm]`` count the runs of each
-    optimizer ending on the side of the saddle (at ``saddle_x``) where the sharp or the flat minimum lies."""
+    optimizer that ran all their steps and end on the side of the saddle (at ``saddle_x``) where the sharp or
+    the flat minimum lies; ``left[arm]`` the runs that stopped early, off the map or diverged (they end in
+    neither basin)."""
 
     sharp_minimum: tuple[float, float]
     flat_minimum: tuple[float, float]
     saddle_x: float
     sharp: tuple[int, ...]
     flat: tuple[int, ...]
+    left: tuple[int, ...]
 
 
 def basins(scene: Scene, runs: SeededRuns) -> Basins:
@@ -135,10 +138,14 @@ def basins(scene: Scene, runs: SeededRuns) -> Basins:
     curvature = [float(hessian_at(surface.loss, point.x, point.y)[0, 0]) for point in minima]
     flat, sharp = sorted(minima, key=lambda point: curvature[minima.index(point)])
     sharp_side = np.sign(sharp.x - saddle.x)
-    counts = [int(np.sum(np.sign(runs.ends(arm)[:, 0] - saddle.x) == sharp_side))
-              for arm in range(len(scene.optimizers))]
-    return Basins((sharp.x, sharp.y), (flat.x, flat.y), saddle.x, tuple(counts),
-                  tuple(runs.seeds - count for count in counts))
+    arms = range(len(scene.optimizers))
+    stayed = [np.array([runs.trajectories.diverged_at[runs.run(arm, k)] is None for k in range(runs.seeds)])
+              for arm in arms]
+    on_sharp_side = [np.sign(runs.ends(arm)[:, 0] - saddle.x) == sharp_side for arm in arms]
+    sharp_counts = tuple(int(np.sum(stayed[arm] & on_sharp_side[arm])) for arm in arms)
+    flat_counts = tuple(int(np.sum(stayed[arm] & ~on_sharp_side[arm])) for arm in arms)
+    left = tuple(int(np.sum(~stayed[arm])) for arm in arms)
+    return Basins((sharp.x, sharp.y), (flat.x, flat.y), saddle.x, sharp_counts, flat_counts, left)
 
 
 def _series(trajectories: Trajectories, runs: Sequence[int], labels: Sequence[str], colours: Sequence[str],
@@ -214,7 +221,8 @@ def basins_caption(scene: Scene, labels: Sequence[str], language: str) -> str:
     plan = PLANS[scene.key]
     counted = basins(scene, seeded_runs(scene, plan.seeds))
     counts = [text("tour.curves.basin_count", language, label=label, flat=flat, sharp=sharp, count=plan.seeds)
-              for label, flat, sharp in zip(labels, counted.flat, counted.sharp)]
+              + (text("tour.curves.basin_left", language, left=left) if left else "")
+              for label, flat, sharp, left in zip(labels, counted.flat, counted.sharp, counted.left)]
     first = scene.optimizers[-1].seed
     return text("tour.curves.basins", language, count=plan.seeds, first=first, last=first + plan.seeds - 1,
                 counts=text("tour.curves.separator", language).join(counts))

@@ -99,6 +99,20 @@ def test_seeded_runs_end_where_each_seed_run_alone_ends_and_seed_zero_is_the_sce
     np.testing.assert_array_equal(runs.trajectories.path(runs.run(1, 0)), run_scene(scene).runs[0].path(1))
 
 
+def test_runs_that_leave_the_map_are_counted_in_neither_basin():
+    """With the scene's own controls at σ = 5, η = 0.2 every noisy run leaves the map within 300 steps; those
+    used to be counted in the basin on the side of the saddle where they stopped."""
+    scene = with_values(SCENES["batch_noise"], {"noise": 5.0, "lr": 0.2})
+    seeds = PLANS["batch_noise"].seeds
+    runs = seeded_runs(scene, seeds)
+    counted = basins(scene, runs)
+    stopped = sum(runs.trajectories.diverged_at[runs.run(1, k)] is not None for k in range(seeds))
+    assert stopped > 0 and counted.left[1] == stopped
+    assert counted.flat[1] + counted.sharp[1] + counted.left[1] == seeds
+    caption = basins_caption(scene, run_labels(scene.optimizers, "en"), "en")
+    assert text("tour.curves.basin_left", "en", left=stopped) in caption
+
+
 def test_batch_noise_preview_counts_the_basins_of_twenty_seeds_and_its_caption_says_them():
     scene = SCENES["batch_noise"]
     seeds = PLANS["batch_noise"].seeds
@@ -109,6 +123,7 @@ def test_batch_noise_preview_counts_the_basins_of_twenty_seeds_and_its_caption_s
     for arm in range(2):
         ends_x = runs.ends(arm)[:, 0]
         assert counted.flat[arm] == int(np.sum(ends_x < counted.saddle_x)) == seeds - counted.sharp[arm]
+        assert counted.left[arm] == 0  # at the preset every run runs all its steps
     assert counted.sharp[0] == seeds  # without noise every seed is the same run, in the sharp well
     assert counted.flat[1] > seeds / 2  # with σ = 2 most leave it (measured: 19 of 20)
     for language in ("en", "zh"):
