@@ -89,8 +89,10 @@ function createChart(mountPoint) {
   mountPoint.appendChild(plot);
   const chart = { plot, shown: null, wanted: null, drawing: false, drawn: false, Plotly: null };
   // Streamlit changes a column's width without resizing the window (sidebar, layout): follow it.
+  // A fitted chart refits too: a map's height follows its width, and its top moves while the page settles.
   chart.resizer = new ResizeObserver(() => {
-    if (chart.Plotly && chart.shown !== null) chart.Plotly.Plots.resize(plot);
+    if (!chart.Plotly || chart.shown === null) return;
+    if (!refit(chart)) chart.Plotly.Plots.resize(plot);
   });
   chart.resizer.observe(plot);
   chart.onWindowResize = () => refit(chart);
@@ -170,15 +172,21 @@ function fittedHeight(plot, layout, fit) {
 // Follows the window's height (a laptop's window resized, a browser going full screen on a projector).
 // Drawn again with Plotly.react, as an update: a relayout of the height alone makes plotly write the
 // width into the layout too, and the chart then stops following its column's width.
+// Returns whether it drew the chart again.
 function refit(chart) {
-  if (!chart.fit || !chart.Plotly || chart.shown === null || !chart.figure) return;
+  if (!chart.fit || !chart.Plotly || chart.shown === null || !chart.figure || !chart.plot.isConnected) return false;
   const height = fittedHeight(chart.plot, chart.figure.layout, chart.fit);
-  if (height === chart.height) return;
+  if (Math.abs(height - chart.height) < 2) return false;
   chart.height = height;
   chart.figure.layout.height = height;
   chart.plot.style.height = `${height}px`;
   chart.Plotly.react(chart.plot, chart.figure);
+  return true;
 }
+
+// The page is still being laid out when a chart first draws (elements above it arrive later, fonts load):
+// look again once it has settled.
+const REFIT_AFTER_MS = [300, 1200, 3000];
 
 // Draws the newest wanted figure; figures that arrive while one is drawn or waits replace each other,
 // so a fast slider never queues stale work.
@@ -209,6 +217,7 @@ async function draw(chart) {
       await chart.Plotly.react(chart.plot, chart.figure);
       chart.shown = text;
       chart.drawn = true;
+      if (chart.fit) for (const delay of REFIT_AFTER_MS) setTimeout(() => refit(chart), delay);
       chart.plot.dataset.revision = String(Number(chart.plot.dataset.revision || 0) + 1);
     }
   } catch (error) {

@@ -31,14 +31,13 @@ look = look_controls()
 choice = surface_sidebar()
 surface = resolved_surface_or_stop(choice)
 
-page_header(f"🏁 {surface_name(surface.key)}", f"L(x, y) = {surface.latex}")
-view = surface_view(choice)
-if (gaps_message := grid_message(view.gaps, look.language)) is not None:
-    (st.error if view.gaps.everywhere else st.warning)(gaps_message, icon="⚠️")
-
 figure_column, control_column = stage(look)
 details = st.container()  # below the stage: the other charts, the sweep's choice, exports, explanations
+view = surface_view(choice)
 with control_column:
+    page_header(f"🏁 {surface_name(surface.key)}", f"L(x, y) = {surface.latex}")
+    if (gaps_message := grid_message(view.gaps, look.language)) is not None:
+        (st.error if view.gaps.everywhere else st.warning)(gaps_message, icon="⚠️")
     count_column, steps_column = st.columns([1, 1])
     count = count_column.segmented_control(t("explorer.optimizers"), (1, 2, 3, 4), default=3, key="n",
                                            bind="query-params") or 1

@@ -13,7 +13,7 @@ from ui.compute import critical_atlas, surface_view
 from ui.exports import CHART_CONFIG, chart_config
 from ui.inspect_point import explorer_link_params, inspected_point_widgets, point_from_click
 from ui.language import t
-from ui.layout import page_header, screen_fit, stage, stage_figure_height
+from ui.layout import legend_entries, page_header, screen_fit, stage, stage_figure_height
 from ui.look import look_controls
 from ui.messages import resolved_surface_or_stop
 from ui.page import page_setup
@@ -28,13 +28,12 @@ language = look.language
 choice = surface_sidebar()
 surface = resolved_surface_or_stop(choice)
 
-page_header(t("inspector.title", surface=surface_name(surface.key)), f"L(x, y) = {surface.latex}")
-view = surface_view(choice)
-if (gaps_message := grid_message(view.gaps, language)) is not None:
-    (st.error if view.gaps.everywhere else st.warning)(gaps_message, icon="⚠️")
-
 figure_column, control_column = stage(look)
+view = surface_view(choice)
 with control_column:
+    page_header(t("inspector.title", surface=surface_name(surface.key)), f"L(x, y) = {surface.latex}")
+    if (gaps_message := grid_message(view.gaps, language)) is not None:
+        (st.error if view.gaps.everywhere else st.warning)(gaps_message, icon="⚠️")
     x, y = inspected_point_widgets(surface)
 atlas = critical_atlas(choice)
 try:
@@ -59,7 +58,7 @@ with figure_column:
     contour = scene.contour if scene is not None else inspector_contour_figure(
         view.landscape, None, atlas=atlas, height=stage_figure_height(look), look=look)
     live_chart(contour, key="inspector_chart", config=chart_config(f"{surface.key}-inspector", doubleClick=False),
-               fit=screen_fit(look, view.landscape.scale.drawn_aspect))
+               fit=screen_fit(look, view.landscape.scale.drawn_aspect, legend_rows=legend_entries(contour)))
     plotly_click("inspector_chart", key="inspector_click",
                  on_click=lambda: point_from_click(surface, atlas, "inspector_click"))
 

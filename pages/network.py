@@ -67,10 +67,10 @@ page_setup()
 url_check = UrlCheck.start()
 look = look_controls()
 
-page_header(f"🧠 {t('network.title')}")
 figure_column, control_column = stage(look)
 details = st.container()  # below the stage: the spectrum and the slice of the chosen run, the model
 with control_column:
+    page_header(f"🧠 {t('network.title')}")
     columns = st.columns(2)
     runs = columns[0].slider(t("network.runs"), 4, MAX_RUNS, 16, key="net_runs", bind="query-params")
     hidden = columns[1].slider(t("network.hidden"), MIN_HIDDEN, MAX_HIDDEN, 6, key="net_hidden", bind="query-params")

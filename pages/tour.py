@@ -30,9 +30,9 @@ url_check = UrlCheck.start()
 look = look_controls()
 
 st.html(WRAPPED_BUTTONS)
-page_header(f"🎓 {t('tour.title')}")
 figure_column, control_column = stage(look, STAGE_WIDTHS)
 with control_column:
+    page_header(f"🎓 {t('tour.title')}")
     preset = SCENES[url_choice(st, "selectbox", t("tour.choose"), tuple(SCENES), key="scene",
                                default=SCENE_LIST[0].key,
                                format_func=lambda key: f"{SCENES[key].part} · {t(f'tour.{key}.title')}")]

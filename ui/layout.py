@@ -3,8 +3,8 @@ student changes most, at 1280×720 as at 1600×1000, in projector mode too.
 
 A page is laid out as
 
-    header   the title, with the formula beside it        (one line, small margins)
-    stage    the main figure | the controls changed most (side by side, visible without scrolling)
+    stage    the main figure | the title, the formula and the controls changed most
+             (side by side from the top of the screen, visible without scrolling)
     details  everything else: more figures, exports, explanations (below, scrolled to)
 
 Projector mode (``?proj=true``) is for the back row: the root font grows (every rem-sized thing with
@@ -45,6 +45,7 @@ FIT_MIN_HEIGHT = 380  # below this a map is too small to read: the page scrolls 
 FIT_MAX_HEIGHT = 1400
 FIT_GAP = 12  # pixels left free under the figure, at the window's bottom edge
 LEGEND_ROOM = 30  # pixels a one-row legend takes above a map, with laptop fonts
+LEGEND_ROW = 20  # pixels each further row takes
 
 
 def screen_css(look: Look) -> str:
@@ -58,13 +59,11 @@ def sidebar_state(projector: bool) -> str:
 
 
 def page_header(title: str, latex: str | None = None) -> None:
-    """The page's title, with its formula (if any) beside it on the same line."""
-    if latex is None:
-        st.title(title)
-        return
-    left, right = st.columns([1.1, 1], vertical_alignment="center")
-    left.title(title)
-    right.latex(latex)
+    """The page's title and, under it, its formula (if any): at the top of the stage's control column, so
+    that the figure beside them starts at the top of the screen and gets its whole height."""
+    st.title(title)
+    if latex is not None:
+        st.latex(latex)
 
 
 def stage(look: Look, widths: tuple[float, float] | None = None):
@@ -73,14 +72,21 @@ def stage(look: Look, widths: tuple[float, float] | None = None):
     return st.columns(widths or STAGE_WIDTHS[look.projector], gap="medium")
 
 
-def screen_fit(look: Look, aspect: float | None = None, below: int = 0) -> dict:
+def screen_fit(look: Look, aspect: float | None = None, below: int = 0, legend_rows: int = 1) -> dict:
     """How the browser sizes the stage's figure (``components.live_chart``): as high as the window leaves
     room for under the figure's top, less ``below`` pixels (laptop fonts) for a caption under it; a map
-    (``aspect``: its drawn height over its width) no higher than its width needs."""
+    (``aspect``: its drawn height over its width) no higher than its width needs, plus its legend's
+    ``legend_rows`` above it."""
     fit = {"min": FIT_MIN_HEIGHT, "max": FIT_MAX_HEIGHT, "gap": FIT_GAP + round(below * look.font_scale)}
     if aspect is not None:
-        fit |= {"aspect": aspect, "extra": round(LEGEND_ROOM * look.font_scale)}
+        legend = LEGEND_ROOM + LEGEND_ROW * max(legend_rows - 1, 0)
+        fit |= {"aspect": aspect, "extra": round(legend * look.font_scale)}
     return fit
+
+
+def legend_entries(figure: dict) -> int:
+    """How many entries a figure spec's legend lists (the inspector's long names stand one per row)."""
+    return sum(1 for trace in figure["data"] if trace.get("showlegend") is not False and trace.get("name"))
 
 
 def stage_figure_height(look: Look) -> int:

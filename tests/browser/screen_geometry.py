@@ -172,7 +172,10 @@ MEASURE = """({main, figure, controls, hiddenPrefix, tolerance, verticalBlank, t
   const header = document.querySelector("[data-testid='stHeader']");
   const screenTop = header && shown(header) ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
   return {viewport: [innerWidth, innerHeight], screenTop, scroll: root.scrollTop + document.scrollingElement.scrollTop,
-          figure: placed(firstShown(`${figure} .js-plotly-plot .main-svg`)), controls: placedControls, clipped: [...offenders.values()], read, resizing};
+          figure: placed(firstShown(`${figure} .js-plotly-plot .main-svg`)), controls: placedControls, clipped: [...offenders.values()], read, resizing,
+          // What the figure draws its data on: the plot areas (a map, a preview's panels), not its margins.
+          plotArea: [...document.querySelectorAll(`${figure} .js-plotly-plot .nsewdrag`)]
+            .map((area) => area.getBoundingClientRect()).reduce((sum, box) => sum + box.width * box.height, 0)};
 }"""
 
 
@@ -207,6 +210,7 @@ class Layout:
     clipped: tuple[dict, ...]
     texts_read: Mapping[str, int]
     resizing: int = 0
+    plot_area: float = 0.0  # px² of the figure's plot areas (the drawn map or panels, margins excluded)
 
     def off_screen(self, what: str, box: Box | None) -> list[str]:
         """Why ``box`` is not wholly on the first screen (empty list: it is), each with how far off it lies."""
@@ -262,7 +266,8 @@ def measure(page, figure: str, controls: Mapping[str, str], to_top: bool = True)
         raise AssertionError(f"no {MAIN} on the page {page.url}")
     return Layout(viewport=tuple(raw["viewport"]), screen_top=raw["screenTop"], scroll=raw["scroll"], figure=_box(raw["figure"]),
                   controls={name: _box(box) for name, box in raw["controls"].items()},
-                  clipped=tuple(raw["clipped"]), texts_read=raw["read"], resizing=raw["resizing"])
+                  clipped=tuple(raw["clipped"]), texts_read=raw["read"], resizing=raw["resizing"],
+                  plot_area=raw["plotArea"])
 
 
 def measure_when_still(page, figure: str, controls: Mapping[str, str], quiet: float = 0.25,

@@ -112,6 +112,16 @@ def test_projector_mode_draws_the_figure_at_least_as_large(measurements, name, v
     if projected.area < normal.area - rounding:
         pytest.fail(f"{name} {viewport_name(viewport)} {language}: projector figure {_size(projected)} "
                     f"< normal {_size(normal)}", pytrace=False)
+    # ... and on the explorer, the page the class watches, so is what it draws on: larger fonts must not eat
+    # the map inside a larger chart. (The inspector's six-row legend and the tour's panels do, at 1280×720.)
+    if name != "explorer":
+        return
+    normal_plot = measurements.layout(name, viewport, "normal", language).plot_area
+    projected_plot = measurements.layout(name, viewport, "projector", language).plot_area
+    assert normal_plot > 0, f"{name}: no plot area found"
+    if projected_plot < normal_plot * 0.99:
+        pytest.fail(f"{name} {viewport_name(viewport)} {language}: projector plot area {projected_plot:,.0f} px² "
+                    f"< normal {normal_plot:,.0f} px²", pytrace=False)
 
 
 def test_a_resized_page_measures_as_a_freshly_opened_one(browser, app_server, measurements):

@@ -68,7 +68,9 @@ def test_the_trail_grows_with_the_scrubber_and_while_playing_and_the_arrows_show
             seen.append(trail_points(page, 2)[0])
         assert seen[0] < seen[-1], seen  # the trail grew while it played
         assert page.evaluate("() => document.querySelectorAll('.st-key-race_chart .imagelayer image').length") == 1
-        time.sleep(5)  # to the end: the whole path again
+        deadline = time.monotonic() + 60  # to the end (~5 s of frames; longer on a busy machine): the whole path
+        while trail_points(page, 2) != [201, 201] and time.monotonic() < deadline:
+            time.sleep(0.25)
         assert trail_points(page, 2) == [201, 201]
 
 

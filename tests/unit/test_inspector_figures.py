@@ -266,7 +266,7 @@ def widths(figure: go.Figure) -> list[float]:
 def test_projector_mode_thickens_arrows_and_slices_and_enlarges_text():
     laptop, projector = inspector_figures(Look()), inspector_figures(Look(projector=True))
     for name in laptop:
-        assert projector[name].layout.font.size == 20 > laptop[name].layout.font.size == 13
+        assert projector[name].layout.font.size == 18 > laptop[name].layout.font.size == 13
         assert len(widths(laptop[name])) == len(widths(projector[name])) > 0
         assert all(thick > thin for thin, thick in zip(widths(laptop[name]), widths(projector[name]))), name
     laptop_arrow, projector_arrow = traces_named(laptop["contour"], "u")[0], traces_named(projector["contour"], "u")[0]
