@@ -13,6 +13,7 @@ network scene has none: its experiment trains several networks (seconds), which 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -105,6 +106,8 @@ class SeededRuns:
         return np.array([self.trajectories.path(self.run(arm, k))[-1] for k in range(self.seeds)])
 
 
+# The preview and its caption both count the same seeded runs: one batch computes them for both.
+@functools.lru_cache(maxsize=8)
 def seeded_runs(scene: Scene, seeds: int) -> SeededRuns:
     """Each of ``scene``'s optimizers from ``seeds`` consecutive seeds, on its surface, all in one batch."""
     optimizers = tuple(dataclasses.replace(settings, seed=settings.seed + offset)

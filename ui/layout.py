@@ -17,6 +17,7 @@ from __future__ import annotations
 import streamlit as st
 
 from figures.style import Look
+from scenes.explorer import MAP_HEIGHT
 
 # Streamlit's wide layout pads the main block 6rem at the top (under the top navigation bar, ~3.75rem)
 # and 5rem at each side; the classroom screen needs those pixels for the figure.
@@ -40,7 +41,7 @@ html { font-size: 20px; }
 STAGE_WIDTHS = {False: (1.0, 1.0), True: (1.1, 1.0)}
 # The main figure's height in pixels as the server draws it (exports, tests); the browser then fits it to
 # the window (``screen_fit``): header + figure fit a 720 px high window, and fill a 1080 px one.
-STAGE_FIGURE_HEIGHT = {False: 560, True: 540}
+STAGE_FIGURE_HEIGHT = {False: MAP_HEIGHT, True: 540}
 FIT_MIN_HEIGHT = 380  # below this a map is too small to read: the page scrolls instead
 FIT_MAX_HEIGHT = 1400
 FIT_GAP = 12  # pixels left free under the figure, at the window's bottom edge
