@@ -15,7 +15,8 @@ first update's). Losses ℓ (``loss_function``): softmax + cross-entropy −log 
 (raw outputs, or (f − y)² for the regression curve); "softmax_mse" ‖softmax(f) − onehot(y)‖², the lecture's
 "soft-max + MSE", whose surface is flat where the loss is large. Everything runs on one torch thread, seeded:
 the same settings give the same numbers bit for bit. After each epoch the whole training and validation sets
-are evaluated in evaluation mode (BatchNorm's running averages).
+are evaluated in evaluation mode (BatchNorm's running averages). The settings, their checks and the lab's
+bounds are in ``lab.training_settings`` (re-exported here).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -31,124 +32,13 @@ import torch.nn.functional as functional
 from torch import nn
 
 from analysis.minimum_ratio import single_threaded
-from lab.data import DATA_SHAPES, IMAGE_SETS, SPLIT_SIZES, check_data_name, check_seed, load_data
-from lab.models import MAX_PARAMETERS, ModelSettings, build_model, multiply_adds, parameter_count
+from lab.data import DATA_SHAPES, load_data
+from lab.models import build_model
+from lab.training_settings import (  # noqa: F401 (re-exported: the lab's one import for a training)
+    DTYPES, LOSS_NAMES, MAX_EPOCHS, MAX_ESTIMATED_SECONDS, MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, MAX_UPDATES,
+    TrainingSettings, batch_starts)
 from optimizers.schedules import learning_rates
 from optimizers.settings import OptimizerKind, OptimizerSettings
-
-LOSS_NAMES = ("cross_entropy", "mse", "softmax_mse")
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
-MAX_EPOCHS = 200
-MAX_UPDATES = 10_000
-MAX_SNAPSHOTS = 200
-# The time budget: ``estimated_seconds`` is CPU time on one core of this machine (rates measured with one torch
-# thread): forward + backward multiply-adds per second, and a fixed cost per update. The limit leaves room for
-# the 2-3× slow-down of a shared machine (other trainings on the same 2 cores) within 30 s of waiting.
-MULTIPLY_ADD_RATE = {"mlp": 1e10, "cnn": 3e9}
-UPDATE_OVERHEAD_SECONDS, UPDATE_SECONDS_PER_PARAMETER, BATCH_NORM_UPDATE_SECONDS = 7e-4, 6e-9, 6e-4
-MAX_ESTIMATED_SECONDS = 7.0
-MAX_SNAPSHOT_BYTES = 16 * 2**20
-DEFAULT_OPTIMIZER = OptimizerSettings(kind=OptimizerKind.MOMENTUM, lr=0.05, momentum=0.9, batch_size=64)
-
-
-def _whole(value: object, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise ValueError(f"{name} must be a whole number from {low:,} to {high:,}, got {value!r}")
-    return int(value)
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """One training, checked on construction (ranges in the module constants; messages say what to change).
-
-    ``updates`` (when set) replaces ``epochs``; the batch size and schedule come from ``optimizer``;
-    ``seed`` fixes the initialization and the batch order, ``data_seed`` the data's split (and points);
-    ``snapshots`` counts the parameter snapshots kept, start and end included, evenly spread over the updates.
-    """
-
-    data: str = "digits"
-    data_seed: int = 0
-    model: ModelSettings = field(default_factory=ModelSettings)
-    loss: str = "cross_entropy"
-    optimizer: OptimizerSettings = DEFAULT_OPTIMIZER
-    epochs: int = 20
-    updates: int | None = None
-    seed: int = 0
-    snapshots: int = 50
-    dtype: str = "float32"
-
-    def __post_init__(self) -> None:
-        check_data_name(self.data)
-        check_seed(self.data_seed, "the data seed")
-        check_seed(self.seed)
-        if not isinstance(self.model, ModelSettings):
-            raise ValueError(f"model must be a ModelSettings, got {type(self.model).__name__}")
-        if not isinstance(self.optimizer, OptimizerSettings):
-            raise ValueError(f"optimizer must be an OptimizerSettings, got {type(self.optimizer).__name__}")
-        if self.loss not in LOSS_NAMES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSS_NAMES)}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        if self.data == "curve" and self.loss != "mse":
-            raise ValueError("the curve is a regression (one real output): train it with the loss 'mse'")
-        if self.model.kind == "cnn" and self.data not in IMAGE_SETS:
-            raise ValueError(f"a CNN needs image data ({' or '.join(IMAGE_SETS)}); use an MLP for {self.data!r}")
-        if self.optimizer.kind is OptimizerKind.ROOT_MEAN_SQUARE:
-            raise ValueError("the lecture's root mean square is not a torch.optim optimizer; choose Adagrad "
-                             "(its sum-of-squares form), RMSProp or Adam")
-        if self.optimizer.noise:
-            raise ValueError("injected gradient noise is for the 2-D surfaces; here the mini-batches are the noise "
-                             "(set a batch size instead)")
-        _whole(self.epochs, "epochs", 1, MAX_EPOCHS)
-        if self.updates is not None:
-            _whole(self.updates, "updates", 1, MAX_UPDATES)
-        _whole(self.snapshots, "snapshots", 2, MAX_SNAPSHOTS)
-        if self.model.batch_norm and self.batch_size == 1:
-            raise ValueError("BatchNorm needs at least 2 examples per batch (it divides by the batch's variance): "
-                             "choose a batch size of 2 or more, or turn BatchNorm off")
-        if self.update_count > MAX_UPDATES:
-            raise ValueError(f"{self.epochs} epochs of batches of {self.batch_size} make {self.update_count:,} "
-                             f"updates, more than {MAX_UPDATES:,}: choose fewer epochs or a larger batch")
-        if self.parameter_count > MAX_PARAMETERS:
-            raise ValueError(f"this network has {self.parameter_count:,} parameters, more than {MAX_PARAMETERS:,}: "
-                             f"choose narrower or fewer layers")
-        if self.estimated_seconds > MAX_ESTIMATED_SECONDS:
-            raise ValueError(f"this training would take about {self.estimated_seconds:.0f} s here, the lab allows "
-                             f"{MAX_ESTIMATED_SECONDS:.0f} s: choose fewer epochs or updates, or a smaller network")
-
-    @property
-    def batch_size(self) -> int:
-        """B, examples per update (the optimizer's batch size; 0 or more than N means all N)."""
-        count = SPLIT_SIZES[self.data][0]
-        return self.optimizer.batch_size if 0 < self.optimizer.batch_size < count else count
-
-    @property
-    def updates_per_epoch(self) -> int:
-        """⌈N/B⌉, one fewer when BatchNorm would get a last batch of one example (``batch_starts``)."""
-        return len(batch_starts(SPLIT_SIZES[self.data][0], self.batch_size, self.model.batch_norm))
-
-    @property
-    def update_count(self) -> int:
-        """U, the updates this training makes: ``updates``, or ``epochs`` × ⌈N/B⌉."""
-        return self.updates if self.updates is not None else self.epochs * self.updates_per_epoch
-
-    @property
-    def estimated_seconds(self) -> float:
-        """About how long ``train`` takes here: U (c₀ + c₁ P) + (3 U B + (E + 1)(N + V)) · MACs / rate,
-        the updates' fixed costs, forward and backward passes (3 × the forward's multiply-adds), evaluations."""
-        features, outputs, image_shape = DATA_SHAPES[self.data]
-        per_example = multiply_adds(self.model, features, outputs, image_shape)
-        evaluations = (-(-self.update_count // self.updates_per_epoch) + 1) * sum(SPLIT_SIZES[self.data])
-        examples = 3 * self.update_count * self.batch_size + evaluations
-        per_update = (UPDATE_OVERHEAD_SECONDS + UPDATE_SECONDS_PER_PARAMETER * self.parameter_count
-                      + BATCH_NORM_UPDATE_SECONDS * self.model.batch_norm)
-        overhead = self.update_count * per_update
-        return overhead + examples * per_example / MULTIPLY_ADD_RATE[self.model.kind]
-
-    @property
-    def parameter_count(self) -> int:
-        features, outputs, image_shape = DATA_SHAPES[self.data]
-        return parameter_count(self.model, features, outputs, image_shape)
 
 
 @dataclass(eq=False)
@@ -157,9 +47,12 @@ class TrainingRun:
 
     Epoch arrays have E + 1 rows: row 0 at the initialization, then one per completed epoch (and, when
     ``updates`` ends mid-epoch, one at the end), evaluated on the whole sets in evaluation mode; accuracy
-    is NaN for the regression curve. ``snapshots`` (S, P) are flat parameters in ``model.parameters()``
-    order, at most ``MAX_SNAPSHOT_BYTES`` (16 MiB) in all. After a divergence every array stops before
-    the update that diverged: everything recorded is finite.
+    is NaN for the regression curve. Per update t = 1 … U: the batch's loss and ‖g‖ at θ^{t−1} (training
+    mode), η used, seconds taken; per epoch its seconds (evaluations left out of both). ``snapshots`` (S, P)
+    are flat parameters in ``model.parameters()`` order at ``snapshot_updates`` (0 = start, U = end), at
+    most ``MAX_SNAPSHOT_BYTES`` (16 MiB) in all, with BatchNorm's running averages in ``buffers`` (numpy,
+    by ``state_dict`` name). After a divergence every array stops before the update that diverged
+    (``diverged_at``): everything recorded is finite, the last snapshot is the last finite point.
     """
 
     settings: TrainingSettings
@@ -176,7 +69,7 @@ class TrainingRun:
     epoch_seconds: np.ndarray
     snapshot_updates: np.ndarray
     snapshots: np.ndarray
-    buffers: list[dict[str, torch.Tensor]]
+    buffers: list[dict[str, np.ndarray]]
     diverged_at: int | None
     total_seconds: float = 0.0
 
@@ -230,16 +123,6 @@ def make_optimizer(parameters, settings: OptimizerSettings) -> torch.optim.Optim
     raise ValueError(f"{kind.label} is not a torch.optim optimizer")
 
 
-def batch_starts(count: int, batch_size: int, batch_norm: bool) -> range:
-    """Where each batch of an epoch begins in the epoch's order: 0, B, 2B, … below N.
-
-    With BatchNorm a last batch of a single example is left out of that epoch (its variance is undefined;
-    torch refuses it); reshuffled, the example is in other epochs' batches.
-    """
-    end = count - 1 if batch_norm and count % batch_size == 1 and count > 1 else count
-    return range(0, end, batch_size)
-
-
 def snapshot_plan(updates: int, count: int, parameters: int, itemsize: int = 4) -> np.ndarray:
     """The updates after which to keep the parameters: 0 and ``updates`` and evenly between, at most ``count``
     and at most ``MAX_SNAPSHOT_BYTES`` of ``parameters`` numbers of ``itemsize`` bytes each."""
@@ -260,6 +143,22 @@ def _flat(parameters: list[torch.Tensor]) -> torch.Tensor:
 
 def _buffers(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
+
+
+def _as_arrays(buffers: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+    # numpy, not tensors: a run crosses process boundaries, where torch would pass each tensor as shared memory
+    return {name: buffer.numpy() for name, buffer in buffers.items()}
+
+
+def data_tensors(settings: TrainingSettings) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(train inputs, train targets, validation inputs, validation targets) as the training uses them: inputs
+    (and the curve's targets) in the run's dtype, so ``loss_fn(model_at(run, i)(inputs), targets)`` works."""
+    data = load_data(settings.data, settings.data_seed)
+    dtype = DTYPES[settings.dtype]
+    targets = [data.train_targets, data.validation_targets]
+    if data.is_regression:
+        targets = [target.to(dtype) for target in targets]
+    return data.train_inputs.to(dtype), targets[0], data.validation_inputs.to(dtype), targets[1]
 
 
 def _evaluate(model: nn.Module, loss_fn, inputs: torch.Tensor, targets: torch.Tensor, classes: int
@@ -283,10 +182,7 @@ def train(settings: TrainingSettings, progress: Callable[[float], None] | None =
     start_time = time.perf_counter()
     data = load_data(settings.data, settings.data_seed)
     dtype = DTYPES[settings.dtype]
-    train_inputs, validation_inputs = data.train_inputs.to(dtype), data.validation_inputs.to(dtype)
-    train_targets, validation_targets = data.train_targets, data.validation_targets
-    if data.is_regression:
-        train_targets, validation_targets = train_targets.to(dtype), validation_targets.to(dtype)
+    train_inputs, train_targets, validation_inputs, validation_targets = data_tensors(settings)
     count, batch_size, total = data.train_size, settings.batch_size, settings.update_count
     loss_fn = loss_function(settings)
     rates = learning_rates(settings.optimizer.schedule, settings.optimizer.lr, total)
@@ -303,7 +199,7 @@ def train(settings: TrainingSettings, progress: Callable[[float], None] | None =
                    *_evaluate(model, loss_fn, validation_inputs, validation_targets, data.classes))]
         records: list[tuple[float, float, float, float]] = []
         epoch_seconds: list[float] = []
-        snapshots, snapshot_updates, buffers = [_flat(parameters)], [0], [_buffers(model)]
+        snapshots, snapshot_updates, buffers = [_flat(parameters)], [0], [_as_arrays(_buffers(model))]
         diverged_at, update = None, 0
         if progress is not None:
             progress(0.0)
@@ -331,32 +227,34 @@ def train(settings: TrainingSettings, progress: Callable[[float], None] | None =
                     optimizer.step()
                     finite = bool(torch.isfinite(torch.stack([p.sum() for p in parameters]).sum()))
                 update += 1
+                now = time.perf_counter()  # the update's and the epoch's time leave out the evaluations
+                update_seconds, epoch_elapsed = now - update_start, now - epoch_start
                 at_epoch_end = begin == starts[-1] or update == total
                 if finite and at_epoch_end:
                     row = (update, *_evaluate(model, loss_fn, train_inputs, train_targets, data.classes),
                            *_evaluate(model, loss_fn, validation_inputs, validation_targets, data.classes))
-                    finite = math.isfinite(row[1]) and math.isfinite(row[3])  # the losses (accuracy is NaN for the curve)
+                    finite = math.isfinite(row[1]) and math.isfinite(row[3])  # the losses (the curve has no accuracy)
                 if not finite:
                     torch.nn.utils.vector_to_parameters(previous, parameters)
                     for name, buffer in model.named_buffers():
                         buffer.copy_(previous_buffers[name])
                     diverged_at = update
                     break
-                records.append((loss_value, norm_value, rate, time.perf_counter() - update_start))
+                records.append((loss_value, norm_value, rate, update_seconds))
                 if update in plan:
                     snapshots.append(_flat(parameters))
                     snapshot_updates.append(update)
-                    buffers.append(_buffers(model))
+                    buffers.append(_as_arrays(_buffers(model)))
                 if progress is not None and (update % report_every == 0 or update == total):
                     progress(update / total)
                 if at_epoch_end:
                     epochs.append(row)
-                    epoch_seconds.append(time.perf_counter() - epoch_start)
+                    epoch_seconds.append(epoch_elapsed)
                     break
         if diverged_at is not None and snapshot_updates[-1] != diverged_at - 1:
             snapshots.append(_flat(parameters))
             snapshot_updates.append(diverged_at - 1)
-            buffers.append(_buffers(model))
+            buffers.append(_as_arrays(_buffers(model)))
     columns = np.array(epochs, dtype=np.float64).reshape(-1, 5)
     per_update = np.array(records, dtype=np.float64).reshape(-1, 4)
     return TrainingRun(
@@ -373,5 +271,6 @@ def model_at(run: TrainingRun, snapshot: int) -> nn.Module:
     """The network at snapshot ``snapshot`` (negative counts from the end), rebuilt, in evaluation mode."""
     model = build(run.settings)
     torch.nn.utils.vector_to_parameters(torch.from_numpy(run.snapshots[snapshot]).clone(), model.parameters())
-    model.load_state_dict(run.buffers[snapshot], strict=False)
+    model.load_state_dict({name: torch.from_numpy(value) for name, value in run.buffers[snapshot].items()},
+                          strict=False)
     return model.eval()
