@@ -33,7 +33,7 @@ from torch import nn
 
 from analysis.minimum_ratio import single_threaded
 from lab.data import DATA_SHAPES, load_data
-from lab.models import build_model
+from lab.models import ModelSettings, build_model
 from lab.training_settings import (  # noqa: F401 (re-exported: the lab's one import for a training)
     DTYPES, LOSS_NAMES, MAX_EPOCHS, MAX_ESTIMATED_SECONDS, MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, MAX_UPDATES,
     TrainingSettings, batch_starts)
@@ -274,3 +274,11 @@ def model_at(run: TrainingRun, snapshot: int) -> nn.Module:
     model.load_state_dict({name: torch.from_numpy(value) for name, value in run.buffers[snapshot].items()},
                           strict=False)
     return model.eval()
+
+
+def warm_up() -> None:
+    """Do once, in a fresh process, what a first training does lazily: import scikit-learn (the data),
+    ``torch._dynamo`` (the first ``torch.optim`` optimizer imports it: ≈ 1.5 s of CPU) and run autograd;
+    then load the default data. For a worker process's initializer, so that no student waits for it."""
+    train(TrainingSettings(data="moons", model=ModelSettings((2,)), epochs=1, snapshots=2))
+    load_data(TrainingSettings().data)

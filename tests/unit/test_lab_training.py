@@ -10,10 +10,10 @@ import pytest
 import torch
 import torch.nn.functional as functional
 
-from lab.data import load_data
+from lab.data import DATA_NAMES, load_data
 from lab.models import ModelSettings
 from lab.training import (MAX_SNAPSHOT_BYTES, MAX_UPDATES, TrainingSettings, build, data_tensors, loss_function,
-                          model_at, snapshot_plan, train)
+                          model_at, snapshot_plan, train, warm_up)
 from optimizers.schedules import Schedule, learning_rates
 from optimizers.settings import OptimizerSettings
 
@@ -131,6 +131,18 @@ def test_the_same_settings_give_the_same_numbers_bit_for_bit():
     assert not np.array_equal(other_seed.update_loss, first.update_loss)
 
 
+@pytest.mark.parametrize("name", DATA_NAMES)
+def test_every_data_set_trains_and_its_training_loss_falls(name):
+    model = ModelSettings((8, 8), kind="cnn") if name in ("digits", "mnist") else ModelSettings((16,), "tanh")
+    optimizer = OptimizerSettings(kind="adam", lr=0.01, batch_size=64)
+    settings = TrainingSettings(data=name, model=model, optimizer=optimizer, epochs=3,
+                                loss="mse" if name == "curve" else "cross_entropy",
+                                updates=20 if name == "mnist" else None)
+    run = train(settings)
+    assert run.diverged_at is None and run.train_loss[-1] < run.train_loss[0]
+    assert np.isnan(run.train_accuracy).all() == (name == "curve")
+
+
 def test_training_leaves_torchs_global_random_state_alone():
     state = torch.get_rng_state()
     train(settings_for(epochs=1))
@@ -226,3 +238,8 @@ def test_snapshots_stay_within_their_memory_bound():
 def test_bad_settings_are_refused_with_a_message_that_says_what_to_change(changes, message):
     with pytest.raises(ValueError, match=message):
         TrainingSettings(**changes)
+
+
+def test_the_warm_up_trains_a_tiny_network_and_loads_the_default_data():
+    warm_up()
+    assert load_data.cache_info().currsize >= 1
