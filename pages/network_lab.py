@@ -11,8 +11,8 @@ from figures.lab_curves import gradient_figure, training_curves_figure
 from figures.lab_export import runs_csv, runs_json
 from figures.lab_hessian import density_figure, eigen_slices_figure
 from figures.lab_landscape import landscape_figure, landscape_surface_figure
-from lab.data import DATA_CREDITS, load_data
-from lab.training import build_run_model
+from lab.data import CREDITS, DataUnavailable, load_data
+from lab.training import build
 from scenes import network_lab
 from scenes.lab_pictures import decision_boundary, plane_setup
 from ui import lab_compute
@@ -55,7 +55,7 @@ with control_column:
     page_header(f"🧪 {t('lab.title')}")
     try:
         settings = lab_controls()
-    except (ValueError, FileNotFoundError) as problem:  # e.g. MNIST's file missing: say so, keep the settings
+    except (ValueError, DataUnavailable) as problem:  # e.g. MNIST's file missing: say so, keep the settings
         st.error(t("lab.cannot_start", problem=str(problem)), icon="⚠️")
         st.stop()
     progress_slot, verdict_slot = st.empty(), st.empty()
@@ -113,7 +113,7 @@ plane_kind = url_choice(figure_column, "segmented_control", t("lab.plane"), PLAN
 setup = None
 if view == "landscape" or source == "plane":
     try:
-        setup = plane_setup(runs, build_run_model(trainings[0]), plane_kind, seed=settings.base.seed)
+        setup = plane_setup(runs, build(trainings[0]), plane_kind, seed=settings.base.seed)
     except ValueError:
         figure_column.warning(t("lab.all_diverged"), icon="⚠️")
 
@@ -152,7 +152,7 @@ with figure_column:
                    config=chart_config("network-lab-plane", doubleClick=False), fit=fit)
         plotly_click("lab_plane_chart", key="lab_plane_click", on_click=on_plane_click)
     elif view == "boundary":
-        boundary = decision_boundary(chosen_run, build_run_model(trainings[run_number - 1]), data.train_inputs,
+        boundary = decision_boundary(chosen_run, build(trainings[run_number - 1]), data.train_inputs,
                                      lambda row: chosen_run.buffers[row])
         live_chart(boundary_figure(boundary, data.train_inputs, data.train_targets, look=look), key="lab_boundary",
                    config=chart_config("network-lab-boundary"), fit=fit)
@@ -172,7 +172,8 @@ if view == "landscape" and setup is not None:
 st.caption(t("lab.setup", data=t(f"lab.data_names.{data.name}"), train=len(data.train_targets),
              validation=len(data.validation_targets), parameters=f"{runs[0].parameter_count:,}",
              samples=min(network_lab.CURVATURE_SAMPLES, len(data.train_targets))))
-st.caption(t("lab.credit", credit=DATA_CREDITS[data.name]))
+credit = CREDITS[data.name]
+st.caption(t("lab.credit", source=credit["source"], licence=credit["licence"], url=credit["url"] or "—"))
 csv_column, json_column = st.columns(2)
 csv_column.download_button(t("exports.csv"), data=lambda: runs_csv(runs, labels), file_name="network-lab.csv",
                            mime="text/csv", key="lab_csv", on_click="ignore", icon=":material/table:", width="stretch")

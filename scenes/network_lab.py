@@ -22,9 +22,8 @@ import torch
 from analysis.curvature import HessianReport, hessian_report, sharpness
 from analysis.landscape_planes import LossPlane, filter_normalized_direction, loss_line, loss_plane, trajectory_directions
 from i18n import text
-from lab.data import load_data
 from scenes.lab_pictures import PlaneSetup, finite_snapshots
-from lab.training import TrainingRun, TrainingSettings, build_run_model, loss_function, train
+from lab.training import TrainingRun, TrainingSettings, build, data_tensors, loss_function, train
 
 CURVATURE_SAMPLES = 1000  # examples the Hessian and the landscapes are computed on (all of a smaller set)
 SHARPNESS_POINTS = 10  # λ_max along training at this many of the run's snapshots
@@ -55,18 +54,18 @@ class LabSettings:
 
 def curvature_batch(settings: TrainingSettings) -> tuple[torch.Tensor, torch.Tensor]:
     """The training examples the curvature and the landscapes are computed on."""
-    data = load_data(settings.data, settings.data_seed)
-    return data.train_inputs[:CURVATURE_SAMPLES], data.train_targets[:CURVATURE_SAMPLES]
+    inputs, targets, _, _ = data_tensors(settings)
+    return inputs[:CURVATURE_SAMPLES], targets[:CURVATURE_SAMPLES]
 
 
 def model_at_point(settings: TrainingSettings, parameters: np.ndarray, buffers: dict) -> torch.nn.Module:
     """The settings' model with flat ``parameters`` (in ``model.parameters()`` order) and BatchNorm
     ``buffers`` loaded, in evaluation mode."""
-    model = build_run_model(settings)
+    model = build(settings)
+    dtype = next(model.parameters()).dtype
     with torch.no_grad():
-        torch.nn.utils.vector_to_parameters(torch.as_tensor(parameters, dtype=torch.float32), model.parameters())
-        for name, value in buffers.items():
-            model.get_buffer(name).copy_(torch.as_tensor(value))
+        torch.nn.utils.vector_to_parameters(torch.as_tensor(parameters, dtype=dtype), model.parameters())
+    model.load_state_dict({name: torch.as_tensor(value) for name, value in buffers.items()}, strict=False)
     return model.eval()
 
 

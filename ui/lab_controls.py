@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lab.data import DATA_NAMES, load_data
-from lab.models import ModelSettings
-from lab.training import TrainingSettings, updates_per_epoch
+from lab.data import DATA_NAMES, SPLIT_SIZES
+from lab.models import MAX_DEPTH, ModelSettings
+from lab.training import TrainingSettings
 from optimizers.settings import OptimizerKind
 from scenes.network_lab import MAX_OPTIMIZERS, LabSettings
 from ui.language import t
@@ -28,9 +28,9 @@ LEARNING_RATES = {OptimizerKind.GD: 0.1, OptimizerKind.MOMENTUM: 0.05, Optimizer
 WIDTHS = (4, 8, 16, 32, 64, 128, 256)
 EPOCHS = (1, 2, 5, 10, 20, 30, 50, 100)
 BATCH_DEFAULT = 64
-LOSSES = ("cross_entropy", "mse")
+LOSSES = ("cross_entropy", "mse", "softmax_mse")
 ACTIVATIONS = ("relu", "tanh")
-DEPTHS = (0, 1, 2, 3, 4, 5, 6)
+DEPTHS = tuple(range(MAX_DEPTH + 1))
 
 
 def lab_controls() -> LabSettings:
@@ -54,17 +54,17 @@ def lab_controls() -> LabSettings:
     epochs = epochs_column.select_slider(t("lab.epochs"), EPOCHS, value=20, key="lab_epochs", bind="query-params")
     seed = seed_column.number_input(t("lab.seed"), 0, 9999, 0, key="lab_seed", bind="query-params",
                                     help=t("lab.seed_help"))
-    data = load_data(data_name)
-    examples = len(data.train_targets)
+    examples = SPLIT_SIZES[data_name][0]
     st.html(optimizer_rows_css(count, PREFIX))
-    optimizers = []
+    model = ModelSettings(widths=(width,) * depth, activation=activation, batch_norm=batch_norm)
+    trainings = []
     for slot in range(count):
         chosen = optimizer_panel(slot, 1, examples, prefix=PREFIX, rules=RULES, defaults=SLOT_DEFAULTS,
                                  rates=LEARNING_RATES, batch_default=BATCH_DEFAULT, noise=False, seed=False)
-        updates = epochs * updates_per_epoch(examples, chosen.batch_size)
-        if chosen.schedule.kind != "constant":  # the warm-up schedules decay over the run's updates
-            chosen = replace(chosen, schedule=replace(chosen.schedule, total_steps=max(updates, chosen.schedule.warmup_steps + 1)))
-        optimizers.append(chosen)
-    model = ModelSettings(widths=(width,) * depth, activation=activation, batch_norm=batch_norm)
-    base = TrainingSettings(data=data_name, model=model, loss=loss, optimizer=optimizers[0], epochs=epochs, seed=int(seed))
-    return LabSettings(base=base, optimizers=tuple(optimizers))
+        training = TrainingSettings(data=data_name, model=model, loss=loss, optimizer=chosen, epochs=epochs,
+                                    seed=int(seed))
+        if chosen.schedule.kind != "constant":  # a schedule's decay spans the run's own updates
+            total = max(training.update_count, chosen.schedule.warmup_steps + 1)
+            training = replace(training, optimizer=replace(chosen, schedule=replace(chosen.schedule, total_steps=total)))
+        trainings.append(training)
+    return LabSettings(base=trainings[0], optimizers=tuple(training.optimizer for training in trainings))
