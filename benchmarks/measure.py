@@ -60,27 +60,29 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def child_running(pid: int, module: str) -> int | None:
-    """The pid of a descendant of ``pid`` running ``python -m module``, if there is one."""
+def pool_workers(pid: int) -> list[int]:
+    """The descendants of ``pid`` that are worker processes of a ``multiprocessing`` spawn pool
+    (``workers.POOL``): their command line runs ``spawn_main`` (the resource tracker's does not)."""
+    found = []
     for member in process_tree(pid)[1:]:
         try:
-            arguments = (PROC / str(member) / "cmdline").read_bytes().split(b"\0")
+            command = (PROC / str(member) / "cmdline").read_bytes()
         except OSError:
             continue
-        if module.encode() in arguments:
-            return member
-    return None
+        if b"spawn_main" in command:
+            found.append(member)
+    return found
 
 
-async def started_child(pid: int, module: str, timeout: float = 30.0, imports: float = 4.0) -> int | None:
-    """Wait until a descendant of ``pid`` runs ``python -m module`` and has had ``imports`` seconds to
-    import; its pid, or ``None`` if none started in ``timeout`` seconds."""
+async def started_workers(pid: int, timeout: float = 40.0, imports: float = 4.0) -> list[int]:
+    """Wait until ``pid`` has pool workers (``workers.POOL`` spawns them a few seconds after the server
+    starts) and they have had ``imports`` seconds to import; their pids ([] if none in ``timeout`` s)."""
     deadline = time.monotonic() + timeout
-    while (child := child_running(pid, module)) is None and time.monotonic() < deadline:
+    while not (found := pool_workers(pid)) and time.monotonic() < deadline:
         await asyncio.sleep(0.25)
-    if child is not None:
+    if found:
         await asyncio.sleep(imports)
-    return child
+    return pool_workers(pid)
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:

@@ -1,0 +1,86 @@
+"""What runs inside a pool's worker process: its set-up, the call of a job, and the job's reporter.
+
+A worker is a fresh interpreter (the ``spawn`` start method: nothing of the server is copied into it).
+Its initializer receives two channels shared with the server, created with the pool:
+
+* ``reports``: a ``multiprocessing.Queue`` on which the worker says hello (its pid, so the server can
+  stop a worker that will not end) and on which each job's :class:`Reporter` sends its progress;
+* ``cancelled``: a shared byte array, one flag per job slot (job id modulo its length), that the server
+  sets to supersede a running job; the reporter reads it at each report and raises :class:`Superseded`.
+
+A flag is one byte written by one process and read by another: no lock is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+
+# Seconds between two progress messages of a job (the last one, 1.0, always goes): a function may
+# report at every update; the server's callers draw a progress bar.
+REPORT_INTERVAL = 0.1
+
+_reports = None
+_cancelled = None
+_after_job = None
+
+
+class Superseded(Exception):
+    """The job was cancelled: its owner asked for a newer one ("superseded by a newer setting")."""
+
+
+def initialize(reports, cancelled, preload: tuple[str, ...]) -> None:
+    """A new worker's set-up: keep the channels, import ``preload`` (torch takes 1-2 s), say hello."""
+    global _reports, _cancelled, _after_job
+    _reports, _cancelled = reports, cancelled
+    for name in preload:
+        importlib.import_module(name)
+    try:
+        from ui.memory_trim import malloc_trim  # pure (ctypes): hands the freed heap back to the OS
+
+        _after_job = malloc_trim()
+    except ImportError:
+        _after_job = None
+    reports.put(("hello", 0, os.getpid()))
+
+
+def slot(job: int, slots: int) -> int:
+    return job % slots
+
+
+def is_cancelled(job: int) -> bool:
+    return _cancelled is not None and bool(_cancelled[slot(job, len(_cancelled))])
+
+
+class Reporter:
+    """The ``progress`` handed to a job's function: ``progress(fraction)`` sends ``fraction`` ∈ [0, 1] to
+    the waiting callers and raises :class:`Superseded` if the job was cancelled. Picklable (an int)."""
+
+    def __init__(self, job: int) -> None:
+        self.job = job
+        self._last = float("-inf")
+
+    def __call__(self, fraction: float) -> None:
+        if is_cancelled(self.job):
+            raise Superseded("superseded by a newer setting")
+        now = time.monotonic()
+        if _reports is not None and (now - self._last >= REPORT_INTERVAL or fraction >= 1.0):
+            self._last = now
+            _reports.put(("progress", self.job, float(fraction)))
+
+
+def call(job: int, function, args: tuple, reports: bool):
+    """Run one job: ``function(*args)``, with ``progress=Reporter(job)`` when the caller wants reports."""
+    if is_cancelled(job):  # superseded while it waited in the queue
+        raise Superseded("superseded by a newer setting")
+    try:
+        return function(*args, progress=Reporter(job)) if reports else function(*args)
+    finally:
+        if _after_job is not None:
+            _after_job(0)
+
+
+def warm() -> int:
+    """The pool's first job for each worker: nothing to do beyond the initializer's imports."""
+    return os.getpid()
