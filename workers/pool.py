@@ -44,6 +44,7 @@ from workers.worker_side import Superseded
 _LOG = logging.getLogger(__name__)
 CANCEL_SLOTS = 4096  # job flags in shared memory: far more than jobs ever in flight at once
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+THREADS = 1  # compute threads per worker (see workers.worker_side.initialize)
 STOP_GRACE = 3.0  # seconds a running job gets to end before stop() kills its worker
 _DONE = object()
 
@@ -70,8 +71,8 @@ class _Executor:
 
 
 class WorkerPool:
-    def __init__(self, workers: int = WORKERS, preload: tuple[str, ...] = ()) -> None:
-        self.workers, self.preload = workers, preload
+    def __init__(self, workers: int = WORKERS, preload: tuple[str, ...] = (), threads: int = THREADS) -> None:
+        self.workers, self.preload, self.threads = workers, preload, threads
         self._lock = threading.RLock()
         self._pool: _Executor | None = None
         self._ids = itertools.count(1)
@@ -230,7 +231,7 @@ class WorkerPool:
         reports = context.Queue()
         cancelled = context.RawArray("b", CANCEL_SLOTS)
         executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=worker_side.initialize,
-                                       initargs=(reports, cancelled, self.preload))
+                                       initargs=(reports, cancelled, self.preload, self.threads))
         pool = _Executor(executor, reports, cancelled)
         threading.Thread(target=self._dispatch, args=(pool,), name="worker-reports", daemon=True).start()
         pool.timer = threading.Timer(delay, _warm, args=(pool, self.workers))
@@ -262,8 +263,7 @@ def _warm(pool: _Executor, workers: int) -> None:
     idle one) and mark the pool ready once they all imported their ``preload``."""
     try:
         futures = [pool.executor.submit(worker_side.warm) for _ in range(workers)]
-        for future in futures:
-            future.result()
+        pool.pids.update(future.result() for future in futures)  # (their hellos may still be on the way)
     except (BrokenProcessPool, RuntimeError, CancelledError) as problem:  # stopped or broken meanwhile
         _LOG.warning("the worker pool did not get ready: %r", problem)
         return

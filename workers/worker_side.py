@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import time
 
 # Seconds between two progress messages of a job (the last one, 1.0, always goes): a function may
@@ -30,12 +31,22 @@ class Superseded(Exception):
     """The job was cancelled: its owner asked for a newer one ("superseded by a newer setting")."""
 
 
-def initialize(reports, cancelled, preload: tuple[str, ...]) -> None:
-    """A new worker's set-up: keep the channels, import ``preload`` (torch takes 1-2 s), say hello."""
+def initialize(reports, cancelled, preload: tuple[str, ...], threads: int) -> None:
+    """A new worker's set-up: ``threads`` compute threads, keep the channels, import ``preload`` (torch
+    takes 1-2 s), say hello.
+
+    One thread per worker, as many workers as cores: with torch's default (a thread per core in each
+    process) a 2.4-s training took 42 s on this two-core machine under load, its threads waiting on
+    each other (``benchmarks/classroom_training.py``'s stand-in, measured).
+    """
     global _reports, _cancelled, _after_job
     _reports, _cancelled = reports, cancelled
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = str(threads)  # read by torch and numpy when they load, below or in a job
     for name in preload:
         importlib.import_module(name)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
     try:
         from ui.memory_trim import malloc_trim  # pure (ctypes): hands the freed heap back to the OS
 

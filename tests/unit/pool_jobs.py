@@ -27,3 +27,9 @@ def steps(count: int, seconds: float, progress) -> int:
         time.sleep(seconds)
         progress(step / count)
     return count
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()

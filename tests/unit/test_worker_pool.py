@@ -196,3 +196,8 @@ def test_stop_leaves_no_worker_process_even_with_a_job_running():
     assert not any(alive(pid) for pid in workers)
     assert not pool.started
     assert not (set(process_tree(os.getpid())) & workers)
+
+
+def test_each_worker_computes_with_one_thread_whether_torch_was_preloaded_or_imported_by_a_job(racing, pool):
+    assert racing.run(pool_jobs.torch_threads, timeout=60) == 1  # (the test machine has two cores)
+    assert pool.run(pool_jobs.torch_threads, timeout=60) == 1
