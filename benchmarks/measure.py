@@ -90,6 +90,21 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     return sum(_status_kb(member, field) for member in process_tree(pid)) / 1024
 
 
+def pss_mb(pid: int) -> float:
+    """The proportional set size of ``pid`` and its descendants, in MB: each shared page (torch's
+    libraries, mapped by the server and by every worker) counted once across the processes that map it,
+    where ``VmRSS`` counts it in each."""
+    kilobytes = 0
+    for member in process_tree(pid):
+        try:
+            for line in (PROC / str(member) / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    kilobytes += int(line.split()[1])
+        except OSError:
+            continue
+    return kilobytes / 1024
+
+
 def thread_count(pid: int) -> int:
     return _status_kb(pid, "Threads")
 

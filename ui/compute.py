@@ -30,8 +30,9 @@ def surface_view(choice: SurfaceChoice) -> explorer.SurfaceView:
 # still serve a student's back-and-forth between a few slider positions.
 #
 # On a server (``app.py``'s st.App) the races run in the worker processes of ``workers.POOL``, so that
-# a classroom uses both cores; elsewhere (AppTest, scripts), and in the server's first seconds while
-# the workers import, they run here. Two sessions asking for the same race at once share one job.
+# a classroom uses both cores; elsewhere (AppTest, scripts), in the server's first seconds while the
+# workers import, and while every worker is busy (trainings: a race must not queue behind them), they
+# run here. Two sessions asking for the same race at once share one job.
 RACE_TIMEOUT = 60.0
 
 
@@ -39,6 +40,8 @@ RACE_TIMEOUT = 60.0
 def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[OptimizerSettings, ...],
          steps: int, sweep_slot: int) -> explorer.Race:
     args = (choice, start, settings, steps, sweep_slot)
+    if POOL.busy:
+        return explorer.race(*args)
     try:
         return POOL.run(explorer.race, *args, timeout=RACE_TIMEOUT, key=args)
     except (TimeoutError, BrokenProcessPool) as problem:  # a failing worker never fails a page

@@ -45,7 +45,8 @@ _LOG = logging.getLogger(__name__)
 CANCEL_SLOTS = 4096  # job flags in shared memory: far more than jobs ever in flight at once
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 THREADS = 1  # compute threads per worker (see workers.worker_side.initialize)
-STOP_GRACE = 3.0  # seconds a running job gets to end before stop() kills its worker
+STOP_GRACE = 3.0
+LONG_JOB = 1.0  # seconds: a race takes 0.02-0.3 s, a training seconds  # seconds a running job gets to end before stop() kills its worker
 _DONE = object()
 
 
@@ -56,6 +57,7 @@ class _Job:
     future: Future
     waiting: list[tuple[queue.SimpleQueue, Hashable | None]] = field(default_factory=list)
     owners: set = field(default_factory=set)
+    submitted: float = field(default_factory=time.monotonic)
 
 
 @dataclass(eq=False)
@@ -85,6 +87,13 @@ class WorkerPool:
     @property
     def started(self) -> bool:
         return self._pool is not None
+
+    @property
+    def busy(self) -> bool:
+        """At least as many jobs as workers have been in flight for over ``LONG_JOB`` seconds (trainings):
+        a short job would queue behind them."""
+        since = time.monotonic() - LONG_JOB
+        return sum(job.submitted < since for job in list(self._jobs.values())) >= self.workers
 
     @property
     def worker_pids(self) -> set[int]:

@@ -201,3 +201,14 @@ def test_stop_leaves_no_worker_process_even_with_a_job_running():
 def test_each_worker_computes_with_one_thread_whether_torch_was_preloaded_or_imported_by_a_job(racing, pool):
     assert racing.run(pool_jobs.torch_threads, timeout=60) == 1  # (the test machine has two cores)
     assert pool.run(pool_jobs.torch_threads, timeout=60) == 1
+
+
+def test_the_pool_is_busy_while_every_worker_has_a_long_job(pool):
+    assert not pool.busy
+    thread, _ = in_thread(lambda: pool.run(pool_jobs.steps, 30, 0.1, timeout=60, progress=lambda _fraction: None))
+    threading.Event().wait(0.3)
+    assert not pool.busy  # a job in flight for less than LONG_JOB may be a race
+    threading.Event().wait(1.2)
+    assert pool.busy
+    thread.join(60)
+    assert not pool.busy
