@@ -16,15 +16,21 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import threading
 import time
 
 # Seconds between two progress messages of a job (the last one, 1.0, always goes): a function may
 # report at every update; the server's callers draw a progress bar.
 REPORT_INTERVAL = 0.1
 
+# Seconds after a job before the worker hands the heap it freed back to the OS (glibc's malloc_trim, in
+# a thread of its own: ctypes releases the GIL): by then the answer was sent and freed, and the caller
+# never waits for the trim (the old race process also trimmed after answering).
+TRIM_DELAY = 0.2
+
 _reports = None
 _cancelled = None
-_after_job = None
+_job_ended = threading.Event()
 
 
 class Superseded(Exception):
@@ -39,7 +45,7 @@ def initialize(reports, cancelled, preload: tuple[str, ...], threads: int) -> No
     process) a 2.4-s training took 42 s on this two-core machine under load, its threads waiting on
     each other (``benchmarks/classroom_training.py``'s stand-in, measured).
     """
-    global _reports, _cancelled, _after_job
+    global _reports, _cancelled
     _reports, _cancelled = reports, cancelled
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[variable] = str(threads)  # read by torch and numpy when they load, below or in a job
@@ -47,13 +53,20 @@ def initialize(reports, cancelled, preload: tuple[str, ...], threads: int) -> No
         importlib.import_module(name)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
-    try:
-        from ui.memory_trim import malloc_trim  # pure (ctypes): hands the freed heap back to the OS
+    from ui.memory_trim import malloc_trim  # pure (ctypes)
 
-        _after_job = malloc_trim()
-    except ImportError:
-        _after_job = None
+    trim = malloc_trim()
+    if trim is not None:
+        threading.Thread(target=_trim_after_jobs, args=(trim,), name="malloc-trim", daemon=True).start()
     reports.put(("hello", 0, os.getpid()))
+
+
+def _trim_after_jobs(trim) -> None:
+    while True:
+        _job_ended.wait()
+        time.sleep(TRIM_DELAY)
+        _job_ended.clear()  # (jobs that ended meanwhile are trimmed now too)
+        trim(0)
 
 
 def slot(job: int, slots: int) -> int:
@@ -88,8 +101,7 @@ def call(job: int, function, args: tuple, reports: bool):
     try:
         return function(*args, progress=Reporter(job)) if reports else function(*args)
     finally:
-        if _after_job is not None:
-            _after_job(0)
+        _job_ended.set()
 
 
 def warm() -> int:
