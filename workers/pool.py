@@ -2,8 +2,8 @@
 
 Streamlit serves every session from one Python process, and a race or a training is Python-bound: it
 holds the GIL. :class:`WorkerPool` hands such calls to a ``concurrent.futures.ProcessPoolExecutor``
-(``spawn`` start method, up to two workers); the session's script thread waits without the GIL and
-the server serves the other sessions meanwhile.
+(``spawn`` start method, one worker per core but one); the session's script thread waits without the
+GIL and the server serves the other sessions meanwhile.
 
 ``POOL.run(function, *args, timeout=…)`` returns ``function(*args)``:
 
@@ -43,7 +43,10 @@ from workers.worker_side import Superseded
 
 _LOG = logging.getLogger(__name__)
 CANCEL_SLOTS = 4096  # job flags in shared memory: far more than jobs ever in flight at once
-WORKERS = max(1, min(2, os.cpu_count() or 1))
+# One core stays with the server, which builds every session's page: on two cores, 30 students had
+# p95 1.7-3.0 s with two workers against 1.5 s with one (as with no pool), and two workers held ~300 MB
+# more (bench_classroom, same machine state).
+WORKERS = max(1, (os.cpu_count() or 1) - 1)
 THREADS = 1  # compute threads per worker (see workers.worker_side.initialize)
 STOP_GRACE = 3.0
 LONG_JOB = 1.0  # seconds: a race takes 0.02-0.3 s, a training seconds  # seconds a running job gets to end before stop() kills its worker
