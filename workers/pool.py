@@ -48,8 +48,8 @@ CANCEL_SLOTS = 4096  # job flags in shared memory: far more than jobs ever in fl
 # more (bench_classroom, same machine state).
 WORKERS = max(1, (os.cpu_count() or 1) - 1)
 THREADS = 1  # compute threads per worker (see workers.worker_side.initialize)
-STOP_GRACE = 3.0
-LONG_JOB = 1.0  # seconds: a race takes 0.02-0.3 s, a training seconds  # seconds a running job gets to end before stop() kills its worker
+STOP_GRACE = 3.0  # seconds a running job gets to end before stop() kills its worker
+LONG_JOB = 1.0  # seconds: a race takes 0.02-0.3 s, a training seconds
 _DONE = object()
 
 
