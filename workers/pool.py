@@ -119,7 +119,7 @@ class WorkerPool:
             pool, self._pool = self._pool, None
             if pool is None:
                 return
-            for job in self._jobs.values():
+            for job in list(self._jobs.values()):  # (a cancelled job leaves _jobs at once)
                 self._cancel(job, pool)
         _close(pool)
 
