@@ -212,3 +212,17 @@ def test_the_pool_is_busy_while_every_worker_has_a_long_job(pool):
     assert pool.busy
     thread.join(60)
     assert not pool.busy
+
+
+def test_stop_with_a_job_waiting_in_the_queue_cancels_it_and_ends_the_running_one():
+    pool = started(WorkerPool(workers=1))
+    running_thread, running = in_thread(lambda: pool.run(pool_jobs.steps, 100, 0.1, timeout=60,
+                                                         progress=lambda _fraction: None))
+    threading.Event().wait(0.5)
+    waiting = [in_thread(lambda: pool.run(pool_jobs.pid_after, 0.0, timeout=60)) for _ in range(3)]
+    threading.Event().wait(0.3)
+    pool.stop()
+    for thread, outcome in [(running_thread, running), *waiting]:
+        thread.join(30)
+        assert not thread.is_alive() and "error" in outcome, outcome
+    assert isinstance(running["error"], Superseded)
