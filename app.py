@@ -3,8 +3,9 @@
 Run with ``streamlit run app.py``. Streamlit reads this file twice, in two roles:
 
 * **the server** imports it as the module ``app`` and serves ``app`` (an ``st.App``), whose lifespan
-  (``ui.warm_up``) imports torch and the pages' modules while the first visitor's browser is still
-  loading Streamlit's frontend;
+  (:func:`lifespan`) imports torch and the pages' modules while the first visitor's browser is still
+  loading Streamlit's frontend (``ui.warm_up``), and starts the worker processes that compute races
+  and trainings (``workers.POOL``) a few seconds later, stopping them when the server stops;
 * **each visitor's session** runs it as the script ``__main__``: the router. Each page in ``pages/``
   reads like a description of its screen and draws the shared sidebar itself (``ui.sidebar``), so a
   page is complete on its own.
@@ -21,9 +22,26 @@ longer walk them (server CPU per explorer rerun: ~290 → ~100 ms).
 import streamlit as st
 
 if __name__ != "__main__":  # the server, importing this file to find `app`
-    from ui.warm_up import warm_up
+    from contextlib import asynccontextmanager
 
-    app = st.App("app.py", lifespan=warm_up)
+    from ui.warm_up import start_imports
+    from workers import POOL
+
+    # The workers spawn and import torch this many seconds after the server starts, once the first
+    # visitor's page (~5 s from the command on two cores) has drawn: until then races run in the server.
+    WORKERS_DELAY = 8.0
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        """Import in the background and start the worker pool, then serve; stop the workers at the end."""
+        start_imports()
+        POOL.start(delay=WORKERS_DELAY)
+        try:
+            yield
+        finally:
+            POOL.stop()
+
+    app = st.App("app.py", lifespan=lifespan)
 else:  # a session's run: the router
     from components.live_chart import preload_plotly
     from ui.theme import current_theme_is_dark

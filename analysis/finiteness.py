@@ -77,7 +77,7 @@ class NotFiniteError(ValueError):
         self.problem = problem
 
     def __reduce__(self) -> tuple[type[NotFiniteError], tuple[NotFinite]]:
-        # Keep the problem when the error is pickled (the race process sends its errors to the server).
+        # Keep the problem when the error is pickled (a worker process, workers.POOL, sends its errors to the server).
         return (type(self), (self.problem,))
 
 

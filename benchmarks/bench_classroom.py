@@ -2,20 +2,24 @@
 
 Run: ``.venv/bin/python benchmarks/bench_classroom.py`` (about 3 minutes; ``--help`` for the knobs).
 Starts its own ``streamlit run app.py`` on 127.0.0.1, prints a table, stops the server (also on error).
+With ``--train NAME`` every student also trains a network at once when the class begins (see 4.).
 
 Each student is a ``streamlit_client.StreamlitSession``: the browser's side of the websocket
 protocol without a browser, so the two cores measure the server, not 30 Chromiums drawing Plotly.
 
 1. idle: the server is up, nobody connected;
-2. one student opens ``/`` (cold: the default race is computed); the server starts its race process a
-   few seconds later (``ui.race_process``), which is awaited → RSS with one session; then
+2. one student opens ``/`` (cold: the default race is computed); the server's worker processes
+   (``workers.POOL``) spawn a few seconds after its start and are awaited → RSS with one session; then
    that student alone makes ``--solo`` changes (as in 4., without thinking): the unloaded latency;
 3. the others open it, staggered over ``--join-seconds`` → RSS with all sessions, and
    (RSS all − RSS one) / (sessions − 1) = MB per extra session;
 4. the class, for ``--seconds``: every student thinks (``--think``, uniform), then on the Surface
    Explorer moves a learning rate or the steps by a few notches, moves the start point, clicks the
    race map, picks another surface, or opens the Hessian Inspector; there it clicks the map, types
-   a point, or goes back. It waits for the rerun to finish before thinking again.
+   a point, or goes back. It waits for the rerun to finish before thinking again. With ``--train``,
+   each student also asks for a training (``benchmarks/classroom_training.py``) at the start, all at
+   once, through the server's ``POST /bench/train`` route (``benchmarks/classroom_server.py``, which
+   serves app.py with that one route more): its request waits for the pool as a page would.
 
 A rerun is done when its ``script_finished`` arrives; its latency is request → ``script_finished``
 (the whole page). Errors: exceptions and ``st.error`` boxes in the deltas, timeouts (``--timeout``),
@@ -28,10 +32,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import sys
 import time
+import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
@@ -39,16 +45,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import (  # noqa: E402
-    PeakSampler, cache_megabytes, commit, cpu_seconds, latency_line, percentile, rss_mb, started_child,
+    PeakSampler, cache_megabytes, commit, cpu_seconds, latency_line, percentile, pool_workers, pss_mb, rss_mb, started_workers,
 )
 from streamlit_client import ErrorTally, RunReport, StreamlitSession  # noqa: E402
+
+from benchmarks.classroom_training import TRAININGS  # noqa: E402
 
 from tests.browser.server import StreamlitServer  # noqa: E402
 
 TARGET_P95 = 1.0
 TARGET_MB_PER_SESSION = 30.0
 INSPECTOR = "inspector"
-RACE_PROCESS = "ui.race_process"
 # The widgets the students use, by page; a run that failed half-way may not have drawn them all.
 NEEDED = {"": ("surface_menu", "steps", "x0", "y0", "lr0", "lr1", "race_click"), INSPECTOR: ("px", "py", "inspector_click")}
 
@@ -145,6 +152,7 @@ class Classroom:
 
     def __init__(self) -> None:
         self.rss: dict[str, float] = {}
+        self.pss: dict[str, float] = {}  # shared pages counted once (see measure.pss_mb)
         self.cold_start = float("nan")
         self.loads: list[float] = []
         self.solo: list[float] = []
@@ -152,6 +160,10 @@ class Classroom:
         self.errors = ErrorTally()
         self.megabytes = self.seconds = self.cpu_seconds = self.peak_mb = 0.0
         self.caches: dict[str, float] = {}
+        self.workers: list[int] = []
+        self.workers_mb = self.workers_after_mb = 0.0
+        self.trainings: list[float] = []
+        self.training_reports: list[int] = []
 
     async def open_page(self, url: str, timeout: float) -> StreamlitSession | None:
         try:
@@ -176,11 +188,26 @@ class Classroom:
             if report.outcome == "finished":
                 self.latencies[name].append(report.seconds)
 
-    async def wait_for_race_process(self, pid: int) -> None:
-        """The server starts its race process a few seconds after the first race (ui.race_process):
-        wait for it and for its imports, so that the one-session numbers include it."""
-        child = await started_child(pid, RACE_PROCESS)
-        self.race_process_mb = rss_mb(child) if child is not None else None
+    async def wait_for_workers(self, pid: int) -> None:
+        """The server's pool spawns its workers a few seconds after the server starts (workers.POOL):
+        wait for them and for their imports, so that the one-session numbers include them."""
+        self.workers = await started_workers(pid)
+        self.workers_mb = sum(rss_mb(worker) for worker in self.workers)
+
+    async def train(self, server: StreamlitServer, args, owner: int) -> None:
+        """One student's training in the server's pool, waited for as a page would."""
+        url = f"{server.url}/bench/train?name={args.train}&owner={owner}"
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1 only
+        request = urllib.request.Request(url, method="POST")
+        began = time.monotonic()
+        try:
+            with await asyncio.to_thread(opener.open, request, timeout=args.train_timeout) as response:
+                answer = json.loads(response.read())
+        except (OSError, ValueError) as error:
+            self.errors.note("training", f"training {owner}: {error}")
+            return
+        self.trainings.append(time.monotonic() - began)
+        self.training_reports.append(answer["reports"])
 
     async def run(self, server: StreamlitServer, args) -> None:
         pid = server.process.pid
@@ -190,8 +217,9 @@ class Classroom:
         if first is None:
             raise RuntimeError(f"the first session could not connect; see {server.log.name}")
         self.cold_start = self.loads.pop() if self.loads else float("nan")
-        await self.wait_for_race_process(pid)
+        await self.wait_for_workers(pid)
         self.rss["one"] = rss_mb(pid)
+        self.pss["one"] = pss_mb(pid)
         alone = Student(first, random.Random(args.seed))
         for _ in range(args.solo):
             _, report = await alone.act(self.errors)
@@ -212,11 +240,15 @@ class Classroom:
             with PeakSampler(pid) as sampler:
                 students = [Student(session, random.Random(args.seed * 1000 + index))
                             for index, session in enumerate(sessions)]
-                await asyncio.gather(*(self.attend(student, args, began + args.seconds) for student in students))
+                trainings = [self.train(server, args, index) for index in range(len(sessions))] if args.train else []
+                await asyncio.gather(*(self.attend(student, args, began + args.seconds) for student in students),
+                                     *trainings)
             self.seconds = time.monotonic() - began
             self.cpu_seconds = cpu_seconds(pid) - cpu_before
             self.peak_mb = sampler.peak
             self.rss["after the class"] = rss_mb(pid)
+            self.pss["after the class"] = pss_mb(pid)
+            self.workers_after_mb = sum(rss_mb(worker) for worker in pool_workers(pid))
             self.caches = cache_megabytes(server.url)
         finally:
             await asyncio.gather(*(session.close() for session in sessions), return_exceptions=True)
@@ -245,19 +277,25 @@ class Classroom:
               f"(target p95 ≤ {1e3 * TARGET_P95:.0f} ms)")
         for name, values in sorted(self.latencies.items(), key=lambda item: -len(item[1])):
             print(f"{'   ' + name:{width}s} {latency_line(values)}")
+        if args.train:
+            print(f"{f'trainings ({args.train}), all at once':{width}s} {latency_line(self.trainings)}   "
+                  f"(progress reports per training: min {min(self.training_reports, default=0)})")
         print(f"{'rerun latency, 1 session alone':{width}s} {latency_line(self.solo)}")
         print(f"{'first page, cold (1st session)':{width}s} {1e3 * self.cold_start:6.0f} ms")
         print(f"{'first page while the class joins':{width}s} {latency_line(self.loads)}")
         print(f"{'server RSS idle':{width}s} {rss['idle']:6.0f} MB")
-        print(f"{'   with 1 session':{width}s} {rss['one']:6.0f} MB   (of which the race process "
-              + (f"{self.race_process_mb:.0f} MB)" if self.race_process_mb is not None else "none: it did not start)"))
+        print(f"{'   with 1 session':{width}s} {rss['one']:6.0f} MB   (of which the pool's "
+              + (f"{len(self.workers)} workers {self.workers_mb:.0f} MB)" if self.workers else "workers: none started)"))
         print(f"{f'   with {args.sessions} sessions':{width}s} {rss['all']:6.0f} MB   -> {per_session:.1f} MB per extra "
               f"session, {verdict(per_session <= TARGET_MB_PER_SESSION)} (target ≤ {TARGET_MB_PER_SESSION:.0f})")
         print(f"{'   after the class':{width}s} {rss['after the class']:6.0f} MB   (peak {self.peak_mb:.0f} MB; "
-              f"(after − one) / {args.sessions - 1} = {after_class:.1f} MB, shared caches included)")
+              f"(after − one) / {args.sessions - 1} = {after_class:.1f} MB, shared caches included; "
+              f"the workers {self.workers_after_mb:.0f} MB)")
         for name, size in sorted(self.caches.items(), key=lambda item: -item[1]):
             print(f"{'      cache ' + name:{width}s} {size:6.1f} MB")
         print(f"{'   after everyone left':{width}s} {rss['after everyone left']:6.0f} MB")
+        print(f"{'server PSS with 1 session':{width}s} {self.pss['one']:6.0f} MB   (after the class "
+              f"{self.pss['after the class']:.0f} MB; shared libraries counted once, not once per process)")
 
 
 def parse_args():
@@ -270,6 +308,8 @@ def parse_args():
     parser.add_argument("--join-seconds", type=float, default=15.0, help="the class arrives over this time")
     parser.add_argument("--timeout", type=float, default=60.0, help="a rerun slower than this is an error")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--train", choices=sorted(TRAININGS), help="every student also trains a network at once")
+    parser.add_argument("--train-timeout", type=float, default=600.0, help="a training slower than this is an error")
     args = parser.parse_args()
     if args.sessions < 2:
         parser.error("--sessions must be at least 2")
@@ -280,7 +320,7 @@ def main() -> None:
     args = parse_args()
     room = Classroom()
     began = time.monotonic()
-    server = StreamlitServer("app.py")
+    server = StreamlitServer("benchmarks/classroom_server.py" if args.train else "app.py")
     print(f"server on {server.url} (pid {server.process.pid}, log {server.log.name})", flush=True)
     try:
         asyncio.run(room.run(server, args))

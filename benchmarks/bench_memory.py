@@ -12,8 +12,8 @@ knob value, or the user's own formula with new random coefficients and domain (`
 tour and changes their widgets. Nearly every rerun is a new cache key, so every ``st.cache_data``
 fills up to its ``max_entries`` and then keeps evicting.
 
-VmRSS of the server process tree (with its race process, ``ui.race_process``, which starts a few
-seconds after the first page and is awaited) is read after the first page (the start) and every ``--every``
+VmRSS of the server process tree (with its worker processes, ``workers.POOL``, which spawn a few
+seconds after the server starts and are awaited) is read after the first page (the start) and every ``--every``
 reruns, with the sizes Streamlit reports for its caches. Target: end − start ≤ +50 MB. Errors
 (exceptions, ``st.error`` boxes, timeouts) are counted as in ``bench_classroom.py``.
 """
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import (  # noqa: E402
-    cache_megabytes, child_running, commit, latency_line, rss_mb, started_child, thread_count,
+    cache_megabytes, commit, latency_line, pool_workers, rss_mb, started_workers, thread_count,
 )
 from client_widgets import Widget  # noqa: E402
 from streamlit_client import ErrorTally, RunReport, StreamlitSession  # noqa: E402
@@ -140,14 +140,14 @@ async def measure(server: StreamlitServer, args) -> dict:
         row = (done, time.monotonic() - began, rss_mb(pid), rss_mb(pid, "RssAnon"), caches, thread_count(pid),
                results["errors"].total)
         results["rows"].append(row)
-        child = child_running(pid, "ui.race_process")
-        of_child = f" (race process {rss_mb(child):4.0f})" if child is not None else ""
+        workers = pool_workers(pid)
+        of_child = f" (pool workers {sum(rss_mb(worker) for worker in workers):4.0f})" if workers else ""
         print(f"  {done:5d} reruns  {row[1]:6.0f} s  VmRSS {row[2]:6.0f} MB{of_child}  RssAnon {row[3]:6.0f} MB  "
               f"caches {sum(caches.values()):5.1f} MB  {row[5]:3d} threads  {row[6]} errors", flush=True)
 
     async with StreamlitSession(server.url, timeout=args.timeout) as session:
         results["errors"].add(await session.load())
-        await started_child(pid, "ui.race_process")  # the server's second process, a few seconds later
+        await started_workers(pid)  # the server's worker processes, a few seconds after its start
         sample(0)
         visitor = RandomVisitor(session, random.Random(args.seed))
         for done in range(1, args.reruns + 1):

@@ -60,32 +60,49 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def child_running(pid: int, module: str) -> int | None:
-    """The pid of a descendant of ``pid`` running ``python -m module``, if there is one."""
+def pool_workers(pid: int) -> list[int]:
+    """The descendants of ``pid`` that are worker processes of a ``multiprocessing`` spawn pool
+    (``workers.POOL``): their command line runs ``spawn_main`` (the resource tracker's does not)."""
+    found = []
     for member in process_tree(pid)[1:]:
         try:
-            arguments = (PROC / str(member) / "cmdline").read_bytes().split(b"\0")
+            command = (PROC / str(member) / "cmdline").read_bytes()
         except OSError:
             continue
-        if module.encode() in arguments:
-            return member
-    return None
+        if b"spawn_main" in command:
+            found.append(member)
+    return found
 
 
-async def started_child(pid: int, module: str, timeout: float = 30.0, imports: float = 4.0) -> int | None:
-    """Wait until a descendant of ``pid`` runs ``python -m module`` and has had ``imports`` seconds to
-    import; its pid, or ``None`` if none started in ``timeout`` seconds."""
+async def started_workers(pid: int, timeout: float = 40.0, imports: float = 4.0) -> list[int]:
+    """Wait until ``pid`` has pool workers (``workers.POOL`` spawns them a few seconds after the server
+    starts) and they have had ``imports`` seconds to import; their pids ([] if none in ``timeout`` s)."""
     deadline = time.monotonic() + timeout
-    while (child := child_running(pid, module)) is None and time.monotonic() < deadline:
+    while not (found := pool_workers(pid)) and time.monotonic() < deadline:
         await asyncio.sleep(0.25)
-    if child is not None:
+    if found:
         await asyncio.sleep(imports)
-    return child
+    return pool_workers(pid)
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
     """``field`` (``VmRSS`` or ``RssAnon``) of ``pid`` and its descendants, in MB."""
     return sum(_status_kb(member, field) for member in process_tree(pid)) / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """The proportional set size of ``pid`` and its descendants, in MB: each shared page (torch's
+    libraries, mapped by the server and by every worker) counted once across the processes that map it,
+    where ``VmRSS`` counts it in each."""
+    kilobytes = 0
+    for member in process_tree(pid):
+        try:
+            for line in (PROC / str(member) / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    kilobytes += int(line.split()[1])
+        except OSError:
+            continue
+    return kilobytes / 1024
 
 
 def thread_count(pid: int) -> int:

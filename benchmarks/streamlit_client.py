@@ -79,7 +79,7 @@ class ErrorTally:
 
     LABELS = {"exception": "exceptions", "error message": "st.error boxes", "not applied": "changes not applied",
               "timeout": "timeouts", "disconnected": "disconnects", "compile error": "compile errors",
-              "client error": "client bugs"}
+              "client error": "client bugs", "training": "failed trainings"}
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()

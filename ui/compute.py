@@ -6,13 +6,18 @@ unbounded cache would grow with every new value a classroom tries.
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures.process import BrokenProcessPool
+
 import streamlit as st
 
 from analysis.atlas import Atlas
 from optimizers.settings import OptimizerSettings
 from scenes import explorer, inspector
 from surfaces.choice import SurfaceChoice, resolve_surface
-from ui.race_process import RACES
+from workers import POOL
+
+_LOG = logging.getLogger(__name__)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -24,17 +29,24 @@ def surface_view(choice: SurfaceChoice) -> explorer.SurfaceView:
 # cache swing by 140 MB (benchmarks/bench_memory.py), 16 by up to ~40 MB; 8 keep it under ~21 MB and
 # still serve a student's back-and-forth between a few slider positions.
 #
-# On a server (``app.py``'s st.App) the races run in a second process (``ui.race_process``), which the
-# first race asks for: it starts a few seconds later, after the first visitor's page has drawn, so that its
-# imports do not slow that page. Elsewhere (AppTest, scripts) they run here.
-RACE_PROCESS_DELAY = 5.0
+# On a server (``app.py``'s st.App) the races run in the worker processes of ``workers.POOL``, so that
+# a classroom uses both cores; elsewhere (AppTest, scripts), in the server's first seconds while the
+# workers import, and while every worker is busy (trainings: a race must not queue behind them), they
+# run here. Two sessions asking for the same race at once share one job.
+RACE_TIMEOUT = 60.0
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def race(choice: SurfaceChoice, start: tuple[float, float], settings: tuple[OptimizerSettings, ...],
          steps: int, sweep_slot: int) -> explorer.Race:
-    RACES.start_soon(RACE_PROCESS_DELAY)
-    return RACES.race(choice, start, settings, steps, sweep_slot)
+    args = (choice, start, settings, steps, sweep_slot)
+    if POOL.busy:
+        return explorer.race(*args)
+    try:
+        return POOL.run(explorer.race, *args, timeout=RACE_TIMEOUT, key=args)
+    except (TimeoutError, BrokenProcessPool) as problem:  # a failing worker never fails a page
+        _LOG.warning("the workers could not compute a race (%r); computing it here", problem)
+        return explorer.race(*args)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

@@ -1,7 +1,7 @@
 """Import what the first visitor's run needs while the server waits for that visitor.
 
-``streamlit run app.py`` serves ``app.py``'s ``st.App``, whose ``lifespan`` is :func:`warm_up`: at server
-start it starts one daemon thread importing the modules a page run imports (torch alone takes 1-2 s
+``streamlit run app.py`` serves ``app.py``'s ``st.App``, whose ``lifespan`` calls :func:`start_imports`: at
+server start it starts one daemon thread importing the modules a page run imports (torch alone takes 1-2 s
 here, pandas 0.5 s) and yields at once, so the server answers as soon as it would without it.
 
 Measured before this (cold start on the page's clock, as ``benchmarks/bench_browser.py`` times it): the
@@ -23,14 +23,12 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 _LOG = logging.getLogger(__name__)
 
 # In the order a run of the explorer (the default page) imports them: app.py, then pages/explorer.py.
 MODULES = (
-    "components.live_chart", "ui.theme", "ui.gc_freeze", "ui.memory_trim", "ui.page",
+    "workers", "components.live_chart", "ui.theme", "ui.gc_freeze", "ui.memory_trim", "ui.page",
     "analysis.finiteness", "components.plotly_click", "figures.runs", "optimizers.schedules", "optimizers.settings",
     "scenes.explorer", "scenes.not_finite_messages", "ui.compute", "ui.exports", "ui.inspect_point", "ui.language",
     "ui.layout", "ui.look", "ui.messages", "ui.optimizer_panel", "ui.picture_controls", "ui.sidebar", "ui.start_point",
@@ -55,15 +53,8 @@ def _warm() -> None:
     _LOG.debug("warm-up imported %d modules in %.2f s", len(MODULES), seconds)
 
 
-@asynccontextmanager
-async def warm_up(_app) -> AsyncIterator[None]:
-    """``st.App``'s lifespan: start the imports in the background, let races use a second process
-    (``ui.race_process``), then serve."""
-    from ui.race_process import RACES
-
-    threading.Thread(target=_warm, name="warm-up", daemon=True).start()
-    RACES.enabled = True
-    try:
-        yield
-    finally:
-        RACES.stop()
+def start_imports() -> threading.Thread:
+    """Start importing :data:`MODULES` in a daemon thread named "warm-up" and return at once."""
+    thread = threading.Thread(target=_warm, name="warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -60,7 +60,7 @@ def test_check_finite_at_names_what_fails_and_where(formula, point, quantity, fa
         check_finite_at(surface.loss, *point)
     problem = caught.value.problem
     assert (problem.x, problem.y, problem.quantity, problem.failure) == (*point, quantity, failure)
-    copy = pickle.loads(pickle.dumps(caught.value))  # the race process sends it to the server
+    copy = pickle.loads(pickle.dumps(caught.value))  # a worker process (workers.POOL) sends it to the server
     assert copy.problem == problem and str(copy) == str(caught.value)
 
 

@@ -1,5 +1,5 @@
-"""The server's warm-up: ``streamlit run app.py`` serves app.py's st.App, whose lifespan imports the pages'
-modules in the background."""
+"""The server's lifespan: ``streamlit run app.py`` serves app.py's st.App, whose lifespan imports the pages'
+modules in the background (ui.warm_up) and starts the worker pool (workers.POOL), stopping it at the end."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from streamlit.web.server.app_discovery import discover_asgi_app
 from ui.warm_up import MODULES, import_modules
 
 ROOT = Path(__file__).resolve().parents[2]
-OWN_PACKAGES = {"analysis", "components", "figures", "i18n", "optimizers", "scenes", "surfaces", "ui"}
+OWN_PACKAGES = {"analysis", "components", "figures", "i18n", "optimizers", "scenes", "surfaces", "ui", "workers"}
 
 
 def own_imports(script: Path) -> list[str]:
@@ -43,27 +43,37 @@ def test_a_module_that_fails_to_import_is_logged_and_skipped(caplog):
     assert "could not import no_such_module_of_the_lab" in caplog.text
 
 
-WARM_UP_IN_A_FRESH_PROCESS = """
-import asyncio, sys, threading, time
-from ui.warm_up import MODULES, warm_up
+LIFESPAN_IN_A_FRESH_PROCESS = """
+import asyncio, os, sys, threading, time
+import app
+from ui.warm_up import MODULES
+from workers import POOL
 
 async def serve():
     began = time.perf_counter()
-    async with warm_up(None):
+    async with app.lifespan(None):
         entered = time.perf_counter() - began
+        assert POOL.started and not POOL.worker_pids, "the workers must start later, not at once"
         worker = next(thread for thread in threading.enumerate() if thread.name == "warm-up")
         worker.join(timeout=120)
-    return entered
+        assert POOL.wait_ready(120), "the workers did not get ready"
+        workers = POOL.worker_pids
+        assert workers
+    return entered, workers
 
-entered = asyncio.run(serve())
+app.WORKERS_DELAY = 0.5
+entered, workers = asyncio.run(serve())
 assert entered < 0.2, f"the lifespan took {entered:.2f} s to let the server serve"
 missing = [name for name in (*MODULES, "torch", "pandas") if name not in sys.modules]
 assert not missing, missing
+assert not POOL.started
+for pid in workers:
+    assert not os.path.exists(f"/proc/{pid}"), f"worker {pid} outlived the server"
 print("ok")
 """
 
 
-def test_the_lifespan_serves_at_once_and_imports_in_the_background():
-    done = subprocess.run([sys.executable, "-c", WARM_UP_IN_A_FRESH_PROCESS], cwd=ROOT, capture_output=True,
-                          text=True, timeout=180)
+def test_the_lifespan_serves_at_once_imports_in_the_background_and_stops_the_workers_it_started():
+    done = subprocess.run([sys.executable, "-c", LIFESPAN_IN_A_FRESH_PROCESS], cwd=ROOT, capture_output=True,
+                          text=True, timeout=240)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
