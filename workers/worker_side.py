@@ -27,6 +27,7 @@ REPORT_INTERVAL = 0.1
 # a thread of its own: ctypes releases the GIL): by then the answer was sent and freed, and the caller
 # never waits for the trim (the old race process also trimmed after answering).
 TRIM_DELAY = 0.2
+NICENESS = 10  # added to a worker's nice value: the server's own threads go first when both want a core
 
 _reports = None
 _cancelled = None
@@ -38,8 +39,12 @@ class Superseded(Exception):
 
 
 def initialize(reports, cancelled, preload: tuple[str, ...], threads: int) -> None:
-    """A new worker's set-up: ``threads`` compute threads, keep the channels, import ``preload`` (torch
-    takes 1-2 s), say hello.
+    """A new worker's set-up: ``threads`` compute threads, a lower scheduling priority, keep the channels,
+    import ``preload`` (torch takes 1-2 s; ``"module:function"`` also calls the function, e.g. a warm-up),
+    say hello.
+
+    The priority (``NICENESS``): a worker's long jobs (a class training thirty networks) must not take the
+    core the server needs to answer every student's clicks; the kernel gives the server its turn first.
 
     One thread per worker, as many workers as cores: with torch's default (a thread per core in each
     process) a 2.4-s training took 42 s on this two-core machine under load, its threads waiting on
@@ -47,10 +52,17 @@ def initialize(reports, cancelled, preload: tuple[str, ...], threads: int) -> No
     """
     global _reports, _cancelled
     _reports, _cancelled = reports, cancelled
+    try:
+        os.nice(NICENESS)
+    except (AttributeError, OSError):  # not on this platform: the same jobs, without the courtesy
+        pass
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[variable] = str(threads)  # read by torch and numpy when they load, below or in a job
-    for name in preload:
-        importlib.import_module(name)
+    for name in preload:  # "module" is imported; "module:function" is imported and the function called
+        module_name, _, function = name.partition(":")
+        module = importlib.import_module(module_name)
+        if function:
+            getattr(module, function)()
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
     from ui.memory_trim import malloc_trim  # pure (ctypes)
