@@ -44,9 +44,10 @@ LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 MAX_PLANE_POINTS = 51
 MAX_LINE_POINTS = 201
 MIN_SNAPSHOTS = 3
-# Floats per activation tensor of a chunk (64 MB in float32): bounds memory whatever the data and widths.
-CHUNK_ACTIVATION_BUDGET = 2**24
-MAX_CHUNK = 128
+# Numbers in the widest activation of a chunk (4 MB in float32, about one core's L2 cache here): measured on
+# 1,797 digits, chunks whose activations leave the cache ran 2-3 times slower (benchmarks/bench_landscape_peers.py).
+CHUNK_ACTIVATION_BUDGET = 2**20
+MAX_CHUNK = 64
 PLANE_KINDS = ("random", "pca")
 LINE_KINDS = ("interpolation", "direction")
 
@@ -158,6 +159,16 @@ def _first_linear_layer(model: torch.nn.Module, trainable_names: set[str]) -> in
     return None
 
 
+def _is_plain_cross_entropy(loss_fn: LossFunction, targets: torch.Tensor) -> bool:
+    """Whether ``loss_fn`` is the mean cross-entropy against class indices, so the plane may compute it for a
+    whole chunk at once: torch's log_softmax over a last dimension of a few classes (narrower than one vector
+    register) costs more than the forward pass, over the chunk's dimension it is vectorized."""
+    default = isinstance(loss_fn, torch.nn.CrossEntropyLoss) and loss_fn.weight is None \
+        and loss_fn.reduction == "mean" and loss_fn.label_smoothing == 0.0
+    return (loss_fn is torch.nn.functional.cross_entropy or default) and targets.dim() == 1 \
+        and not targets.is_floating_point() and len(targets) > 0 and bool((targets >= 0).all())
+
+
 def _evaluate(model: torch.nn.Module, loss_fn: LossFunction, inputs: torch.Tensor, targets: torch.Tensor,
               base: np.ndarray, directions: np.ndarray, coefficients: np.ndarray, batch: int | None,
               factor_first_layer: bool) -> tuple[np.ndarray, float]:
@@ -200,10 +211,15 @@ def _evaluate(model: torch.nn.Module, loss_fn: LossFunction, inputs: torch.Tenso
             feature_steps = torch.stack([head_output(direction) for direction in directions_t])
         rest_names = set(rest.state_dict(keep_vars=True))
 
-        def loss_at(parameters: dict[str, torch.Tensor], point_buffers: dict[str, torch.Tensor],
-                    point_features: torch.Tensor) -> torch.Tensor:
+        def outputs_at(parameters: dict[str, torch.Tensor], point_buffers: dict[str, torch.Tensor],
+                       point_features: torch.Tensor) -> torch.Tensor:
             state = {name: value for name, value in {**parameters, **point_buffers}.items() if name in rest_names}
-            return loss_fn(functional_call(rest, state, (point_features,)), targets)
+            return functional_call(rest, state, (point_features,))
+
+        def loss_at(parameters, point_buffers, point_features) -> torch.Tensor:
+            return loss_fn(outputs_at(parameters, point_buffers, point_features), targets)
+
+        class_losses = _is_plain_cross_entropy(loss_fn, targets)
 
         widest = [features.numel()]
         hooks = [module.register_forward_hook(lambda _, __, output: widest.append(
@@ -228,8 +244,15 @@ def _evaluate(model: torch.nn.Module, loss_fn: LossFunction, inputs: torch.Tenso
                 point_features, feature_dim = features, None
             else:
                 point_features, feature_dim = features + torch.tensordot(step, feature_steps, dims=1), 0
-            batched = vmap(loss_at, in_dims=(0, 0 if training else None, feature_dim))
-            losses.append(batched(parameters, point_buffers, point_features))
+            in_dims = (0, 0 if training else None, feature_dim)
+            if class_losses:
+                # (B, N, C) logits laid out (N, C, B): log_softmax then runs over C with B in the vector lanes.
+                logits = vmap(outputs_at, in_dims=in_dims)(parameters, point_buffers, point_features)
+                labels = targets[:, None].expand(len(targets), len(step))
+                losses.append(torch.nn.functional.cross_entropy(
+                    logits.permute(1, 2, 0).contiguous(), labels, reduction="none").mean(dim=0))
+            else:
+                losses.append(vmap(loss_at, in_dims=in_dims)(parameters, point_buffers, point_features))
     values = torch.cat(losses).to(torch.float64).numpy() if losses else np.zeros(0)
     values = np.where(np.isfinite(values), values, np.nan)
     center_value = float(center)
@@ -260,7 +283,7 @@ def loss_plane(model: torch.nn.Module, loss_fn: LossFunction, inputs: torch.Tens
     """L(center + α·directions[0] + β·directions[1]) on a ``points`` × ``points`` grid (at most 51 × 51).
 
     ``extent``: a half-width e (α, β ∈ [−e, e]) or (α_min, α_max, β_min, β_max). ``batch``: parameter sets per
-    vmap call (default: as many as keep one activation tensor under 2²⁴ numbers, at most 128). ``kind`` and
+    vmap call (default: as many as keep the widest activation under 2²⁰ numbers, at most 64). ``kind`` and
     ``explained`` are recorded on the result (``explained`` from ``trajectory_directions`` for a PCA plane).
     """
     if kind not in PLANE_KINDS:

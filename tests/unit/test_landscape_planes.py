@@ -97,6 +97,24 @@ def test_the_center_is_the_models_own_loss_and_the_grid_middle():
     assert plane.kind == "random" and plane.explained is None and plane.not_finite_count == 0
 
 
+@pytest.mark.parametrize("loss_fn", [
+    cross_entropy,
+    torch.nn.CrossEntropyLoss(),
+    torch.nn.CrossEntropyLoss(label_smoothing=0.2),
+    lambda outputs, targets: cross_entropy(outputs, targets),
+])
+def test_cross_entropy_computed_for_a_whole_chunk_equals_the_loss_of_each_model(loss_fn):
+    """Plain mean cross-entropy against class indices is computed for a chunk at once; anything else per point."""
+    model = mlp()
+    inputs, targets = classification_data()
+    center, directions = flat_parameters(model), random_directions(model, 5)
+    plane = loss_plane(model, loss_fn, inputs, targets, center, directions, extent=2.0, points=4, batch=5)
+    for i, beta in enumerate(plane.betas):
+        for j, alpha in enumerate(plane.alphas):
+            expected = loss_with(model, center + alpha * directions[0] + beta * directions[1], loss_fn, inputs, targets)
+            assert plane.loss[i, j] == pytest.approx(expected, rel=1e-12)
+
+
 def test_a_convolutional_first_layer_factored_or_not_gives_the_same_plane():
     torch.manual_seed(5)
     model = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.ReLU(), torch.nn.Flatten(),
