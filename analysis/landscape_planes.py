@@ -24,7 +24,8 @@ Every loss is evaluated in the model's dtype, in its current mode, with its para
 unchanged (``torch.func.functional_call`` with the parameters swapped in). Points are evaluated in chunks of
 parameter sets under ``torch.func.vmap``; when the model is an ``nn.Sequential`` whose first parametrised layer
 is a Linear or Conv, that layer is linear in its parameters and sees the same inputs at every point, so
-z(θ₀ + αδ + βη) = z(θ₀) + α·z(δ) + β·z(η) is computed from three passes instead of one per point.
+z(θ₀ + αδ + βη) = z(θ₀) + α·z(δ) + β·z(η) is computed from three passes instead of one per point. Plain
+``F.cross_entropy`` (or a default ``nn.CrossEntropyLoss``) is computed for a whole chunk at once.
 Losses that are not finite are stored as NaN, for the page to report, never to draw.
 """
 
@@ -44,8 +45,9 @@ LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 MAX_PLANE_POINTS = 51
 MAX_LINE_POINTS = 201
 MIN_SNAPSHOTS = 3
-# Numbers in the widest activation of a chunk (4 MB in float32, about one core's L2 cache here): measured on
-# 1,797 digits, chunks whose activations leave the cache ran 2-3 times slower (benchmarks/bench_landscape_peers.py).
+# Numbers in the widest activation of a chunk (4 MB in float32; one core's L2 cache here is 2 MB). A sweep on
+# the 1,797 digits with 96-wide layers (load ≈ 5 on 2 cores): chunks of 64-128 points ran 2-3 times slower
+# than chunks of 4-16, whose activations stay near the cache.
 CHUNK_ACTIVATION_BUDGET = 2**20
 MAX_CHUNK = 64
 PLANE_KINDS = ("random", "pca")
@@ -238,8 +240,8 @@ def _evaluate(model: torch.nn.Module, loss_fn: LossFunction, inputs: torch.Tenso
             step = coefficients_t[start:start + chunk]
             parameters = unflatten(base_t + step @ directions_t)
             # In training mode BatchNorm updates its running statistics in place: give each point its own copy.
-            point_buffers = {name: buffer.expand(len(step), *buffer.shape).clone() for name, buffer in buffers.items()} \
-                if training else buffers
+            point_buffers = buffers if not training else {
+                name: buffer.expand(len(step), *buffer.shape).clone() for name, buffer in buffers.items()}
             if feature_steps is None:
                 point_features, feature_dim = features, None
             else:
