@@ -45,10 +45,11 @@ LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 MAX_PLANE_POINTS = 51
 MAX_LINE_POINTS = 201
 MIN_SNAPSHOTS = 3
-# Numbers in the widest activation of a chunk (4 MB in float32; one core's L2 cache here is 2 MB). A sweep on
-# the 1,797 digits with 96-wide layers (load ≈ 5 on 2 cores): chunks of 64-128 points ran 2-3 times slower
-# than chunks of 4-16, whose activations stay near the cache.
-CHUNK_ACTIVATION_BUDGET = 2**20
+# Numbers in the widest activation of a chunk (2 MB in float32, one core's L2 cache here). Measured on the
+# 1,797 digits (MLPs 64-32-32-10 and 64-96-96-10, one thread): larger chunks cut the user time a little but
+# each chunk's tensors then come from fresh pages (glibc hands large freed blocks back to the system), 0.4-1.1 s
+# of page faults per 41×41 plane; chunks of 64-128 points ran 2-3 times slower than chunks of 4-16.
+CHUNK_ACTIVATION_BUDGET = 2**19
 MAX_CHUNK = 64
 PLANE_KINDS = ("random", "pca")
 LINE_KINDS = ("interpolation", "direction")
@@ -285,7 +286,7 @@ def loss_plane(model: torch.nn.Module, loss_fn: LossFunction, inputs: torch.Tens
     """L(center + α·directions[0] + β·directions[1]) on a ``points`` × ``points`` grid (at most 51 × 51).
 
     ``extent``: a half-width e (α, β ∈ [−e, e]) or (α_min, α_max, β_min, β_max). ``batch``: parameter sets per
-    vmap call (default: as many as keep the widest activation under 2²⁰ numbers, at most 64). ``kind`` and
+    vmap call (default: as many as keep the widest activation under 2¹⁹ numbers, at most 64). ``kind`` and
     ``explained`` are recorded on the result (``explained`` from ``trajectory_directions`` for a PCA plane).
     """
     if kind not in PLANE_KINDS:
