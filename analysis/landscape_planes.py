@@ -222,17 +222,18 @@ def _evaluate(model: torch.nn.Module, loss_fn: LossFunction, inputs: torch.Tenso
         def loss_at(parameters, point_buffers, point_features) -> torch.Tensor:
             return loss_fn(outputs_at(parameters, point_buffers, point_features), targets)
 
-        class_losses = _is_plain_cross_entropy(loss_fn, targets)
-
         widest = [features.numel()]
         hooks = [module.register_forward_hook(lambda _, __, output: widest.append(
                      output.numel() if isinstance(output, torch.Tensor) else 0))
                  for module in rest.modules()]
         try:
-            center = loss_at(unflatten(base_t), {name: buffer.clone() for name, buffer in buffers.items()}, features)
+            center_outputs = outputs_at(unflatten(base_t), {name: buffer.clone() for name, buffer in buffers.items()},
+                                        features)
         finally:
             for hook in hooks:
                 hook.remove()
+        center = loss_fn(center_outputs, targets)
+        class_losses = center_outputs.dim() == 2 and _is_plain_cross_entropy(loss_fn, targets)
         if batch is not None and (isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1):
             raise ValueError(f"the batch of parameter sets must be a whole number ≥ 1, got {batch!r}")
         chunk = int(batch or min(MAX_CHUNK, max(1, CHUNK_ACTIVATION_BUDGET // max(widest))))
