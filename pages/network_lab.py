@@ -146,7 +146,7 @@ with figure_column:
         live_chart(figure, key="lab_chart", config=chart_config("network-lab", doubleClick=False), fit=fit)
         plotly_click("lab_chart", key="lab_chart_click", on_click=lambda: on_curve_click("lab_chart_click"))
     elif view == "landscape" and setup is not None:
-        plane = lab_compute.plane(trainings[0], setup.centre, setup.buffers, setup.directions, setup.extent)
+        plane = lab_compute.plane(trainings[0], setup)
         chosen = (alpha, beta) if source == "plane" else None
         live_chart(landscape_figure(plane, setup, labels, chosen=chosen, look=look), key="lab_plane_chart",
                    config=chart_config("network-lab-plane", doubleClick=False), fit=fit)

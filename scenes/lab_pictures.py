@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from analysis.landscape_planes import filter_normalized_direction, trajectory_directions
+from analysis.landscape_planes import random_directions, trajectory_directions
 from lab.training import TrainingRun
 
 PLANE_MARGIN = 0.25  # the plane reaches this share of the paths' span beyond them on each side
@@ -80,7 +80,7 @@ def plane_setup(runs: Sequence[TrainingRun], model: torch.nn.Module, kind: str =
     elif kind == "random":
         with torch.no_grad():
             torch.nn.utils.vector_to_parameters(torch.as_tensor(centre, dtype=torch.float32), model.parameters())
-        directions = np.stack([filter_normalized_direction(model, seed), filter_normalized_direction(model, seed + 1)])
+        directions = random_directions(model, seed)
         gram = directions @ directions.T
         paths = tuple(np.linalg.solve(gram, directions @ (each.snapshots[rows] - centre).T).T
                       for each, rows in zip(runs, kept, strict=True))

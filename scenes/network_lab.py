@@ -19,8 +19,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from analysis.curvature import HessianReport, hessian_report, sharpness
-from analysis.landscape_planes import LossPlane, filter_normalized_direction, loss_line, loss_plane, trajectory_directions
+from analysis.curvature import sharpness
+from analysis.hessian_report import HessianReport, hessian_report
+from analysis.landscape_planes import LossPlane, loss_line, loss_plane
 from i18n import text
 from scenes.lab_pictures import PlaneSetup, finite_snapshots
 from lab.training import TrainingRun, TrainingSettings, build, data_tensors, loss_function, train
@@ -29,6 +30,7 @@ CURVATURE_SAMPLES = 1000  # examples the Hessian and the landscapes are computed
 SHARPNESS_POINTS = 10  # λ_max along training at this many of the run's snapshots
 PLANE_POINTS = 31  # the landscape grid's side
 LINE_POINTS = 41
+MIN_SLICE, MAX_SLICE = 1e-3, 5.0  # the reach of a 1-D slice along a unit eigenvector
 MAX_OPTIMIZERS = 3
 
 Progress = Callable[[float], None] | None
@@ -116,10 +118,19 @@ def inspection_job(settings: TrainingSettings, parameters: np.ndarray, buffers: 
     if progress is not None:
         progress(0.8)
     vectors = (report.top_vectors[:, 0], report.bottom_vectors[:, 0])
-    lines = [loss_line(model, loss_fn, inputs, targets, parameters, vector, points=LINE_POINTS) for vector in vectors]
+    curvatures = (report.top_values[0], report.bottom_values[0])
+    lines = [loss_line(model, loss_fn, inputs, targets, parameters, vector, points=LINE_POINTS, kind="direction",
+                       extent=slice_extent(report.loss, curvature)) for vector, curvature in zip(vectors, curvatures)]
     gradient = loss_gradient(model, loss_fn, inputs, targets)
     return PointInspection(report=report, top_line=lines[0], bottom_line=lines[1],
                            top_slope=float(gradient @ vectors[0]), bottom_slope=float(gradient @ vectors[1]))
+
+
+def slice_extent(loss: float, curvature: float) -> float:
+    """How far a 1-D slice reaches along a unit eigenvector: where its quadratic ½|λ|t² has grown by the
+    loss itself (so a sharp direction gets a short slice), within [``MIN_SLICE``, ``MAX_SLICE``]."""
+    reach = np.sqrt(2 * max(abs(loss), 1e-3) / max(abs(curvature), 1e-12))
+    return float(np.clip(reach, MIN_SLICE, MAX_SLICE))
 
 
 def loss_gradient(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
@@ -130,12 +141,13 @@ def loss_gradient(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets
 
 
 def plane_job(settings: TrainingSettings, center: np.ndarray, buffers: dict, directions: np.ndarray,
-              extent: tuple[float, float, float, float], progress: Progress = None) -> LossPlane:
+              extent: tuple[float, float, float, float], kind: str, explained: np.ndarray | None,
+              progress: Progress = None) -> LossPlane:
     """The training loss on the plane ``center + α d₁ + β d₂`` over ``extent`` = (α₀, α₁, β₀, β₁)."""
     model = model_at_point(settings, center, buffers)
     inputs, targets = curvature_batch(settings)
     return loss_plane(model, loss_function(settings), inputs, targets, center, directions, extent,
-                      points=PLANE_POINTS)
+                      points=PLANE_POINTS, kind=kind, explained=explained)
 
 
 def stability_limit(settings: TrainingSettings, learning_rates: np.ndarray) -> np.ndarray | None:

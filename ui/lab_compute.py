@@ -20,6 +20,7 @@ import numpy as np
 from analysis.landscape_planes import LossPlane
 from lab.training import TrainingRun, TrainingSettings
 from scenes import network_lab
+from scenes.lab_pictures import PlaneSetup
 from workers.pool import POOL
 
 TRAINING_TIMEOUT = 60.0  # seconds: the largest allowed training takes ≤ 30 s here
@@ -116,13 +117,16 @@ def inspection_at_point(settings: TrainingSettings, point: np.ndarray, buffers: 
 
 @lru_cache(maxsize=8)
 def loss_plane(settings: TrainingSettings, centre: _ArrayKey, buffers_of: tuple, directions: _ArrayKey,
-               extent: tuple[float, float, float, float]) -> LossPlane:
+               extent: tuple[float, float, float, float], kind: str, explained: _ArrayKey | None) -> LossPlane:
     buffers = {name: value.array for name, value in buffers_of}
-    return _run("plane", network_lab.plane_job, settings, centre.array, buffers, directions.array, extent,
-                timeout=CURVATURE_TIMEOUT, key=(settings, centre, directions, extent))
+    return _run("plane", network_lab.plane_job, settings, centre.array, buffers, directions.array, extent, kind,
+                None if explained is None else explained.array, timeout=CURVATURE_TIMEOUT,
+                key=(settings, centre, directions, extent))
 
 
-def plane(settings: TrainingSettings, centre: np.ndarray, buffers: dict, directions: np.ndarray,
-          extent: tuple[float, float, float, float]) -> LossPlane:
-    frozen = tuple(sorted((name, _ArrayKey(np.asarray(value))) for name, value in buffers.items()))
-    return loss_plane(settings, _ArrayKey(centre), frozen, _ArrayKey(directions), extent)
+def plane(settings: TrainingSettings, setup: PlaneSetup) -> LossPlane:
+    """The training loss on ``setup``'s plane."""
+    frozen = tuple(sorted((name, _ArrayKey(np.asarray(value))) for name, value in setup.buffers.items()))
+    explained = None if setup.explained is None else _ArrayKey(setup.explained)
+    return loss_plane(settings, _ArrayKey(setup.centre), frozen, _ArrayKey(setup.directions), setup.extent,
+                      setup.kind, explained)
