@@ -91,7 +91,8 @@ def extreme_eigenpairs(operator: HessianOperator, k: int, which: str, tol: float
                              return_eigenvectors=False)[0])
             shift = -2.0 * norm
         try:
-            values, vectors = _arpack(operator, k, which, tol / 3, shift, start)
+            # |θ + s| ≤ 3‖H‖ when shifted, so ARPACK's test relative to |θ + s| needs a third of tol.
+            values, vectors = _arpack(operator, k, which, tol / 3 if shift else tol, shift, start)
         except ArpackNoConvergence:
             # "largest" tries ARPACK's relative test first (cheaper); a top eigenvalue near 0 may not meet it.
             norm = abs(eigsh(operator.scipy_operator(), k=1, which="LM", tol=NORM_TOLERANCE, v0=start,
@@ -120,7 +121,7 @@ def hessian_trace(model: torch.nn.Module, loss_fn: LossFunction, inputs: torch.T
     """tr H = Σλ and its standard error, by Hutch++ (:func:`analysis.spectral_lanczos.hutch_plus_plus`).
 
     Unbiased; the error bar is the standard error of the mean of its random probes (≈ 68 % of seeds fall
-    within one, ≈ 99.7 % within three). Exact, with error 0, when P ≤ ``matrix_products`` / 3.
+    within one, ≈ 99.7 % within three). Exact, with error 0, when P ≤ ``TRACE_SKETCH`` (10).
     """
     operator = HessianOperator(model, loss_fn, inputs, targets)
     return hutch_plus_plus(operator.matmat, operator.size, operator.dtype, seed, matrix_products)

@@ -8,8 +8,9 @@ with ``create_graph=True`` gives g(θ) = ∇L as a differentiable function; then
 
     H v = \nabla_\theta \left( g(\theta)^\top v \right),
 
-one more backward pass through the kept graph (Pearlmutter 1994). A block of vectors V (P, b) goes
-through one vectorized backward pass (``is_grads_batched``), which is what builds a dense Hessian fast.
+one more backward pass through the kept graph (Pearlmutter 1994). Measured in CPU time on one thread
+(P = 6k, 2,000 examples): 3.7 ms a product, against 10 ms for forward-over-reverse
+``torch.func.jvp(torch.func.grad(loss))``, which redoes the forward pass each time (so does curvlinops).
 
 The model is evaluated with ``torch.func.functional_call`` on copies of its parameters and of its buffers,
 in its own mode: nothing of the model changes (in training mode BatchNorm's running statistics are updated
@@ -24,7 +25,6 @@ import numpy as np
 import torch
 from scipy.sparse.linalg import LinearOperator
 
-DENSE_CHUNK_ELEMENTS = 2**17
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -58,8 +58,6 @@ class HessianOperator:
         self.sizes = [parameter.numel() for parameter in parameters]
         self.size = sum(self.sizes)
         self.products = 0
-        # Columns per vectorized pass of dense(): its memory grows with columns × examples.
-        self.dense_chunk = max(1, min(64, DENSE_CHUNK_ELEMENTS // max(1, len(inputs))))
         buffers = {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
         with torch.enable_grad():
             self._leaves = [parameter.detach().clone().requires_grad_(True) for parameter in parameters]
@@ -75,50 +73,45 @@ class HessianOperator:
         self._curved = [index for index, piece in enumerate(gradients) if piece.requires_grad]
         self._gradients = [gradients[index] for index in self._curved]
 
-    def _flat(self, pieces: list[torch.Tensor], batch: tuple[int, ...] = ()) -> torch.Tensor:
-        return torch.cat([piece.reshape(*batch, -1) for piece in pieces], dim=-1)
+    def _flat(self, pieces: list[torch.Tensor]) -> torch.Tensor:
+        return torch.cat([piece.reshape(-1) for piece in pieces])
 
-    def _split(self, vector: torch.Tensor, batch: tuple[int, ...] = ()) -> list[torch.Tensor]:
-        return [piece.reshape(*batch, *shape) for piece, shape in zip(vector.split(self.sizes, dim=-1), self.shapes)]
-
-    def _product(self, vectors: torch.Tensor, batched: bool) -> torch.Tensor:
-        """H v for rows of ``vectors`` (b, P) when ``batched`` (one vectorized pass), else for one (P,)."""
-        batch = (vectors.shape[0],) if batched else ()
-        pieces = self._split(vectors.to(self.dtype), batch)
-        if not self._gradients:
-            return torch.zeros_like(vectors, dtype=self.dtype)
-        products = torch.autograd.grad(self._gradients, self._leaves, grad_outputs=[pieces[i] for i in self._curved],
-                                       retain_graph=True, allow_unused=True, is_grads_batched=batched)
-        self.products += batch[0] if batched else 1
-        products = [torch.zeros(*batch, *shape, dtype=self.dtype) if piece is None else piece
-                    for piece, shape in zip(products, self.shapes)]
-        return self._flat(products, batch)
+    def _split(self, vector: torch.Tensor) -> list[torch.Tensor]:
+        return [piece.reshape(shape) for piece, shape in zip(vector.split(self.sizes), self.shapes)]
 
     def matvec(self, vector: torch.Tensor) -> torch.Tensor:
-        """H v for one vector (P,)."""
-        return self._product(vector, batched=False)
+        """H v for one vector (P,): one backward pass through the kept graph of g."""
+        self.products += 1
+        if not self._gradients:
+            return torch.zeros(self.size, dtype=self.dtype)
+        pieces = self._split(vector.to(self.dtype))
+        products = torch.autograd.grad(self._gradients, self._leaves, grad_outputs=[pieces[i] for i in self._curved],
+                                       retain_graph=True, allow_unused=True)
+        return self._flat([torch.zeros(shape, dtype=self.dtype) if piece is None else piece
+                           for piece, shape in zip(products, self.shapes)])
 
     def matmat(self, block: torch.Tensor) -> torch.Tensor:
-        """H V for a block (P, b), ``dense_chunk`` columns per vectorized pass (bounded memory)."""
-        chunk = self.dense_chunk
-        columns = [self._product(block[:, start:start + chunk].T, batched=True).T
-                   for start in range(0, block.shape[1], chunk)]
-        return torch.cat(columns, dim=1)
+        """H V for a block (P, b), column by column.
+
+        Not one vectorized pass (``is_grads_batched``): measured in CPU time on one thread, a column costs
+        3.7 ms alone and 4.2-4.6 ms in blocks of 4-32 (P = 6k, 2,000 examples); 8.1 against 10.3-10.8 ms at
+        P = 21k; the dense Hessian of P = 2,922 took 6.0 s against 8.4 s.
+        """
+        return torch.stack([self.matvec(column) for column in block.T], dim=1)
 
     def dense(self) -> torch.Tensor:
-        """All of H (P, P), ``dense_chunk`` columns per vectorized pass, symmetrized: (H + Hᵀ)/2.
+        """All of H (P, P), column by column, symmetrized: (H + Hᵀ)/2.
 
         Double backpropagation gives the columns of H up to rounding; symmetrizing keeps only what ``eigh``
         reads anyway (one triangle) and makes the matrix exactly symmetric.
         """
-        chunk = self.dense_chunk
+        unit = torch.zeros(self.size, dtype=self.dtype)
         columns = []
-        for start in range(0, self.size, chunk):
-            stop = min(start + chunk, self.size)
-            units = torch.zeros(stop - start, self.size, dtype=self.dtype)
-            units[torch.arange(stop - start), torch.arange(start, stop)] = 1
-            columns.append(self._product(units, batched=True))
-        matrix = torch.cat(columns, dim=0)
+        for index in range(self.size):
+            unit[index] = 1
+            columns.append(self.matvec(unit))
+            unit[index] = 0
+        matrix = torch.stack(columns, dim=1)
         return (matrix + matrix.T) / 2
 
     def scipy_operator(self, shift: float = 0.0) -> LinearOperator:
