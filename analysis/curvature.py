@@ -39,6 +39,7 @@ from analysis.spectral_lanczos import (
 DENSE_LIMIT = 3000          # the largest P whose Hessian is built whole (3000² float64 = 72 MB)
 WHICH = ("largest", "smallest")
 NORM_TOLERANCE = 1e-2       # the rough ‖H‖ that scales the convergence test of "smallest"
+SMALLEST_KRYLOV = 40        # Lanczos vectors kept for "smallest" (ARPACK's ncv; its default is 20)
 START_SEED = 0              # Lanczos' start vector: seeded, so a call repeats exactly
 
 
@@ -111,8 +112,11 @@ def signed_columns(vectors: np.ndarray) -> np.ndarray:
 
 def _arpack(operator: HessianOperator, k: int, which: str, tol: float, shift: float,
             start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # The most negative eigenvalues sit at the edge of the bulk, crowded: a larger Krylov space converges in
+    # fewer products (measured, k = 5, P = 6k: 506 products with ARPACK's default 20 vectors, 365 with 40).
+    krylov = min(max(2 * k + 1, SMALLEST_KRYLOV), operator.size - 1) if which == "smallest" else None
     values, vectors = eigsh(operator.scipy_operator(shift), k=k, which="LA" if which == "largest" else "SA",
-                            tol=tol, v0=start)
+                            tol=tol, v0=start, ncv=krylov)
     return values - shift, vectors
 
 

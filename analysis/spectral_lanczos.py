@@ -84,21 +84,22 @@ def lanczos_tridiagonal(product: VectorProduct, start: torch.Tensor, steps: int,
     makes copies of converged Ritz values ("ghosts") that would put false mass in the density.
     Stops early when β vanishes (an invariant subspace: the quadrature is exact).
     """
-    basis = [start.to(torch.float64)]
+    basis = torch.zeros(steps, start.numel(), dtype=torch.float64)  # rows: the Lanczos vectors, filled in place
+    basis[0] = start
     alphas, betas = [], []
     for step in range(steps):
-        image = product(basis[-1].to(dtype)).to(torch.float64)
-        alphas.append(float(basis[-1] @ image))
+        image = product(basis[step].to(dtype)).to(torch.float64)
+        alphas.append(float(basis[step] @ image))
         if step == steps - 1:
             break
-        stacked = torch.stack(basis, dim=1)
+        previous = basis[:step + 1]
         for _ in range(2):
-            image = image - stacked @ (stacked.T @ image)
+            image = image - previous.T @ (previous @ image)
         beta = float(torch.linalg.vector_norm(image))
         if beta <= 1e-10 * max(abs(value) for value in alphas) or beta == 0.0:
             break
         betas.append(beta)
-        basis.append(image / beta)
+        basis[step + 1] = image / beta
     return np.array(alphas), np.array(betas)
 
 
