@@ -38,8 +38,9 @@ def trainable_parameters(model: torch.nn.Module) -> tuple[list[str], list[torch.
         raise ValueError("The model has no trainable parameters (none with requires_grad), so no Hessian.")
     names, parameters = zip(*pairs)
     dtypes = {parameter.dtype for parameter in parameters}
-    if len(dtypes) != 1 or not next(iter(dtypes)).is_floating_point:
-        raise ValueError(f"The trainable parameters must share one floating dtype, got {sorted(map(str, dtypes))}.")
+    if len(dtypes) != 1 or next(iter(dtypes)) not in (torch.float32, torch.float64):
+        raise ValueError("The trainable parameters must all be float32 or all float64, got "
+                         f"{', '.join(sorted(str(dtype).removeprefix('torch.') for dtype in dtypes))}.")
     return list(names), list(parameters)
 
 

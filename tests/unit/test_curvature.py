@@ -80,6 +80,22 @@ def test_all_eigenpairs_when_k_reaches_p():
     assert np.allclose(values, np.linalg.eigvalsh(hessian), rtol=0, atol=1e-12 * np.abs(values).max())
 
 
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("which", ["largest", "smallest"])
+def test_eigenvalues_at_zero_converge_too(sign, which):
+    """±2XᵀX/N with N = 10 < P = 30: twenty eigenvalues exactly 0, which a test relative to |θ| cannot accept."""
+    inputs = torch.randn(10, 30, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    model = nn.Linear(30, 1, bias=False).double()
+
+    def loss_fn(outputs, _):
+        return sign * outputs.pow(2).mean()
+
+    eigenvalues = np.linalg.eigvalsh(oracle_hessian(model, loss_fn, inputs, inputs))
+    values, _ = hessian_eigenpairs(model, loss_fn, inputs, inputs, k=3, which=which)
+    expected = eigenvalues[::-1][:3] if which == "largest" else eigenvalues[:3]
+    assert np.abs(values - expected).max() <= 1e-6 * np.abs(eigenvalues).max()
+
+
 def test_sharpness_is_the_largest_eigenvalue(case):
     model, loss_fn, inputs, targets, _, eigenvalues = case
     assert abs(sharpness(model, loss_fn, inputs, targets) - eigenvalues[-1]) <= 1e-6 * np.abs(eigenvalues).max()
@@ -155,6 +171,8 @@ def test_bad_input_gets_a_clear_message():
             hessian_eigenpairs(model, cross_entropy, inputs, targets, **keywords)
     with pytest.raises(ValueError, match="must return a scalar"):
         hessian_trace(model, nn.CrossEntropyLoss(reduction="none"), inputs, targets)
+    with pytest.raises(ValueError, match="must all be float32 or all float64"):
+        dense_hessian(network(dtype=torch.float16), cross_entropy, inputs.half(), targets)
     with pytest.raises(ValueError, match="no trainable parameters"):
         dense_hessian(model.requires_grad_(False), cross_entropy, inputs, targets)
     wide = nn.Linear(FEATURES := inputs.shape[1], DENSE_LIMIT // FEATURES + 1).double()
