@@ -117,21 +117,8 @@ if view == "landscape" or source == "plane":
     except ValueError:
         figure_column.warning(t("lab.all_diverged"), icon="⚠️")
 
-inspection, inspected_update = None, None
-try:
-    if source == "plane" and setup is not None:
-        inspection = lab_compute.inspection_at_point(trainings[0], setup.point(alpha, beta), setup.buffers)
-    elif source == "update":
-        snapshot = network_lab.nearest_snapshot(chosen_run, update)
-        if snapshot is not None:
-            inspected_update = int(chosen_run.snapshot_updates[snapshot])
-            inspection = lab_compute.inspection(trainings[run_number - 1], run_number - 1, snapshot)
-except (ValueError, ArithmeticError) as problem:
-    verdict_slot.warning(t("lab.hessian_failed", problem=str(problem)), icon="⚠️")
-if inspection is not None:
-    where = (t("lab.at_update", run=labels[run_number - 1], update=inspected_update) if source == "update"
-             else t("lab.at_plane", alpha=f"{alpha:g}", beta=f"{beta:g}"))
-    verdict_slot.markdown(f"**{where}**: {verdict_line(inspection)}")
+snapshot = network_lab.nearest_snapshot(chosen_run, update) if source == "update" else None
+inspected_update = None if snapshot is None else int(chosen_run.snapshot_updates[snapshot])
 
 with figure_column:
     fit = screen_fit(look, below=0)
@@ -157,6 +144,20 @@ with figure_column:
         live_chart(boundary_figure(boundary, data.train_inputs, data.train_targets, look=look), key="lab_boundary",
                    config=chart_config("network-lab-boundary"), fit=fit)
 
+# The Hessian last: the curves are on the screen while it is computed.
+inspection = None
+with verdict_slot, st.spinner(t("lab.computing_hessian")):
+    try:
+        if source == "plane" and setup is not None:
+            inspection = lab_compute.inspection_at_point(trainings[0], setup.point(alpha, beta), setup.buffers)
+        elif snapshot is not None:
+            inspection = lab_compute.inspection(trainings[run_number - 1], run_number - 1, snapshot)
+    except (ValueError, ArithmeticError) as problem:
+        verdict_slot.warning(t("lab.hessian_failed", problem=str(problem)), icon="⚠️")
+if inspection is not None:
+    where = (t("lab.at_update", run=labels[run_number - 1], update=inspected_update) if source == "update"
+             else t("lab.at_plane", alpha=f"{alpha:g}", beta=f"{beta:g}"))
+    verdict_slot.markdown(f"**{where}**: {verdict_line(inspection)}")
 if inspection is not None:
     numbers_column, density_column, slices_column = st.columns((1, 1.2, 1.4))
     with numbers_column:

@@ -22,7 +22,8 @@ from optimizers.settings import OptimizerKind, OptimizerSettings
 from optimizers.trajectory import Trajectories, run_trajectories
 from surfaces.choice import SurfaceChoice, resolve_surface
 
-EXPLORER, INSPECTOR, COMPARE, NETWORK = "explorer", "inspector", "compare", "network"
+EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB = "explorer", "inspector", "compare", "network", "lab"
+PAGES_WITHOUT_SURFACE = (NETWORK, LAB)
 DIVERGENCE_MARGIN = 1.0  # the explorer's: a path leaving the domain padded by its size has diverged
 
 
@@ -32,7 +33,8 @@ class Scene:
 
     For ``EXPLORER`` and ``COMPARE`` scenes, ``optimizers`` race from ``start`` for ``steps`` updates
     (on ``surface``, and for ``COMPARE`` on ``other`` too); an ``INSPECTOR`` scene looks at ``point``;
-    the ``NETWORK`` scene opens the real-network experiment with its own defaults.
+    the ``NETWORK`` scene opens the small-network experiment and the ``LAB`` scene the Network Lab, each with
+    its own defaults.
     """
 
     key: str
@@ -47,14 +49,14 @@ class Scene:
     other: SurfaceChoice | None = None
 
     def __post_init__(self) -> None:
-        if self.page not in (EXPLORER, INSPECTOR, COMPARE, NETWORK):
+        if self.page not in (EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB):
             raise ValueError(f"scene {self.key!r}: unknown page {self.page!r}")
         if self.page == INSPECTOR and self.point is None:
             raise ValueError(f"scene {self.key!r}: an inspector scene needs a point")
         if self.page in (EXPLORER, COMPARE) and not 1 <= len(self.optimizers) <= 4:
             raise ValueError(f"scene {self.key!r}: a race needs 1 to 4 optimizers")
-        if (self.page == NETWORK) != (self.surface is None):
-            raise ValueError(f"scene {self.key!r}: every scene but the network one shows a surface")
+        if (self.page in PAGES_WITHOUT_SURFACE) != (self.surface is None):
+            raise ValueError(f"scene {self.key!r}: every scene but the network ones shows a surface")
         if (self.page == COMPARE) != (self.other is not None):
             raise ValueError(f"scene {self.key!r}: exactly the compare scenes have a second surface")
 
@@ -75,6 +77,9 @@ SCENE_LIST = (
           latex=r"L(\theta' + u) \approx L(\theta') + \tfrac12 \lambda \lVert u \rVert^2 < L(\theta') \quad (\lambda < 0)"),
     Scene("min_ratio", 3, NETWORK, None,
           latex=r"\text{minimum ratio} = \frac{\#\{\lambda_i > 0\}}{\#\{\lambda_i\}}"),
+    Scene("network_lab", 3, LAB, None,
+          latex=r"H v \;=\; \nabla_\theta \big(\nabla_\theta L(\theta)^\top v\big), \qquad "
+                r"\lambda_{\max},\ \lambda_{\min} \text{ by Lanczos}"),
     Scene("minibatch_saddle", 4, EXPLORER, SurfaceChoice("biased_toy"), start=(0.0, 0.0), steps=300,
           optimizers=(_gd(0.1), _gd(0.1, batch_size=4, seed=0), _gd(0.1, batch_size=1, seed=0)),
           latex=r"\tilde g^t = \frac{1}{|B^t|} \sum_{n \in B^t} \nabla \ell_n(\theta^t), \qquad "
@@ -127,7 +132,7 @@ def race_on(choice: SurfaceChoice, optimizers: tuple[OptimizerSettings, ...], st
 
 def run_scene(scene: Scene) -> SceneRuns:
     """The races a scene shows (none for an inspector or network scene)."""
-    if scene.page in (INSPECTOR, NETWORK):
+    if scene.page in (INSPECTOR, *PAGES_WITHOUT_SURFACE):
         return SceneRuns(scene, ())
     choices = (scene.surface,) if scene.other is None else (scene.surface, scene.other)
     return SceneRuns(scene, tuple(race_on(choice, scene.optimizers, scene.start, scene.steps) for choice in choices))

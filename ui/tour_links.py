@@ -10,12 +10,13 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizers.settings import OptimizerSettings
-from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, Scene
+from scenes.tour import COMPARE, EXPLORER, INSPECTOR, LAB, NETWORK, PAGES_WITHOUT_SURFACE, Scene
 from surfaces.catalogue import get_surface
 from surfaces.choice import SurfaceChoice
 
 PAGE_FILES = {
     EXPLORER: "pages/explorer.py", COMPARE: "pages/explorer.py", INSPECTOR: "pages/inspector.py", NETWORK: "pages/network.py",
+    LAB: "pages/network_lab.py",
 }
 OPEN_REQUEST = "tour_open_request"
 
@@ -44,7 +45,7 @@ def optimizer_state(slot: int, settings: OptimizerSettings) -> dict[str, object]
 
 def widget_state(scene: Scene, surface: SurfaceChoice | None = None) -> dict[str, object]:
     """Every widget value the scene sets on its page (``surface`` overrides the scene's, for compare scenes)."""
-    if scene.page == NETWORK:
+    if scene.page in PAGES_WITHOUT_SURFACE:  # they open with their own defaults
         return {}
     state = surface_state(surface or scene.surface)
     if scene.page == INSPECTOR:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from figures.runs import run_labels
 from i18n import text
-from scenes.tour import COMPARE, INSPECTOR, NETWORK, SCENE_LIST, SCENES, run_scene
+from scenes.tour import COMPARE, INSPECTOR, LAB, NETWORK, SCENE_LIST, SCENES, run_scene
 from scenes.tour_controls import scene_controls, with_values
 from scenes.tour_previews import basins_caption
 from tests.app.conftest import APP, TIMEOUT, drawn_charts, plotly_values
@@ -45,6 +45,9 @@ def test_each_scene_opens_its_page_with_every_preset_value(scene):
     if scene.page == NETWORK:
         assert app.title[0].value == f"🧠 {text('network.title')}"
         return
+    if scene.page == LAB:
+        assert app.title[0].value == f"🧪 {text('lab.title')}"
+        return
     shown = {}
     for key, value in widget_state(scene).items():
         try:
@@ -78,7 +81,7 @@ def test_the_decay_preview_names_its_two_runs_as_the_explorer_does(language):
 def test_each_scene_draws_its_preview_beside_its_own_controls(scene):
     app = tour(scene.key)
     charts = drawn_charts(app)
-    assert (f"tour_{scene.key}" in charts) == (scene.page != NETWORK)
+    assert (f"tour_{scene.key}" in charts) == (scene.page not in (NETWORK, LAB))
     assert [slider.key for slider in app.select_slider] == [control.key(scene) for control in scene_controls(scene)]
     assert [slider.value for slider in app.select_slider] == [control.preset(scene) for control in scene_controls(scene)]
     assert not app.warning  # at the preset: no note

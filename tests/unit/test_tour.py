@@ -13,7 +13,7 @@ from analysis.point_report import inspect_point
 from i18n import catalogue
 from analysis.eigenvalue_counts import SADDLE
 from analysis.minimum_ratio import ExperimentSettings, run_experiment
-from scenes.tour import COMPARE, EXPLORER, INSPECTOR, NETWORK, SCENE_LIST, SCENES, Scene, race_on, run_scene
+from scenes.tour import COMPARE, EXPLORER, INSPECTOR, LAB, NETWORK, SCENE_LIST, SCENES, Scene, race_on, run_scene
 from surfaces.base import PointKind
 from surfaces.choice import resolve_surface
 from tests.unit.quoted import assert_quoted, printed
@@ -257,8 +257,8 @@ def test_no_preset_diverges(scene):
 
 
 def test_scene_pages():
-    assert {scene.page for scene in SCENE_LIST} == {EXPLORER, INSPECTOR, COMPARE, NETWORK}
-    with pytest.raises(ValueError, match="every scene but the network one"):
+    assert {scene.page for scene in SCENE_LIST} == {EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB}
+    with pytest.raises(ValueError, match="every scene but the network ones"):
         dataclasses.replace(SCENES["min_ratio"], surface=SCENES["escape_saddle"].surface)
 
 
