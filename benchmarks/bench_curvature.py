@@ -11,7 +11,8 @@ clock moved by 2× between identical runs, CPU time much less.
 Measured in float64 by default (``--dtype``): in float32 the products' own rounding moves the eigenvalues
 by ~5·10⁻⁶ relative at P = 21k (every method alike), so "≤ 10⁻⁶" can only be checked in float64.
 
-Reference ("converged"): our Lanczos on the float64 copy of the model with tol = 10⁻¹⁰; the trace's reference
+Reference ("converged"): our Lanczos on the float64 copy of the model with tol = 10⁻¹⁰ (curvlinops' operator
+and hessian-eigenthings' Lanczos, independent code, agree with it to ~10⁻¹⁵: see their rows); the trace's reference
 is Hutch++ with 900 products on that copy (± its standard error). Errors of eigenvalues are
 max_i |λ_i − λ_i^ref| / |λ_i^ref| in the order each method returns them (PyHessian's order is that in which
 deflated power iteration finds them: by magnitude, not necessarily sorted; the table says whether it was).
