@@ -170,9 +170,9 @@ if view == "landscape" and setup is not None:
     st.caption(network_lab.plane_caption(setup, look.language))
     live_chart(landscape_surface_figure(plane, setup, look=look), key="lab_surface", config=chart_config("network-lab-3d"))
 
-st.caption(t("lab.setup", data=t(f"lab.data_names.{data.name}"), train=len(data.train_targets),
-             validation=len(data.validation_targets), parameters=f"{runs[0].parameter_count:,}",
-             samples=min(network_lab.CURVATURE_SAMPLES, len(data.train_targets))))
+st.caption(t("lab.setup", data=t(f"lab.data_names.{data.name}"), train=f"{len(data.train_targets):,}",
+             validation=f"{len(data.validation_targets):,}", parameters=f"{runs[0].parameter_count:,}",
+             samples=f"{min(network_lab.CURVATURE_SAMPLES, len(data.train_targets)):,}"))
 credit = CREDITS[data.name]
 st.caption(t("lab.credit", source=credit["source"], licence=credit["licence"], url=credit["url"] or "—"))
 csv_column, json_column = st.columns(2)
