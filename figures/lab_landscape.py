@@ -57,8 +57,9 @@ def landscape_figure(plane: LossPlane, setup: PlaneSetup, labels: Sequence[str],
     x_title, y_title = _axis_titles(setup, look)
     figure.update_layout(
         height=height, margin=look.margin(l=60, r=10, t=10, b=50),
-        xaxis={"title": x_title, "range": list(setup.extent[:2])},
-        yaxis={"title": y_title, "range": list(setup.extent[2:]), "scaleanchor": "x", "scaleratio": 1},
+        xaxis={"title": x_title, "range": list(setup.extent[:2]), "constrain": "domain"},
+        yaxis={"title": y_title, "range": list(setup.extent[2:]), "scaleanchor": "x", "scaleratio": 1,
+               "constrain": "domain"},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}, uirevision="lab-landscape")
     return dress(figure, look)
 

@@ -47,8 +47,8 @@ def lab_controls() -> LabSettings:
     width = width_column.select_slider(t("lab.width"), WIDTHS, value=32, key="lab_width", bind="query-params")
     activation = url_choice(activation_column, "selectbox", t("lab.activation"), ACTIVATIONS, key="lab_act",
                             default="relu", format_func=str)
-    batch_norm = norm_column.toggle("BatchNorm", key="lab_bn", bind="query-params", help=t("lab.batch_norm_help"))
-    count_column, epochs_column, seed_column = st.columns((1, 1.4, 1), gap="small", vertical_alignment="bottom")
+    batch_norm = norm_column.toggle("BN", key="lab_bn", bind="query-params", help=t("lab.batch_norm_help"))
+    count_column, epochs_column, seed_column = st.columns((1.3, 1.3, 1), gap="small", vertical_alignment="bottom")
     count = count_column.segmented_control(t("lab.optimizers"), tuple(range(1, MAX_OPTIMIZERS + 1)), default=2,
                                            key="lab_n", bind="query-params", required=True)
     epochs = epochs_column.select_slider(t("lab.epochs"), EPOCHS, value=20, key="lab_epochs", bind="query-params")

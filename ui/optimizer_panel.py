@@ -128,7 +128,7 @@ def optimizer_rows_css(count: int, prefix: str = "") -> str:
     popover buttons showing just their ⚙ (the chevron and the padding would not fit the row's last column)."""
     rules = [f".st-key-{menu_key(f'{prefix}opt{slot}')} [data-testid='stWidgetLabel'] p::before "
              f"{{content: '● '; color: {run_colour(slot)};}}" for slot in range(count)]
-    rules.append(f"[class*='st-key-{MORE_KEY}'] [data-testid='stPopoverButton'] [data-testid='stIconMaterial'] "
+    rules.append(f"[class*='st-key-{prefix}{MORE_KEY}'] [data-testid='stPopoverButton'] [data-testid='stIconMaterial'] "
                  "{display: none;}")
-    rules.append(f"[class*='st-key-{MORE_KEY}'] [data-testid='stPopoverButton'] {{padding: 0.25rem 0; min-width: 0;}}")
+    rules.append(f"[class*='st-key-{prefix}{MORE_KEY}'] [data-testid='stPopoverButton'] {{padding: 0.25rem 0; min-width: 0;}}")
     return f"<style>{' '.join(rules)}</style>"

@@ -35,13 +35,14 @@ def hiding_css(*key_prefixes: str) -> str:
 def app_pages() -> list:
     """The app's pages, in menu order (the explorer is the default page, at ``/``).
 
-    The titles follow the language; the ``url_path`` values are the deep links and never change.
+    The titles follow the language; the ``url_path`` values are the deep links and never change. Each is its
+    file's name: a fresh server may serve a deep link through Streamlit's discovery of ``pages/`` (see above).
     """
     return [
         st.Page("pages/explorer.py", title=t("app.pages.explorer"), icon="🏁", url_path="explorer", default=True),
         st.Page("pages/inspector.py", title=t("app.pages.inspector"), icon="🔍", url_path="inspector"),
         st.Page("pages/network.py", title=t("network.title"), icon="🧠", url_path="network"),
-        st.Page("pages/network_lab.py", title=t("lab.title"), icon="🧪", url_path="lab"),
+        st.Page("pages/lab.py", title=t("lab.title"), icon="🧪", url_path="lab"),
         st.Page("pages/tour.py", title=t("tour.title"), icon="🎓", url_path="tour"),
     ]
 

@@ -16,7 +16,7 @@ from surfaces.choice import SurfaceChoice
 
 PAGE_FILES = {
     EXPLORER: "pages/explorer.py", COMPARE: "pages/explorer.py", INSPECTOR: "pages/inspector.py", NETWORK: "pages/network.py",
-    LAB: "pages/network_lab.py",
+    LAB: "pages/lab.py",
 }
 OPEN_REQUEST = "tour_open_request"
 

@@ -18,7 +18,7 @@ from i18n import text
 from tests.app.conftest import TIMEOUT, drawn_charts
 from ui.page import ROUTED
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "network_lab.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "lab.py")
 # A small, quick setting: two moons, one hidden layer of 8, five epochs, two optimizers.
 QUICK = {"lab_data": "moons", "lab_depth": "1", "lab_width": "8", "lab_epochs": "5"}
 
