@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lab.data import load_data  # noqa: E402
-from lab.models import ModelSettings  # noqa: E402
-from lab.training import MAX_EPOCHS, MAX_UPDATES, TrainingSettings, train  # noqa: E402
+from networks.data import load_data  # noqa: E402
+from networks.models import ModelSettings  # noqa: E402
+from networks.training import MAX_EPOCHS, MAX_UPDATES, TrainingSettings, train  # noqa: E402
 from optimizers.settings import OptimizerSettings  # noqa: E402
 
 

@@ -4,7 +4,7 @@
 Each is a module-level function ``function(progress=None)`` (a worker imports it by name) that reports
 ``progress(fraction)`` as it goes, as the Network Lab's training does:
 
-* ``lab``: the Lab's default training, ``lab.training.train(TrainingSettings())`` (package ``lab``);
+* ``lab``: the Lab's default training, ``networks.training.train(TrainingSettings())`` (package ``networks``);
 * ``stand-in``: until ``lab`` exists, a small torch MLP (64 → 64 → 64 → 10, tanh) trained by Adam on
   2,000 seeded random points for 40 epochs of 32 minibatches: ~1-2 s of one core here.
 """
@@ -15,7 +15,7 @@ TRAININGS = {"stand-in": "stand_in", "lab": "lab_default"}
 
 
 def lab_default(progress=None):
-    from lab.training import TrainingSettings, train
+    from networks.training import TrainingSettings, train
 
     return train(TrainingSettings(), progress=progress)
 

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from figures.style import Look, dress, run_colour, subsample
-from lab.training import TrainingRun
+from networks.training import TrainingRun
 
 UPDATE_BUDGET = 600  # points per per-update trace: enough for the eye, a small figure
 CHOSEN_SYMBOL = "x-thin"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lab.training import TrainingRun
+from networks.training import TrainingRun
 
 EPOCH_COLUMNS = ("train_loss", "train_accuracy", "validation_loss", "validation_accuracy")
 UPDATE_COLUMNS = ("update_loss", "gradient_norm", "learning_rate", "update_seconds")

@@ -11,8 +11,8 @@ from figures.lab_curves import gradient_figure, training_curves_figure
 from figures.lab_export import runs_csv, runs_json
 from figures.lab_hessian import density_figure, eigen_slices_figure
 from figures.lab_landscape import landscape_figure, landscape_surface_figure
-from lab.data import CREDITS, DataUnavailable, load_data
-from lab.training import build
+from networks.data import CREDITS, DataUnavailable, load_data
+from networks.training import build
 from scenes import network_lab
 from scenes.lab_pictures import decision_boundary, plane_setup
 from ui import lab_compute

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from analysis.landscape_planes import random_directions, trajectory_directions
-from lab.training import TrainingRun
+from networks.training import TrainingRun
 
 PLANE_MARGIN = 0.25  # the plane reaches this share of the paths' span beyond them on each side
 RANDOM_EXTENT = 1.0  # a random plane spans at least ±1 (filter-normalized units: the weights' own size)

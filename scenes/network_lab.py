@@ -24,7 +24,7 @@ from analysis.hessian_report import HessianReport, hessian_report
 from analysis.landscape_planes import LossPlane, loss_line, loss_plane
 from i18n import text
 from scenes.lab_pictures import PlaneSetup, finite_snapshots
-from lab.training import TrainingRun, TrainingSettings, build, data_tensors, loss_function, train
+from networks.training import TrainingRun, TrainingSettings, build, data_tensors, loss_function, train
 
 CURVATURE_SAMPLES = 1000  # examples the Hessian and the landscapes are computed on (all of a smaller set)
 SHARPNESS_POINTS = 10  # λ_max along training at this many of the run's snapshots

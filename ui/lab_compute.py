@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from analysis.landscape_planes import LossPlane
-from lab.training import TrainingRun, TrainingSettings
+from networks.training import TrainingRun, TrainingSettings
 from scenes import network_lab
 from scenes.lab_pictures import PlaneSetup
 from workers.pool import POOL

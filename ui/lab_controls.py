@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lab.data import DATA_NAMES, SPLIT_SIZES
-from lab.models import MAX_DEPTH, ModelSettings
-from lab.training import TrainingSettings
+from networks.data import DATA_NAMES, SPLIT_SIZES
+from networks.models import MAX_DEPTH, ModelSettings
+from networks.training import TrainingSettings
 from optimizers.settings import OptimizerKind
 from scenes.network_lab import MAX_OPTIMIZERS, LabSettings
 from ui.language import t

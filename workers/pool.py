@@ -301,4 +301,4 @@ def _close(pool: _Executor) -> None:
     pool.reports.join_thread()
 
 
-POOL = WorkerPool(preload=("scenes.explorer", "scenes.network_lab", "lab.training:warm_up"))
+POOL = WorkerPool(preload=("scenes.explorer", "scenes.network_lab", "networks.training:warm_up"))

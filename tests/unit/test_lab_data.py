@@ -10,8 +10,8 @@ import torch
 from sklearn.datasets import load_digits, make_moons
 
 from analysis.network import DATASET_SEED, make_dataset, target_function
-from lab import data as lab_data
-from lab.data import CREDITS, DATA_NAMES, DATA_SHAPES, SPLIT_SIZES, DataUnavailable, load_data
+from networks import data as lab_data
+from networks.data import CREDITS, DATA_NAMES, DATA_SHAPES, SPLIT_SIZES, DataUnavailable, load_data
 
 
 @pytest.mark.parametrize("name", DATA_NAMES)

@@ -17,8 +17,8 @@ from figures.lab_export import runs_csv, runs_json
 from figures.lab_hessian import density_figure, eigen_slices_figure
 from figures.lab_landscape import landscape_figure, landscape_surface_figure
 from figures.style import Look
-from lab.models import ModelSettings
-from lab.training import TrainingSettings, data_tensors
+from networks.models import ModelSettings
+from networks.training import TrainingSettings, data_tensors
 from optimizers.settings import OptimizerKind, OptimizerSettings
 from scenes import network_lab
 from scenes.lab_pictures import decision_boundary, plane_setup

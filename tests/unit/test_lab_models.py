@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from lab.models import ModelSettings, build_model, multiply_adds, parameter_count
+from networks.models import ModelSettings, build_model, multiply_adds, parameter_count
 
 SHAPES = [(64, 10, (8, 8)), (784, 10, (28, 28)), (2, 2, None)]
 SETTINGS = [ModelSettings(), ModelSettings(widths=()), ModelSettings((5, 7, 3), "tanh", True),

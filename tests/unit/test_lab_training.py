@@ -10,9 +10,9 @@ import pytest
 import torch
 import torch.nn.functional as functional
 
-from lab.data import DATA_NAMES, load_data
-from lab.models import ModelSettings
-from lab.training import (MAX_SNAPSHOT_BYTES, MAX_UPDATES, TrainingSettings, build, data_tensors, loss_function,
+from networks.data import DATA_NAMES, load_data
+from networks.models import ModelSettings
+from networks.training import (MAX_SNAPSHOT_BYTES, MAX_UPDATES, TrainingSettings, build, data_tensors, loss_function,
                           model_at, snapshot_plan, train, warm_up)
 from optimizers.schedules import Schedule, learning_rates
 from optimizers.settings import OptimizerSettings

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from lab.models import ModelSettings
-from lab.training import TrainingSettings, data_tensors, loss_function, model_at
+from networks.models import ModelSettings
+from networks.training import TrainingSettings, data_tensors, loss_function, model_at
 from optimizers.settings import OptimizerKind, OptimizerSettings
 from scenes import network_lab
 from scenes.lab_pictures import centre_run, decision_boundary, finite_snapshots, plane_setup

@@ -13,7 +13,7 @@ from streamlit.web.server.app_discovery import discover_asgi_app
 from ui.warm_up import MODULES, import_modules
 
 ROOT = Path(__file__).resolve().parents[2]
-OWN_PACKAGES = {"analysis", "components", "figures", "i18n", "lab", "optimizers", "scenes", "surfaces", "ui", "workers"}
+OWN_PACKAGES = {"analysis", "components", "figures", "i18n", "networks", "optimizers", "scenes", "surfaces", "ui", "workers"}
 
 
 def own_imports(script: Path) -> list[str]:

@@ -16,7 +16,7 @@ first update's). Losses ℓ (``loss_function``): softmax + cross-entropy −log 
 "soft-max + MSE", whose surface is flat where the loss is large. Everything runs on one torch thread, seeded:
 the same settings give the same numbers bit for bit. After each epoch the whole training and validation sets
 are evaluated in evaluation mode (BatchNorm's running averages). The settings, their checks and the lab's
-bounds are in ``lab.training_settings`` (re-exported here).
+bounds are in ``networks.training_settings`` (re-exported here).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ import torch.nn.functional as functional
 from torch import nn
 
 from analysis.minimum_ratio import single_threaded
-from lab.data import DATA_SHAPES, load_data
-from lab.models import ModelSettings, build_model
-from lab.training_settings import (  # noqa: F401 (re-exported: the lab's one import for a training)
+from networks.data import DATA_SHAPES, load_data
+from networks.models import ModelSettings, build_model
+from networks.training_settings import (  # noqa: F401 (re-exported: the lab's one import for a training)
     DTYPES, LOSS_NAMES, MAX_EPOCHS, MAX_ESTIMATED_SECONDS, MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, MAX_UPDATES,
     TrainingSettings, batch_starts)
 from optimizers.schedules import learning_rates

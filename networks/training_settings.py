@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from lab.data import DATA_SHAPES, IMAGE_SETS, SPLIT_SIZES, check_data_name, check_seed
-from lab.models import MAX_PARAMETERS, ModelSettings, multiply_adds, parameter_count
+from networks.data import DATA_SHAPES, IMAGE_SETS, SPLIT_SIZES, check_data_name, check_seed
+from networks.models import MAX_PARAMETERS, ModelSettings, multiply_adds, parameter_count
 from optimizers.settings import OptimizerKind, OptimizerSettings
 
 LOSS_NAMES = ("cross_entropy", "mse", "softmax_mse")

@@ -33,7 +33,7 @@ MODEL_KINDS = ("mlp", "cnn")
 MAX_DEPTH = 4                 # hidden layers (MLP) or convolutions (CNN)
 MIN_WIDTH, MAX_WIDTH = 1, 256
 MAX_CNN_CHANNELS = 16
-MAX_PARAMETERS = 250_000      # keeps 13+ snapshots within lab.training_settings.MAX_SNAPSHOT_BYTES
+MAX_PARAMETERS = 250_000      # keeps 13+ snapshots within networks.training_settings.MAX_SNAPSHOT_BYTES
 DEFAULT_WIDTHS = (32, 32)
 
 
