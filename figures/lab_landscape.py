@@ -64,6 +64,24 @@ def landscape_figure(plane: LossPlane, setup: PlaneSetup, labels: Sequence[str],
     return dress(figure, look)
 
 
+def interpolation_figure(lines: Sequence[tuple[np.ndarray, np.ndarray]], labels: Sequence[str], *,
+                         height: int = 360, look: Look = Look()) -> go.Figure:
+    """Each run's loss on the straight line from its start (t = 0) through its end (t = 1), on a log axis."""
+    figure = go.Figure()
+    for index, ((steps, loss), label) in enumerate(zip(lines, labels, strict=True)):
+        loss = np.asarray(loss, dtype=float)
+        figure.add_trace(go.Scatter(x=steps, y=np.where(np.isfinite(loss) & (loss > 0), loss, np.nan), mode="lines",
+                                    name=label, line={"color": run_colour(index), "width": look.line(2.5)},
+                                    hovertemplate="t = %{x:.2f}<br>L = %{y:.4g}<extra></extra>"))
+    for step in (0, 1):
+        figure.add_vline(x=step, line={"color": look.palette.ink, "dash": "dot", "width": look.line(1)})
+    figure.update_layout(height=height, margin=look.margin(l=60, r=10, t=10, b=50),
+                         xaxis={"title": look.text("lab.figures.interpolation_axis")},
+                         yaxis={"title": look.text("lab.figures.loss"), "type": "log", "exponentformat": "power"},
+                         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}, uirevision="lab-line")
+    return dress(figure, look)
+
+
 def landscape_surface_figure(plane: LossPlane, setup: PlaneSetup, *, height: int = 460, look: Look = Look()) -> go.Figure:
     """The same plane as a 3-D surface of log₁₀ L."""
     x_title, y_title = _axis_titles(setup, look)

@@ -10,7 +10,7 @@ from figures.lab_boundary import boundary_figure
 from figures.lab_curves import gradient_figure, training_curves_figure
 from figures.lab_export import runs_csv, runs_json
 from figures.lab_hessian import density_figure, eigen_slices_figure
-from figures.lab_landscape import landscape_figure, landscape_surface_figure
+from figures.lab_landscape import interpolation_figure, landscape_figure, landscape_surface_figure
 from networks.data import CREDITS, DataUnavailable, load_data
 from networks.training import build
 from scenes import network_lab
@@ -25,6 +25,7 @@ from ui.look import look_controls
 from ui.page import page_setup
 from ui.url_choice import url_choice
 from ui.url_state import UrlCheck
+from workers import Superseded
 
 VIEWS = ("curves", "gradient", "landscape", "boundary")
 PLANES = ("pca", "random")
@@ -71,6 +72,8 @@ def draw_progress(fraction: float) -> None:
 
 outcomes = lab_compute.training_runs(trainings, owner, draw_progress)
 progress_slot.empty()
+if any(isinstance(outcome, Superseded) for outcome in outcomes):
+    st.stop()  # this session asked for newer settings: the run that asked for them draws the page
 failures = [(slot, outcome) for slot, outcome in enumerate(outcomes) if isinstance(outcome, Exception)]
 for slot, problem in failures:
     control_column.error(t("lab.training_failed", run=labels[slot], problem=str(problem)), icon="⚠️")
@@ -168,7 +171,13 @@ if inspection is not None:
         live_chart(eigen_slices_figure(inspection, look=look), key="lab_slices", config=chart_config("network-lab-slices"))
 if view == "landscape" and setup is not None:
     st.caption(network_lab.plane_caption(setup, look.language))
-    live_chart(landscape_surface_figure(plane, setup, look=look), key="lab_surface", config=chart_config("network-lab-3d"))
+    surface_column, line_column = st.columns(2)
+    with surface_column:
+        live_chart(landscape_surface_figure(plane, setup, look=look), key="lab_surface", config=chart_config("network-lab-3d"))
+    with line_column:
+        lines = [lab_compute.interpolation(training) for training in trainings]
+        live_chart(interpolation_figure(lines, labels, look=look), key="lab_line", config=chart_config("network-lab-line"))
+        st.caption(t("lab.interpolation"))
 
 st.caption(t("lab.setup", data=t(f"lab.data_names.{data.name}"), train=f"{len(data.train_targets):,}",
              validation=f"{len(data.validation_targets):,}", parameters=f"{runs[0].parameter_count:,}",

@@ -140,6 +140,16 @@ def loss_gradient(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets
     return torch.cat([gradient.reshape(-1) for gradient in gradients]).detach().double().numpy()
 
 
+def interpolation_job(settings: TrainingSettings, start: np.ndarray, end: np.ndarray, buffers: dict,
+                      progress: Progress = None) -> tuple[np.ndarray, np.ndarray]:
+    """The training loss on the straight line θ(t) = θ_start + t (θ_end − θ_start), t from −0.5 to 1.5
+    (Goodfellow et al. 2015's 1-D interpolation; BatchNorm's running averages are the end's)."""
+    model = model_at_point(settings, end, buffers)
+    inputs, targets = curvature_batch(settings)
+    return loss_line(model, loss_function(settings), inputs, targets, start, end, points=LINE_POINTS,
+                     kind="interpolation")
+
+
 def plane_job(settings: TrainingSettings, center: np.ndarray, buffers: dict, directions: np.ndarray,
               extent: tuple[float, float, float, float], kind: str, explained: np.ndarray | None,
               progress: Progress = None) -> LossPlane:

@@ -115,6 +115,15 @@ def inspection_at_point(settings: TrainingSettings, point: np.ndarray, buffers: 
     return plane_inspection(settings, _ArrayKey(point), frozen)
 
 
+@lru_cache(maxsize=12)
+def interpolation(settings: TrainingSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The loss on the line from the run's start through its end (its last finite snapshot)."""
+    run = training_run(settings)
+    last = int(network_lab.finite_snapshots(run)[-1])
+    return _run("line", network_lab.interpolation_job, settings, run.snapshots[0], run.snapshots[last],
+                run.buffers[last], timeout=CURVATURE_TIMEOUT, key=settings)
+
+
 @lru_cache(maxsize=8)
 def loss_plane(settings: TrainingSettings, centre: _ArrayKey, buffers_of: tuple, directions: _ArrayKey,
                extent: tuple[float, float, float, float], kind: str, explained: _ArrayKey | None) -> LossPlane:

@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from networks.data import DATA_NAMES, SPLIT_SIZES
-from networks.models import MAX_DEPTH, ModelSettings
+from networks.models import MAX_DEPTH, MODEL_KINDS, ModelSettings
 from networks.training import TrainingSettings
 from optimizers.settings import OptimizerKind
 from scenes.network_lab import MAX_OPTIMIZERS, LabSettings
@@ -35,11 +35,13 @@ DEPTHS = tuple(range(MAX_DEPTH + 1))
 
 def lab_controls() -> LabSettings:
     """Draw the Lab's controls in the current container; the settings they hold."""
-    data_column, loss_column = st.columns(2, gap="small")
+    data_column, loss_column, kind_column = st.columns((1.25, 1.25, 0.8), gap="small")
     data_name = url_choice(data_column, "selectbox", t("lab.data"), DATA_NAMES, key="lab_data", default="digits",
                            format_func=lambda name: t(f"lab.data_names.{name}"), help=t("lab.data_help"))
     loss = url_choice(loss_column, "selectbox", t("lab.loss"), LOSSES, key="lab_loss", default="cross_entropy",
                       format_func=lambda name: t(f"lab.losses.{name}"), help=t("lab.loss_help"))
+    kind = url_choice(kind_column, "selectbox", t("lab.model"), MODEL_KINDS, key="lab_kind", default="mlp",
+                      format_func=str.upper, help=t("lab.model_help"))
     depth_column, width_column, activation_column, norm_column = st.columns((1, 1.2, 1, 0.9), gap="small",
                                                                             vertical_alignment="bottom")
     depth = depth_column.selectbox(t("lab.depth"), DEPTHS, index=2, key="lab_depth", bind="query-params",
@@ -56,7 +58,7 @@ def lab_controls() -> LabSettings:
                                     help=t("lab.seed_help"))
     examples = SPLIT_SIZES[data_name][0]
     st.html(optimizer_rows_css(count, PREFIX))
-    model = ModelSettings(widths=(width,) * depth, activation=activation, batch_norm=batch_norm)
+    model = ModelSettings(widths=(width,) * depth, activation=activation, batch_norm=batch_norm, kind=kind)
     trainings = []
     for slot in range(count):
         chosen = optimizer_panel(slot, 1, examples, prefix=PREFIX, rules=RULES, defaults=SLOT_DEFAULTS,

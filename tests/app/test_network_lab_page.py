@@ -74,7 +74,7 @@ def test_the_url_restores_the_view_and_the_inspected_point():
 def test_the_landscape_view_draws_the_plane_with_the_paths_and_a_plane_point_is_inspected():
     app = lab_page({**QUICK, "lab_view": "landscape", "lab_src": "plane", "lab_pa": "0.05", "lab_pb": "-0.02"})
     charts = drawn_charts(app)
-    assert "lab_plane_chart" in charts and "lab_surface" in charts
+    assert {"lab_plane_chart", "lab_surface", "lab_line"} <= charts.keys()
     figure = charts["lab_plane_chart"]["figure"]
     assert figure["data"][0]["type"] == "contour"
     assert "α = 0.05, β = -0.02" in page_text(app)
@@ -106,3 +106,9 @@ def test_each_curve_view_draws(view):
         names = " ".join(trace.get("name", "") for trace in drawn_charts(app)["lab_chart"]["figure"]["data"])
         assert "λ_max" in names and "stability limit" in names
         assert np.isfinite(app.number_input(key="lab_upd").value)
+
+
+def test_a_small_cnn_trains_on_the_digits():
+    app = lab_page({"lab_kind": "cnn", "lab_depth": "1", "lab_width": "8", "lab_epochs": "2", "lab_n": "1"})
+    assert not app.error, [error.value for error in app.error]
+    assert "validation accuracy" in page_text(app)

@@ -128,3 +128,13 @@ def test_an_inspection_reads_the_loss_and_slope_of_its_slices_at_the_point(tiny_
     gradient = network_lab.loss_gradient(network_lab.model_at_point(TINY, tiny_run.snapshots[-1], {}),
                                          loss_function(TINY), inputs, targets)
     assert np.linalg.norm(gradient) == pytest.approx(report.gradient_norm, rel=1e-4)
+
+
+def test_the_interpolation_line_passes_through_the_start_and_the_end(tiny_run):
+    steps, loss = network_lab.interpolation_job(TINY, tiny_run.snapshots[0], tiny_run.snapshots[-1], tiny_run.buffers[-1])
+    inputs, targets = network_lab.curvature_batch(TINY)
+    for step, snapshot in ((0.0, 0), (1.0, -1)):
+        model = network_lab.model_at_point(TINY, tiny_run.snapshots[snapshot], tiny_run.buffers[-1])
+        with torch.no_grad():
+            expected = float(loss_function(TINY)(model(inputs), targets))
+        assert loss[int(np.argmin(np.abs(steps - step)))] == pytest.approx(expected, rel=1e-5)
