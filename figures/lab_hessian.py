@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from figures.numbers import format_number
 from figures.style import Look, dress
 from scenes.network_lab import PointInspection
 
@@ -44,8 +45,8 @@ def eigen_slices_figure(inspection: PointInspection, *, height: int = 360, look:
     """L(θ + t u_max) and L(θ + t u_min) side by side, each with its Taylor quadratic L(θ) + t g·u + ½λt² (dotted)."""
     report = inspection.report
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=(
-        look.text("lab.figures.slice_top", value=f"{report.top_values[0]:.4g}"),
-        look.text("lab.figures.slice_bottom", value=f"{report.bottom_values[0]:.4g}")))
+        look.text("lab.figures.slice_top", value=format_number(float(report.top_values[0]))),
+        look.text("lab.figures.slice_bottom", value=format_number(float(report.bottom_values[0])))))
     for column, ((steps, loss), value, slope, colour) in enumerate(
             ((inspection.top_line, report.top_values[0], inspection.top_slope, CURVES_UP_COLOUR),
              (inspection.bottom_line, report.bottom_values[0], inspection.bottom_slope, CURVES_DOWN_COLOUR)), start=1):
@@ -59,7 +60,7 @@ def eigen_slices_figure(inspection: PointInspection, *, height: int = 360, look:
                                     showlegend=column == 1, line={"color": look.palette.ink, "dash": "dot",
                                                                   "width": look.line(1.2)},
                                     hoverinfo="skip"), row=1, col=column)
-        figure.update_xaxes(title_text="t", row=1, col=column)
+        figure.update_xaxes(title_text="t (θ + t·u_max)" if column == 1 else "t (θ + t·u_min)", row=1, col=column)
     figure.update_layout(height=height, margin=look.margin(l=60, r=10, t=40, b=50),
                          legend={"orientation": "h", "y": -0.25, "x": 0}, uirevision="lab-slices")
     return dress(figure, look)

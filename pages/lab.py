@@ -95,7 +95,7 @@ with figure_column:
 
 # The point whose Hessian is shown: an update of a run (the default: the first run's end) or a point of the plane.
 with st.container():
-    inspect_columns = st.columns((1.2, 1, 1, 1, 1), vertical_alignment="bottom")
+    inspect_columns = st.columns((1.4, 1.2, 1, 1, 1), vertical_alignment="bottom")
     source = url_choice(inspect_columns[0], "segmented_control", t("lab.inspect"), SOURCES, key="lab_src",
                         default="update", format_func=lambda name: t(f"lab.sources.{name}"))
     run_number = url_choice(inspect_columns[1], "selectbox", t("lab.inspect_run"), tuple(range(1, len(runs) + 1)),
