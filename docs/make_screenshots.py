@@ -26,6 +26,9 @@ SHOTS = (
     ("inspector.png", "/inspector?surface=lecture_toy&px=0.0&py=0.0", "inspector_chart", 0),
     ("network.png", "/network", "network_scatter", 0),
     ("tour.png", "/tour?scene=adaptive", "tour_adaptive", 0),
+    ("lab.png", "/lab?lab_view=landscape", "lab_plane_chart", 0),
+    ("lab_boundary.png", "/lab?lab_data=spirals&lab_depth=3&lab_width=32&lab_epochs=50&lab_view=boundary&lab_n=1&lab_opt0=adam&lab_lr0=0.01",
+     "lab_boundary", 0),
     ("explorer_zh.png", "/?surface=ravine&lang=zh&proj=true", "race_chart", 0),
 )
 

@@ -98,35 +98,55 @@ def build_model(settings: ModelSettings, inputs: int, outputs: int, seed: int,
                 image_shape: tuple[int, int] | None = None) -> nn.Sequential:
     """The network of ``settings`` for ``inputs`` features and ``outputs`` outputs, float32, in training mode.
 
-    The same ``seed`` gives the same initial parameters bit for bit; torch's global random state is
-    left as it was (``torch.random.fork_rng``).
+    The same ``seed`` gives the same initial parameters bit for bit, whatever else the process does at the
+    same time: the layers are made without values (on the ``meta`` device) and initialized from a generator
+    of their own (:func:`initialize`), so torch's global random state is neither read nor changed. (Seeding
+    the global state instead gave two trainings started at once in two threads different initializations.)
     """
     _check_shape(settings, inputs, image_shape)
     activation = ACTIVATIONS[settings.activation]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        layers: list[nn.Module] = []
-        if settings.kind == "mlp":
-            previous = inputs
-            for width in settings.widths:
-                layers.append(nn.Linear(previous, width))
-                if settings.batch_norm:
-                    layers.append(nn.BatchNorm1d(width))
-                layers.append(activation())
-                previous = width
-            layers.append(nn.Linear(previous, outputs))
-            return nn.Sequential(*layers)
+    layers: list[nn.Module] = []
+    if settings.kind == "mlp":
+        previous = inputs
+        for width in settings.widths:
+            layers.append(nn.Linear(previous, width, device="meta"))
+            if settings.batch_norm:
+                layers.append(nn.BatchNorm1d(width, device="meta"))
+            layers.append(activation())
+            previous = width
+        layers.append(nn.Linear(previous, outputs, device="meta"))
+    else:
         height, width = image_shape
         layers.append(nn.Unflatten(1, (1, height, width)))
         previous = 1
         for channels in settings.widths:
-            layers.append(nn.Conv2d(previous, channels, kernel_size=3, padding=1))
+            layers.append(nn.Conv2d(previous, channels, kernel_size=3, padding=1, device="meta"))
             if settings.batch_norm:
-                layers.append(nn.BatchNorm2d(channels))
+                layers.append(nn.BatchNorm2d(channels, device="meta"))
             layers += [activation(), nn.MaxPool2d(2)]
             previous = channels
-        layers += [nn.Flatten(), nn.Linear(_flat_features(settings, image_shape), outputs)]
-        return nn.Sequential(*layers)
+        layers += [nn.Flatten(), nn.Linear(_flat_features(settings, image_shape), outputs, device="meta")]
+    model = nn.Sequential(*layers).to_empty(device="cpu")
+    initialize(model, seed)
+    return model
+
+
+def initialize(model: nn.Module, seed: int) -> None:
+    r"""PyTorch's default initialization, drawn from ``torch.Generator().manual_seed(seed)``.
+
+    Linear and convolution layers: weights and biases uniform in ±1/√fan_in (fan_in = inputs per output,
+    ``kaiming_uniform_`` with a = √5 for the weights, as ``reset_parameters`` does); BatchNorm: γ = 1, β = 0,
+    running mean 0 and variance 1.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, (nn.Linear, nn.Conv2d)):
+                nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+                bound = 1 / math.sqrt(layer.weight[0].numel())
+                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+            elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                layer.reset_parameters()
 
 
 def parameter_count(settings: ModelSettings, inputs: int, outputs: int,

@@ -112,3 +112,20 @@ def test_a_small_cnn_trains_on_the_digits():
     app = lab_page({"lab_kind": "cnn", "lab_depth": "1", "lab_width": "8", "lab_epochs": "2", "lab_n": "1"})
     assert not app.error, [error.value for error in app.error]
     assert "validation accuracy" in page_text(app)
+
+
+def test_the_page_trains_exactly_what_its_settings_train_alone():
+    """Both optimizers train at once from the page's threads; each must give the numbers of the same
+    settings trained alone, bit for bit (they once drew each other's random numbers)."""
+    from ui import lab_compute
+    from ui.lab_controls import LEARNING_RATES, SLOT_DEFAULTS
+    from dataclasses import replace
+
+    from networks.training import TrainingSettings, train
+    from optimizers.settings import OptimizerSettings
+
+    lab_compute.training_run.cache_clear()
+    words = page_text(lab_page())
+    for kind in SLOT_DEFAULTS[:2]:
+        alone = train(replace(TrainingSettings(), optimizer=OptimizerSettings(kind, LEARNING_RATES[kind], batch_size=64)))
+        assert f"loss {alone.train_loss[-1]:.4g} (training), {alone.validation_loss[-1]:.4g} (validation)" in words
