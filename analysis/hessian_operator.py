@@ -19,6 +19,7 @@ on the copies, and the Hessian is that of the batch-statistics loss). Everything
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -43,6 +44,10 @@ def trainable_parameters(model: torch.nn.Module) -> tuple[list[str], list[torch.
                          f"{', '.join(sorted(str(dtype).removeprefix('torch.') for dtype in dtypes))}.")
     return list(names), list(parameters)
 
+
+
+class NotFiniteLoss(ArithmeticError):
+    """The loss or its gradient is not a finite number at the given parameters."""
 
 class HessianOperator:
     """The Hessian at the model's current parameters, applied to vectors (P,) or blocks (P, b) as tensors.
@@ -70,6 +75,9 @@ class HessianOperator:
         gradients = [torch.zeros_like(leaf) if piece is None else piece for leaf, piece in zip(self._leaves, gradients)]
         self.loss = float(loss.detach())
         self.gradient = self._flat([piece.detach() for piece in gradients])
+        if not (math.isfinite(self.loss) and bool(torch.isfinite(self.gradient).all())):
+            raise NotFiniteLoss(f"the loss is {self.loss:g} here, or its gradient is not finite (a diverged run?): "
+                                "there is no Hessian to read")
         # Pieces of g that do not depend on θ (a bias under MSE, say) have no graph: their rows of H are zero.
         self._curved = [index for index, piece in enumerate(gradients) if piece.requires_grad]
         self._gradients = [gradients[index] for index in self._curved]

@@ -20,9 +20,10 @@ PANEL_KEYS = ("figures.curves.loss", "figures.curves.gradient_norm", "figures.cu
               "figures.curves.step_size")
 
 
-def _positive_or_gap(values: np.ndarray) -> np.ndarray:
-    """Values for a log axis: non-positive entries become gaps instead of errors."""
-    return np.where(values > 0, values, np.nan)
+def positive_or_gap(values: np.ndarray) -> np.ndarray:
+    """Values for a log axis: non-positive and non-finite entries become gaps instead of errors."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(values) & (values > 0), values, np.nan)
 
 
 def _panel_axes(vertical_spacing: float) -> tuple[list[dict], list[dict]]:
@@ -59,12 +60,12 @@ def curves_figure(trajectories: Trajectories, labels: Sequence[str], *, height: 
         all_positive &= bool(np.all(loss > 0))
         line = {"color": colour, "width": look.line(2)}
         add(0, steps, loss, name=label, legendgroup=label, line=line)
-        add(1, steps, _positive_or_gap(trajectories.gradient_norm[run, :length]), name=label, legendgroup=label,
+        add(1, steps, positive_or_gap(trajectories.gradient_norm[run, :length]), name=label, legendgroup=label,
             showlegend=False, line=line)
         add(2, updates, trajectories.learning_rate[run, : length - 1], name=label, legendgroup=label,
             showlegend=False, line=line)
         for axis, dash in ((0, "solid"), (1, "dot")):
-            add(3, updates, _positive_or_gap(trajectories.effective_step[run, : length - 1, axis]),
+            add(3, updates, positive_or_gap(trajectories.effective_step[run, : length - 1, axis]),
                 name=f"{label}, {'x' if axis == 0 else 'y'}", legendgroup=label, showlegend=False,
                 line={**line, "dash": dash})
     log_axis = {"type": "log", "exponentformat": "power"}

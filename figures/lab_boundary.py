@@ -45,8 +45,9 @@ def boundary_figure(boundary: Boundary, inputs: torch.Tensor, targets: torch.Ten
              for index, update in enumerate(boundary.updates)]
     figure.update_layout(
         height=height, margin=look.margin(l=50, r=10, t=10, b=40),
-        xaxis={"title": "x₁", "range": [float(boundary.xs[0]), float(boundary.xs[-1])]},
-        yaxis={"title": "x₂", "range": [float(boundary.ys[0]), float(boundary.ys[-1])], "scaleanchor": "x"},
+        xaxis={"title": "x₁", "range": [float(boundary.xs[0]), float(boundary.xs[-1])], "constrain": "domain"},
+        yaxis={"title": "x₂", "range": [float(boundary.ys[0]), float(boundary.ys[-1])], "scaleanchor": "x",
+               "constrain": "domain"},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}, uirevision="lab-boundary",
         sliders=[{"active": last, "steps": steps, "currentvalue": {"prefix": look.text("lab.figures.update") + " "},
                   "pad": {"t": 40}, "x": 0.12, "len": 0.88}],

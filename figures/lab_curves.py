@@ -14,17 +14,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from figures.curves import positive_or_gap
 from figures.style import Look, dress, run_colour, subsample
 from networks.training import TrainingRun
 
 UPDATE_BUDGET = 600  # points per per-update trace: enough for the eye, a small figure
 CHOSEN_SYMBOL = "x-thin"
-
-
-def _positive(values: np.ndarray) -> np.ndarray:
-    """Values for a log axis: non-positive and non-finite entries become gaps."""
-    values = np.asarray(values, dtype=float)
-    return np.where(np.isfinite(values) & (values > 0), values, np.nan)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -53,14 +48,14 @@ def training_curves_figure(runs: Sequence[TrainingRun], labels: Sequence[str], *
         colour = run_colour(index)
         kept = subsample(len(run.update_loss), UPDATE_BUDGET)
         figure.add_trace(go.Scatter(
-            x=kept + 1, y=_positive(run.update_loss[kept]), mode="lines", name=look.text("lab.figures.batch_loss", run=label),
+            x=kept + 1, y=positive_or_gap(run.update_loss[kept]), mode="lines", name=look.text("lab.figures.batch_loss", run=label),
             line={"color": colour, "width": look.line(0.8)}, opacity=0.35, legendgroup=str(index), showlegend=False,
             hovertemplate=look.text("lab.figures.batch_loss_hover", update="%{x}", value="%{y:.4g}") + "<extra></extra>"), row=1, col=1)
         epochs = run.epoch_updates
         for values, dash, key in ((run.train_loss, "solid", "lab.figures.train"),
                                   (run.validation_loss, "dash", "lab.figures.validation")):
             figure.add_trace(go.Scatter(
-                x=epochs, y=_positive(values), mode="lines+markers", name=f"{label}: {look.text(key)}",
+                x=epochs, y=positive_or_gap(values), mode="lines+markers", name=f"{label}: {look.text(key)}",
                 line={"color": colour, "width": look.line(2), "dash": dash}, marker={"size": look.marker(4)},
                 legendgroup=str(index), hovertemplate=look.text("lab.figures.epoch_hover", update="%{x}", value="%{y:.4g}") + "<extra></extra>"),
                 row=1, col=1)
@@ -101,12 +96,12 @@ def gradient_figure(runs: Sequence[TrainingRun], labels: Sequence[str],
     for index, (run, label) in enumerate(zip(runs, labels, strict=True)):
         colour = run_colour(index)
         kept = subsample(len(run.gradient_norm), UPDATE_BUDGET)
-        figure.add_trace(go.Scatter(x=kept + 1, y=_positive(run.gradient_norm[kept]), mode="lines", name=label,
+        figure.add_trace(go.Scatter(x=kept + 1, y=positive_or_gap(run.gradient_norm[kept]), mode="lines", name=label,
                                     line={"color": colour, "width": look.line(1.2)}, legendgroup=str(index),
                                     hovertemplate=look.text("lab.figures.gradient_hover", update="%{x}", value="%{y:.4g}") + "<extra></extra>"),
                          row=1, col=1)
         if limits[index] is not None:
-            figure.add_trace(go.Scatter(x=kept + 1, y=_positive(limits[index][kept]), mode="lines",
+            figure.add_trace(go.Scatter(x=kept + 1, y=positive_or_gap(limits[index][kept]), mode="lines",
                                         name=f"{label}: {look.text('lab.figures.limit')}",
                                         line={"color": colour, "width": look.line(1.2), "dash": "dash"},
                                         legendgroup=str(index), showlegend=False,
@@ -114,7 +109,7 @@ def gradient_figure(runs: Sequence[TrainingRun], labels: Sequence[str],
                              row=2, col=1)
         if sharpness[index] is not None:
             updates, values = sharpness[index]
-            figure.add_trace(go.Scatter(x=updates, y=_positive(values), mode="lines+markers", name=f"{label}: λ_max",
+            figure.add_trace(go.Scatter(x=updates, y=positive_or_gap(values), mode="lines+markers", name=f"{label}: λ_max",
                                         line={"color": colour, "width": look.line(2)}, marker={"size": look.marker(6)},
                                         legendgroup=str(index), showlegend=False,
                                         hovertemplate="λ<sub>max</sub> = %{y:.4g}<extra></extra>"), row=2, col=1)

@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from analysis.landscape_planes import LossPlane
+from figures.curves import positive_or_gap
 from figures.style import Look, dress, run_colour
 from scenes.lab_pictures import PlaneSetup
 
@@ -20,8 +21,8 @@ COLOUR_SCALE = "Viridis"
 
 
 def _log_loss(loss: np.ndarray) -> np.ndarray:
-    loss = np.asarray(loss, dtype=float)
-    return np.where(np.isfinite(loss) & (loss > 0), np.log10(np.where(loss > 0, loss, 1.0)), np.nan)
+    """log₁₀ L, with gaps where L is not a positive finite number."""
+    return np.log10(positive_or_gap(loss))
 
 
 def _axis_titles(setup: PlaneSetup, look: Look) -> tuple[str, str]:
@@ -40,8 +41,8 @@ def landscape_figure(plane: LossPlane, setup: PlaneSetup, labels: Sequence[str],
         colorscale=COLOUR_SCALE, ncontours=24, line={"width": 0.5}, connectgaps=False,
         colorbar={"title": {"text": "log₁₀ L", "side": "right"}, "thickness": 14},
         hovertemplate="α = %{x:.3g}<br>β = %{y:.3g}<br>L = %{customdata:.4g}<extra></extra>", name="L"))
-    for index, (path, updates, label) in enumerate(zip(setup.paths, setup.path_updates, labels, strict=True)):
-        colour = run_colour(index)
+    for index, path, updates in zip(setup.runs, setup.paths, setup.path_updates, strict=True):
+        colour, label = run_colour(index), labels[index]
         figure.add_trace(go.Scatter(
             x=path[:, 0], y=path[:, 1], mode="lines+markers", name=label, customdata=updates,
             line={"color": colour, "width": look.line(2.5)}, marker={"size": look.marker(5), "color": colour},
@@ -70,7 +71,7 @@ def interpolation_figure(lines: Sequence[tuple[np.ndarray, np.ndarray]], labels:
     figure = go.Figure()
     for index, ((steps, loss), label) in enumerate(zip(lines, labels, strict=True)):
         loss = np.asarray(loss, dtype=float)
-        figure.add_trace(go.Scatter(x=steps, y=np.where(np.isfinite(loss) & (loss > 0), loss, np.nan), mode="lines",
+        figure.add_trace(go.Scatter(x=steps, y=positive_or_gap(loss), mode="lines",
                                     name=label, line={"color": run_colour(index), "width": look.line(2.5)},
                                     hovertemplate="t = %{x:.2f}<br>L = %{y:.4g}<extra></extra>"))
     for step in (0, 1):

@@ -30,7 +30,8 @@ from workers import Superseded
 VIEWS = ("curves", "gradient", "landscape", "boundary")
 PLANES = ("pca", "random")
 SOURCES = ("update", "plane")
-OWNER = "lab_owner"  # this session's name for its jobs: a newer job of the session supersedes its older one
+OWNER = "lab_owner"
+END_KEY = "lab_end_shown"  # the run's last update as the page last showed it  # this session's name for its jobs: a newer job of the session supersedes its older one
 
 
 def on_curve_click(chart_key: str) -> None:
@@ -102,10 +103,13 @@ with st.container():
                             key="lab_run", default=1, format_func=lambda number: labels[number - 1])
     chosen_run = runs[run_number - 1]
     last_update = int(chosen_run.snapshot_updates[-1])
-    if "lab_upd" not in st.session_state and "lab_upd" not in st.query_params:
+    # The inspected update follows the run's end (also when the settings change the end) until the student
+    # picks another update; one beyond the end is the end.
+    following = st.session_state.get(END_KEY) == st.session_state.get("lab_upd")
+    if ("lab_upd" not in st.session_state and "lab_upd" not in st.query_params) or following \
+            or st.session_state.get("lab_upd", 0) > last_update:
         st.session_state["lab_upd"] = last_update
-    if st.session_state.get("lab_upd", 0) > last_update:
-        st.session_state["lab_upd"] = last_update
+    st.session_state[END_KEY] = last_update
     update = int(inspect_columns[2].number_input(t("lab.inspect_update"), 0, last_update, key="lab_upd",
                                                  bind="query-params", help=t("lab.inspect_update_help")))
     alpha = inspect_columns[3].number_input("α", -1e3, 1e3, 0.0, format="%.4f", key="lab_pa", bind="query-params")
@@ -137,6 +141,10 @@ with figure_column:
         plotly_click("lab_chart", key="lab_chart_click", on_click=lambda: on_curve_click("lab_chart_click"))
     elif view == "landscape" and setup is not None:
         plane = lab_compute.plane(trainings[0], setup)
+        if len(setup.runs) < len(runs):
+            st.caption(t("lab.plane_without_diverged"))
+        if plane.not_finite_count:
+            st.warning(t("lab.plane_not_finite", count=plane.not_finite_count, points=plane.loss.size), icon="⚠️")
         chosen = (alpha, beta) if source == "plane" else None
         live_chart(landscape_figure(plane, setup, labels, chosen=chosen, look=look), key="lab_plane_chart",
                    config=chart_config("network-lab-plane", doubleClick=False), fit=fit)
@@ -159,8 +167,8 @@ with verdict_slot, st.spinner(t("lab.computing_hessian")):
         verdict_slot.warning(t("lab.hessian_failed", problem=str(problem)), icon="⚠️")
 if inspection is not None:
     where = (t("lab.at_update", run=labels[run_number - 1], update=inspected_update) if source == "update"
-             else t("lab.at_plane", alpha=f"{alpha:g}", beta=f"{beta:g}"))
-    verdict_slot.markdown(f"**{where}**: {verdict_line(inspection)}")
+             else t("lab.at_plane", alpha=f"{alpha:g}", beta=f"{beta:g}", plane=t(f"lab.planes.{plane_kind}")))
+    verdict_slot.markdown(t("lab.verdict_at", where=where, verdict=verdict_line(inspection)))
 if inspection is not None:
     numbers_column, density_column, slices_column = st.columns((1, 1.2, 1.4))
     with numbers_column:
@@ -183,11 +191,11 @@ st.caption(t("lab.setup", data=t(f"lab.data_names.{data.name}"), train=f"{len(da
              validation=f"{len(data.validation_targets):,}", parameters=f"{runs[0].parameter_count:,}",
              samples=f"{min(network_lab.CURVATURE_SAMPLES, len(data.train_targets)):,}"))
 credit = CREDITS[data.name]
-st.caption(t("lab.credit", source=credit["source"], licence=credit["licence"], url=credit["url"] or "—"))
+st.caption(t("lab.credit", source=credit["source"], licence=credit["licence"]) + (f" {credit['url']}" if credit["url"] else ""))
 csv_column, json_column = st.columns(2)
-csv_column.download_button(t("exports.csv"), data=lambda: runs_csv(runs, labels), file_name="network-lab.csv",
+csv_column.download_button(t("lab.export_csv"), data=lambda: runs_csv(runs, labels), file_name="network-lab.csv",
                            mime="text/csv", key="lab_csv", on_click="ignore", icon=":material/table:", width="stretch")
-json_column.download_button(t("exports.json"), data=lambda: runs_json(runs, labels), file_name="network-lab.json",
+json_column.download_button(t("lab.export_json"), data=lambda: runs_json(runs, labels), file_name="network-lab.json",
                             mime="application/json", key="lab_json", on_click="ignore", icon=":material/data_object:",
                             width="stretch")
 url_check.finish()

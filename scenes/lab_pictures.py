@@ -51,8 +51,9 @@ class PlaneSetup:
     buffers: dict
     directions: np.ndarray  # (2, P)
     extent: tuple[float, float, float, float]  # α₀, α₁, β₀, β₁
-    paths: tuple[np.ndarray, ...]  # per run: (S, 2) coordinates of its finite snapshots
-    path_updates: tuple[np.ndarray, ...]  # per run: the update of each of those snapshots
+    runs: tuple[int, ...]  # the runs drawn on it (those that did not diverge)
+    paths: tuple[np.ndarray, ...]  # per drawn run: (S, 2) coordinates of its snapshots
+    path_updates: tuple[np.ndarray, ...]  # per drawn run: the update of each of those snapshots
     explained: np.ndarray | None  # PCA: the share of the paths' variance along d₁ and d₂
 
     def point(self, alpha: float, beta: float) -> np.ndarray:
@@ -61,7 +62,8 @@ class PlaneSetup:
 
 
 def plane_setup(runs: Sequence[TrainingRun], model: torch.nn.Module, kind: str = "pca", seed: int = 0) -> PlaneSetup:
-    """The plane through the first finite run's end along ``kind`` directions, with every run's path on it.
+    """The plane through the first finite run's end along ``kind`` directions, with the path of every run
+    that did not diverge (a diverged run's last finite parameters can be 10¹¹ away: they would be the plane).
 
     ``model`` is any instance of the runs' architecture (the random directions are normalized to its
     filters at the centre). Raises ``ValueError`` when every run diverged (there is no centre).
@@ -69,9 +71,11 @@ def plane_setup(runs: Sequence[TrainingRun], model: torch.nn.Module, kind: str =
     first = centre_run(runs)
     if first is None:
         raise ValueError("every run diverged: there is no finite end point to centre a plane on")
+    drawn = tuple(index for index, each in enumerate(runs) if each.diverged_at is None)
     run = runs[first]
     last = int(finite_snapshots(run)[-1])
     centre = run.snapshots[last].astype(np.float64)
+    runs = [runs[index] for index in drawn]
     kept = [finite_snapshots(each) for each in runs]
     if kind == "pca":
         stacked = np.concatenate([each.snapshots[rows] for each, rows in zip(runs, kept, strict=True)])
@@ -90,7 +94,7 @@ def plane_setup(runs: Sequence[TrainingRun], model: torch.nn.Module, kind: str =
     extent = _extent(np.concatenate(paths), minimum=RANDOM_EXTENT if kind == "random" else 0.0)
     updates = tuple(each.snapshot_updates[rows] for each, rows in zip(runs, kept, strict=True))
     return PlaneSetup(kind=kind, centre_run=first, centre=centre, buffers=run.buffers[last],
-                      directions=np.asarray(directions, dtype=np.float64), extent=extent, paths=paths,
+                      directions=np.asarray(directions, dtype=np.float64), extent=extent, runs=drawn, paths=paths,
                       path_updates=updates, explained=explained)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from analysis.curvature import sharpness
+from analysis.hessian_operator import NotFiniteLoss
 from analysis.hessian_report import HessianReport, hessian_report
 from analysis.landscape_planes import LossPlane, loss_line, loss_plane
 from i18n import text
@@ -100,7 +101,10 @@ def sharpness_job(settings: TrainingSettings, points: np.ndarray, buffers: list[
     values = np.full(len(points), np.nan)
     for index, (parameters, state) in enumerate(zip(points, buffers, strict=True)):
         if np.all(np.isfinite(parameters)):
-            values[index] = sharpness(model_at_point(settings, parameters, state), loss_fn, inputs, targets)
+            try:
+                values[index] = sharpness(model_at_point(settings, parameters, state), loss_fn, inputs, targets)
+            except NotFiniteLoss:  # finite parameters of a diverging run can still make the loss infinite
+                pass
         if progress is not None:
             progress((index + 1) / len(points))
     return values
@@ -174,14 +178,19 @@ def stability_limit(settings: TrainingSettings, learning_rates: np.ndarray) -> n
 
     On a quadratic with curvature λ, gradient descent multiplies the distance along that direction by
     1 − ηλ per step: it shrinks only while λ < 2/η. Heavy-ball momentum with coefficient β is stable
-    while λ < 2(1 + β)/η. Adaptive rules divide every coordinate by its own σ: no single limit in λ.
+    while λ < 2(1 + β)/η, torch's Nesterov while λ < 2(1 + β)/(η(1 + 2β)) (the roots of their
+    two-step recurrences stay inside the unit circle). Adaptive rules divide every coordinate by its own
+    σ: no single limit in λ.
     """
     kind = settings.optimizer.kind.value
     rates = np.asarray(learning_rates, dtype=float)
     if kind == "gd":
         return 2 / rates
+    beta = settings.optimizer.momentum
     if kind == "momentum":
-        return 2 * (1 + settings.optimizer.momentum) / rates
+        return 2 * (1 + beta) / rates
+    if kind == "nesterov":
+        return 2 * (1 + beta) / (rates * (1 + 2 * beta))
     return None
 
 

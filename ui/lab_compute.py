@@ -28,7 +28,7 @@ CURVATURE_TIMEOUT = 60.0
 POLL_SECONDS = 0.1  # how often the page redraws its progress bar while the workers train
 _local = threading.local()
 # Threads that wait for the workers, so that the optimizers of one Lab run train at once (one per worker).
-_WAITERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lab-wait")
+_WAITERS = ThreadPoolExecutor(max_workers=96, thread_name_prefix="lab-wait")  # a class of 30 × 3 optimizers
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from networks.data import DATA_NAMES, SPLIT_SIZES
-from networks.models import MAX_DEPTH, MODEL_KINDS, ModelSettings
+from networks.models import MAX_CNN_CHANNELS, MAX_DEPTH, MODEL_KINDS, ModelSettings
 from networks.training import TrainingSettings
 from optimizers.settings import OptimizerKind
 from scenes.network_lab import MAX_OPTIMIZERS, LabSettings
@@ -56,6 +56,12 @@ def lab_controls() -> LabSettings:
     epochs = epochs_column.select_slider(t("lab.epochs"), EPOCHS, value=20, key="lab_epochs", bind="query-params")
     seed = seed_column.number_input(t("lab.seed"), 0, 9999, 0, key="lab_seed", bind="query-params",
                                     help=t("lab.seed_help"))
+    if kind == "cnn" and width > MAX_CNN_CHANNELS:
+        width = MAX_CNN_CHANNELS
+        st.caption(t("lab.cnn_width", channels=MAX_CNN_CHANNELS))
+    if data_name == "curve" and loss != "mse":
+        loss = "mse"
+        st.caption(t("lab.curve_loss"))
     examples = SPLIT_SIZES[data_name][0]
     st.html(optimizer_rows_css(count, PREFIX))
     model = ModelSettings(widths=(width,) * depth, activation=activation, batch_norm=batch_norm, kind=kind)

@@ -14,15 +14,15 @@ VERDICT_ICONS = {"minimum": "🟢", "saddle": "🟠", "flat": "🟡", "not_criti
 def verdict_line(inspection: PointInspection) -> str:
     """One line: the verdict with ‖g‖ and the extreme eigenvalues (the stage's summary of a click)."""
     report = inspection.report
-    return t(f"lab.verdicts.{report.verdict}", gradient=format_number(report.gradient_norm),
+    return VERDICT_ICONS.get(report.verdict, "") + " " + t(f"lab.verdicts.{report.verdict}", gradient=format_number(report.gradient_norm),
              tolerance=format_number(report.gradient_tolerance), band=format_number(report.flat_band),
              top=format_number(float(report.top_values[0])), bottom=format_number(float(report.bottom_values[0])))
 
 
 def hessian_numbers(inspection: PointInspection) -> None:
-    """The verdict, then L, ‖g‖, P, the extreme eigenvalues, the trace with its error bar and the minimum ratio."""
+    """L, ‖g‖, P, the extreme eigenvalues, the trace with its error bar and the minimum ratio (the verdict itself
+    is on the stage, :func:`verdict_line`)."""
     report = inspection.report
-    st.markdown(f"{VERDICT_ICONS.get(report.verdict, '')} {verdict_line(inspection)}")
     st.markdown(t("lab.numbers", loss=format_number(report.loss), gradient=format_number(report.gradient_norm),
                   parameters=f"{report.parameter_count:,}",
                   top=", ".join(format_number(float(v)) for v in report.top_values),

@@ -77,7 +77,7 @@ def test_the_landscape_view_draws_the_plane_with_the_paths_and_a_plane_point_is_
     assert {"lab_plane_chart", "lab_surface", "lab_line"} <= charts.keys()
     figure = charts["lab_plane_chart"]["figure"]
     assert figure["data"][0]["type"] == "contour"
-    assert "α = 0.05, β = -0.02" in page_text(app)
+    assert "Plane point (PCA of the paths) α = 0.05, β = -0.02" in page_text(app)
     assert "principal directions" in page_text(app)
 
 

@@ -14,7 +14,7 @@ from tests.browser.server import ARTIFACTS, fresh_page
 pytestmark = pytest.mark.browser
 
 QUICK = "lab_data=moons&lab_depth=1&lab_width=8&lab_epochs=5"
-VERDICT = re.compile(r"(Run \d: [^,]+, update (\d+)|Plane point α = (-?[\d.e-]+), β = (-?[\d.e-]+))")
+VERDICT = re.compile(r"(Run \d: [^,]+, update (\d+)|Plane point \([^)]*\) α = (-?[\d.e-]+), β = (-?[\d.e-]+))")
 
 
 def open_lab(page, app_server, query: str, chart: str = "lab_chart") -> None:
@@ -64,7 +64,7 @@ def test_a_click_on_the_landscape_inspects_that_point_of_the_plane(page, app_ser
     (x0, x1), (y0, y1) = area["x_range"], area["y_range"]
     alpha, beta = x0 + 0.3 * (x1 - x0), y0 + 0.6 * (y1 - y0)
     page.mouse.click(*pixel_of(area, alpha, beta))
-    found = wait_for_text(page, re.compile(r"Plane point α = (-?[\d.e-]+), β = (-?[\d.e-]+)"))
+    found = wait_for_text(page, re.compile(r"Plane point \([^)]*\) α = (-?[\d.e-]+), β = (-?[\d.e-]+)"))
     assert float(found.group(1)) == pytest.approx(alpha, abs=0.02 * (x1 - x0))
     assert float(found.group(2)) == pytest.approx(beta, abs=0.02 * (y1 - y0))
     wait_until_settled(page)

@@ -132,3 +132,23 @@ def test_bad_settings_get_a_clear_message(case):
                               ({"gradient_tolerance": float("nan")}, "gradient_tolerance must be")):
         with pytest.raises(ValueError, match=message):
             hessian_report(model, cross_entropy, inputs, targets, **keywords)
+
+
+def test_a_point_where_the_loss_is_not_finite_has_no_hessian_and_says_so():
+    """A diverged run's last finite parameters can still give an infinite loss: the report used to read
+    ‖g‖ = nan as small and call the point a saddle."""
+    import pytest
+    import torch
+
+    from analysis.curvature import sharpness
+    from analysis.hessian_operator import NotFiniteLoss
+    from analysis.hessian_report import hessian_report
+
+    model = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        model.weight.fill_(1e30)
+    inputs, targets = torch.full((4, 2), 1e10), torch.zeros(4, 1)
+    loss_fn = torch.nn.functional.mse_loss
+    for compute in (hessian_report, sharpness):
+        with pytest.raises(NotFiniteLoss, match="no Hessian to read"):
+            compute(model, loss_fn, inputs, targets)

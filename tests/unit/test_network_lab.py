@@ -29,13 +29,16 @@ def settings_with(kind: OptimizerKind, lr: float, **knobs) -> TrainingSettings:
 
 
 @pytest.mark.parametrize(("kind", "knobs"), [(OptimizerKind.GD, {}), (OptimizerKind.MOMENTUM, {"momentum": 0.9}),
-                                             (OptimizerKind.MOMENTUM, {"momentum": 0.5})])
+                                             (OptimizerKind.MOMENTUM, {"momentum": 0.5}),
+                                             (OptimizerKind.NESTEROV, {"momentum": 0.9}),
+                                             (OptimizerKind.NESTEROV, {"momentum": 0.3})])
 def test_the_stability_limit_is_where_torch_optim_starts_to_diverge_on_a_quadratic(kind, knobs):
     rate = 0.1
     limit = network_lab.stability_limit(settings_with(kind, rate, **knobs), np.array([rate]))[0]
     for curvature, grows in ((0.98 * limit, False), (1.02 * limit, True)):
         x = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
-        optimizer = torch.optim.SGD([x], lr=rate, momentum=knobs.get("momentum", 0.0))
+        optimizer = torch.optim.SGD([x], lr=rate, momentum=knobs.get("momentum", 0.0),
+                                    nesterov=kind is OptimizerKind.NESTEROV)
         for _ in range(3000):
             optimizer.zero_grad()
             (0.5 * curvature * x ** 2).sum().backward()
