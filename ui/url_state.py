@@ -45,18 +45,24 @@ def _spells(raw: str, value: object) -> bool:
 
 
 def rejected_parameters(before: Mapping[str, str], after: Mapping[str, str],
-                        values: Mapping[str, object]) -> list[tuple[str, str]]:
+                        values: Mapping[str, object], previous: Mapping[str, object] | None = None
+                        ) -> list[tuple[str, str]]:
     """``(key, raw)`` of the URL parameters the page's widgets refused, in URL order.
 
     ``before``/``after``: the query parameters when the run began and after the widgets were drawn;
-    ``values``: the widgets' values by key. A parameter is refused when a widget with its key exists,
-    the parameter vanished from the URL, and its text does not spell the widget's (default) value.
+    ``values``: the widgets' values by key; ``previous``: their values at the end of this session's last
+    run. A parameter is refused when a widget with its key exists, the parameter vanished from the URL,
+    its text does not spell the widget's (default) value, and the user did not change that widget in this
+    run (picking a widget's default also takes its parameter out of the URL: that is no refusal).
     """
+    previous = previous or {}
     return [(key, raw) for key, raw in before.items()
-            if key in values and key not in after and not _spells(raw, values[key])]
+            if key in values and key not in after and not _spells(raw, values[key])
+            and (key not in previous or previous[key] == values[key])]
 
 
 SHARED_INSTEAD = "url_shared_instead"
+LAST_VALUES = "url_last_values"  # the bound widgets' values at the end of the session's last run
 
 
 def share_instead(parameter: str, value: str | None) -> None:
@@ -86,7 +92,8 @@ class UrlCheck:
         """Call after every widget: the warning for refused values, and the current view's link."""
         after = st.query_params.to_dict()
         values = {key: st.session_state[key] for key in self.before if key in st.session_state}
-        refused = rejected_parameters(self.before, after, values)
+        refused = rejected_parameters(self.before, after, values, st.session_state.get(LAST_VALUES))
+        st.session_state[LAST_VALUES] = {key: st.session_state[key] for key in after if key in st.session_state}
         if refused:
             listed = ", ".join(markdown_code(f"{key}={raw[:40]}") for key, raw in refused)
             self.warning_slot.warning(t("url.refused", parameters=listed), icon="🔗")

@@ -21,3 +21,13 @@ def test_a_default_spelled_out_in_the_link_is_not_refused():
 def test_parameters_of_other_pages_and_kept_values_are_not_refused():
     before = {"px": "garbage", "lr0": "0.3"}
     assert rejected_parameters(before, {"lr0": "0.3"}, {"lr0": 0.3}) == []
+
+
+def test_picking_the_default_takes_a_parameter_out_of_the_url_without_a_warning():
+    """?lab_data=moons, then the student picks the default (digits): the parameter leaves the URL, and it
+    was reported as a refused link."""
+    before = {"lab_data": "moons", "lr0": "abc"}
+    assert rejected_parameters(before, {}, {"lab_data": "digits", "lr0": 0.1},
+                               previous={"lab_data": "moons", "lr0": 0.1}) == [("lr0", "abc")]
+    # a fresh session (no previous run) still reports what it could not use
+    assert rejected_parameters(before, {}, {"lab_data": "digits", "lr0": 0.1}) == [("lab_data", "moons"), ("lr0", "abc")]
