@@ -13,7 +13,6 @@ running averages, so the loss is one fixed function of the parameters).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -73,16 +72,8 @@ def model_at_point(settings: TrainingSettings, parameters: np.ndarray, buffers: 
     return model.eval()
 
 
-# One training at a time in a process. Two trainings started at once from the page's waiter threads (when
-# they run in the server itself, before the workers are ready, and in AppTest) shared torch's thread pool
-# and gave the same settings other numbers; one after the other they are bit for bit the same, and two
-# cores gain nothing from running them side by side in one process.
-_TRAINING = threading.Lock()
-
-
 def train_job(settings: TrainingSettings, progress: Progress = None) -> TrainingRun:
-    with _TRAINING:
-        return train(settings, progress=progress)
+    return train(settings, progress=progress)
 
 
 def sharpness_rows(run: TrainingRun) -> np.ndarray:

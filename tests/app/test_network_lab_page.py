@@ -115,8 +115,8 @@ def test_a_small_cnn_trains_on_the_digits():
 
 
 def test_the_page_trains_exactly_what_its_settings_train_alone():
-    """Both optimizers train at once from the page's threads; each must give the numbers of the same
-    settings trained alone, bit for bit (they once drew each other's random numbers)."""
+    """Both optimizers train at once from the page's threads; each must give the numbers of its settings
+    trained alone, bit for bit (the settings the widgets build are the ones a student would read off)."""
     from ui import lab_compute
     from ui.lab_controls import LEARNING_RATES, SLOT_DEFAULTS
     from dataclasses import replace
