@@ -162,7 +162,7 @@ with verdict_slot, st.spinner(t("lab.computing_hessian")):
         if source == "plane" and setup is not None:
             inspection = lab_compute.inspection_at_point(trainings[0], setup.point(alpha, beta), setup.buffers)
         elif snapshot is not None:
-            inspection = lab_compute.inspection(trainings[run_number - 1], run_number - 1, snapshot)
+            inspection = lab_compute.inspection(trainings[run_number - 1], snapshot)
     except (ValueError, ArithmeticError) as problem:
         verdict_slot.warning(t("lab.hessian_failed", problem=str(problem)), icon="⚠️")
 if inspection is not None:

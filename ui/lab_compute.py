@@ -95,7 +95,7 @@ def sharpness_curve(settings: TrainingSettings) -> tuple[np.ndarray, np.ndarray]
 
 
 @lru_cache(maxsize=24)
-def inspection(settings: TrainingSettings, run_index: int, snapshot: int) -> network_lab.PointInspection:
+def inspection(settings: TrainingSettings, snapshot: int) -> network_lab.PointInspection:
     """The Hessian at snapshot ``snapshot`` of the training ``settings``."""
     run = training_run(settings)
     return _run("inspect", network_lab.inspection_job, settings, run.snapshots[snapshot], run.buffers[snapshot],
