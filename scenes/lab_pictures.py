@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from analysis.landscape_planes import random_directions, trajectory_directions
+from analysis.landscape_planes import random_directions, trajectory_directions, trajectory_extent
 from networks.training import TrainingRun
 
 PLANE_MARGIN = 0.25  # the plane reaches this share of the paths' span beyond them on each side
 RANDOM_EXTENT = 1.0  # a random plane spans at least ±1 (filter-normalized units: the weights' own size)
-BOUNDARY_POINTS = 61
+BOUNDARY_POINTS = 41  # per side: 50 frames of 41² make a 0.65 MB figure (61² made 1.37 MB)
 
 
 def finite_snapshots(run: TrainingRun) -> np.ndarray:
@@ -99,13 +99,12 @@ def plane_setup(runs: Sequence[TrainingRun], model: torch.nn.Module, kind: str =
 
 
 def _extent(points: np.ndarray, minimum: float) -> tuple[float, float, float, float]:
-    """A box around ``points`` (and the centre 0, 0) with a margin, at least ±``minimum`` wide, square in its
-    units so that the picture is not stretched."""
-    low = np.minimum(points.min(axis=0), 0.0)
-    high = np.maximum(points.max(axis=0), 0.0)
-    half = max(float(np.max(high - low)) * (0.5 + PLANE_MARGIN), minimum, 1e-3)
-    middle = (low + high) / 2
-    return (float(middle[0] - half), float(middle[0] + half), float(middle[1] - half), float(middle[1] + half))
+    """``trajectory_extent``'s box around ``points`` and the centre, made square (so that the picture is not
+    stretched) and at least ±``minimum`` wide."""
+    alpha_low, alpha_high, beta_low, beta_high = trajectory_extent(points, PLANE_MARGIN)
+    half = max(alpha_high - alpha_low, beta_high - beta_low, 2 * minimum, 2e-3) / 2
+    alpha, beta = (alpha_low + alpha_high) / 2, (beta_low + beta_high) / 2
+    return (alpha - half, alpha + half, beta - half, beta + half)
 
 
 @dataclass(frozen=True, eq=False)

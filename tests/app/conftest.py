@@ -23,6 +23,24 @@ def app() -> AppTest:
     return test
 
 
+def run_page(path: str, query: dict[str, str] | None = None) -> AppTest:
+    """The page file ``path`` run once on its own, as routed by ``app.py``, with ``query`` in its URL."""
+    from ui.page import ROUTED
+
+    test = AppTest.from_file(path, default_timeout=TIMEOUT)
+    test.session_state[ROUTED] = True
+    test.query_params.update(query or {})
+    test.run()
+    assert not test.exception, test.exception
+    return test
+
+
+def page_text(test: AppTest) -> str:
+    """Every text the page shows (title, subheaders, markdown, captions and message boxes), joined."""
+    groups = (test.title, test.subheader, test.markdown, test.caption, test.info, test.warning, test.error)
+    return " ".join(str(element.value) for group in groups for element in group)
+
+
 def drawn_charts(test: AppTest) -> dict[str, dict]:
     """The figures the page sends to its live charts (``components.live_chart``), by chart key.
 

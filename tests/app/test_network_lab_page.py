@@ -15,8 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from i18n import text
-from tests.app.conftest import TIMEOUT, drawn_charts
-from ui.page import ROUTED
+from tests.app.conftest import drawn_charts, page_text, run_page
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "lab.py")
 # A small, quick setting: two moons, one hidden layer of 8, five epochs, two optimizers.
@@ -24,18 +23,7 @@ QUICK = {"lab_data": "moons", "lab_depth": "1", "lab_width": "8", "lab_epochs": 
 
 
 def lab_page(query: dict[str, str] | None = None) -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.session_state[ROUTED] = True
-    app.query_params.update(query or {})
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def page_text(app: AppTest) -> str:
-    parts = [element.value for group in (app.title, app.markdown, app.caption, app.info, app.warning, app.error)
-             for element in group]
-    return " ".join(str(part) for part in parts)
+    return run_page(PAGE, query)
 
 
 def test_the_default_lab_trains_real_digits_and_inspects_the_first_runs_end():

@@ -19,9 +19,8 @@ from figures.numbers import format_number
 from figures.network import ratio_scatter_figure, slice_contour_figure, spectrum_figure
 from figures.style import LIGHT
 from i18n import text
-from tests.app.conftest import TIMEOUT, drawn_charts
+from tests.app.conftest import drawn_charts, page_text, run_page
 from ui.network_compute import network_experiment, network_slice
-from ui.page import ROUTED
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "network.py")
 # Small and quick settings for most tests (the default page trains 16 networks for 2000 steps).
@@ -31,18 +30,7 @@ EIGHT = {"net_runs": "8"}
 
 
 def network_page(query: dict[str, str] | None = None) -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.session_state[ROUTED] = True
-    app.query_params.update(query or {})
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def page_text(app: AppTest) -> str:
-    parts = [element.value for group in (app.title, app.subheader, app.markdown, app.caption, app.info, app.warning)
-             for element in group]
-    return " ".join(str(part) for part in parts)
+    return run_page(PAGE, query)
 
 
 def test_the_default_page_runs_the_experiment_and_draws_its_four_charts():
