@@ -1,5 +1,8 @@
 """Every piece of interface text, in one catalogue per language (``en.toml``, ``zh.toml``).
 
+A language's folder (``en/``, ``zh/``) holds more of its catalogue, one file per experiment page
+(``en/exp_batch_size.toml``), read with the main file as one catalogue; a key defined twice is an error.
+
 Keys are dotted (``explorer.title``): the TOML tables of a catalogue, flattened. A text may hold
 ``str.format`` fields (``"diverged at step {step}"``), filled in by ``text(key, language, step=12)``.
 This package is pure (no streamlit): figures and scenes take a ``language`` argument and call
@@ -38,8 +41,15 @@ def catalogue(language: str) -> Mapping[str, str]:
     """All texts of ``language`` by dotted key; raises ``ValueError`` for a language we do not have."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; choose one of: {', '.join(LANGUAGES)}")
-    with open(CATALOGUE_FOLDER / f"{language}.toml", "rb") as file:
-        return types.MappingProxyType(_flatten(tomllib.load(file)))
+    flat: dict[str, str] = {}
+    for path in (CATALOGUE_FOLDER / f"{language}.toml", *sorted((CATALOGUE_FOLDER / language).glob("*.toml"))):
+        with open(path, "rb") as file:
+            part = _flatten(tomllib.load(file))
+        twice = part.keys() & flat.keys()
+        if twice:
+            raise ValueError(f"{path.name} defines again: {', '.join(sorted(twice))}")
+        flat.update(part)
+    return types.MappingProxyType(flat)
 
 
 def text(key: str, language: str = DEFAULT_LANGUAGE, /, **values: object) -> str:

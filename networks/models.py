@@ -30,7 +30,7 @@ from torch import nn
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 MODEL_KINDS = ("mlp", "cnn")
-MAX_DEPTH = 4                 # hidden layers (MLP) or convolutions (CNN)
+MAX_DEPTH = 8                 # hidden layers (MLP) or convolutions (CNN); the Lab's menu offers 0-4
 MIN_WIDTH, MAX_WIDTH = 1, 256
 MAX_CNN_CHANNELS = 16
 MAX_PARAMETERS = 250_000      # keeps 13+ snapshots within networks.training_settings.MAX_SNAPSHOT_BYTES

@@ -33,6 +33,10 @@ PLANE_POINTS = 31  # the landscape grid's side
 LINE_POINTS = 41
 MIN_SLICE, MAX_SLICE = 1e-3, 5.0  # the reach of a 1-D slice along a unit eigenvector
 MAX_OPTIMIZERS = 3
+# The Lab's menus (the models allow deeper networks, the warm-up experiment's; the Lab's budget does not).
+DEPTHS = tuple(range(5))
+WIDTHS = (4, 8, 16, 32, 64, 128, 256)
+EPOCHS = (1, 2, 5, 10, 20, 30, 50, 100)
 
 Progress = Callable[[float], None] | None
 

@@ -11,10 +11,10 @@ from dataclasses import replace
 import streamlit as st
 
 from networks.data import DATA_NAMES, SPLIT_SIZES
-from networks.models import MAX_CNN_CHANNELS, MAX_DEPTH, MODEL_KINDS, ModelSettings
+from networks.models import MAX_CNN_CHANNELS, MODEL_KINDS, ModelSettings
 from networks.training import TrainingSettings
 from optimizers.settings import OptimizerKind
-from scenes.network_lab import MAX_OPTIMIZERS, LabSettings
+from scenes.network_lab import DEPTHS, EPOCHS, MAX_OPTIMIZERS, WIDTHS, LabSettings
 from ui.language import t
 from ui.optimizer_panel import optimizer_panel, optimizer_rows_css
 from ui.url_choice import url_choice
@@ -25,12 +25,9 @@ RULES = (OptimizerKind.GD, OptimizerKind.MOMENTUM, OptimizerKind.NESTEROV, Optim
 SLOT_DEFAULTS = (OptimizerKind.MOMENTUM, OptimizerKind.ADAM, OptimizerKind.GD)
 LEARNING_RATES = {OptimizerKind.GD: 0.1, OptimizerKind.MOMENTUM: 0.05, OptimizerKind.NESTEROV: 0.05,
                   OptimizerKind.ADAGRAD: 0.05, OptimizerKind.RMSPROP: 0.001, OptimizerKind.ADAM: 0.001}
-WIDTHS = (4, 8, 16, 32, 64, 128, 256)
-EPOCHS = (1, 2, 5, 10, 20, 30, 50, 100)
 BATCH_DEFAULT = 64
 LOSSES = ("cross_entropy", "mse", "softmax_mse")
 ACTIVATIONS = ("relu", "tanh")
-DEPTHS = tuple(range(MAX_DEPTH + 1))
 
 
 def lab_controls() -> LabSettings:

@@ -55,7 +55,7 @@ def test_the_seed_fixes_the_initialization_and_leaves_the_global_generator_alone
 
 
 @pytest.mark.parametrize("arguments, message", [
-    ({"widths": (8,) * 5}, "at most 4"), ({"widths": (0,)}, "from 1 to 256"), ({"widths": (True,)}, "whole"),
+    ({"widths": (8,) * 9}, "at most 8"), ({"widths": (0,)}, "from 1 to 256"), ({"widths": (True,)}, "whole"),
     ({"widths": (17,), "kind": "cnn"}, "from 1 to 16"), ({"widths": (), "kind": "cnn"}, "at least one"),
     ({"activation": "sigmoid"}, "unknown activation"), ({"kind": "rnn"}, "unknown model kind"),
     ({"batch_norm": "yes"}, "True or False"), ({"widths": 8}, "sequence")])
