@@ -123,6 +123,8 @@ def differences(expected: object, actual: object, relative: float = 0.0, where: 
             return [f"{where}: {len(expected)} items ≠ {len(actual)}"]
         return [line for index, (a, b) in enumerate(zip(expected, actual))
                 for line in differences(a, b, relative, f"{where}[{index}]")]
+    if isinstance(expected, bool) != isinstance(actual, bool):
+        return [f"{where}: {expected!r} ≠ {actual!r}"]
     numbers = (int, float)
     if isinstance(expected, numbers) and isinstance(actual, numbers) and not isinstance(expected, bool):
         if math.isnan(expected) and math.isnan(actual):

@@ -4,7 +4,7 @@ controls, each opened with one click."""
 import streamlit as st
 
 from components.live_chart import live_chart
-from scenes.tour import COMPARE, INSPECTOR, LAB, NETWORK, SCENE_LIST, SCENES
+from scenes.tour import COMPARE, EXPERIMENT, INSPECTOR, LAB, NETWORK, SCENE_LIST, SCENES
 from scenes.tour_controls import with_values
 from ui.language import t
 from ui.layout import page_header, screen_fit, stage, stage_figure_height
@@ -43,7 +43,8 @@ with control_column:
             st.button(t("tour.open_side", surface=surface_title(choice)), key=f"open_{scene.key}_{choice.key}",
                       on_click=request_scene, args=(scene, choice), width="stretch")
     else:
-        label = t({INSPECTOR: "tour.open_inspector", NETWORK: "tour.open_network", LAB: "tour.open_lab"}.get(scene.page, "tour.open_explorer"))
+        label = t({INSPECTOR: "tour.open_inspector", NETWORK: "tour.open_network", LAB: "tour.open_lab",
+                   EXPERIMENT: "tour.open_experiment"}.get(scene.page, "tour.open_explorer"))
         st.button(label, key=f"open_{scene.key}", type="primary", on_click=request_scene, args=(scene,),
                   width="stretch")
     changed_note(preset, values)  # just above the claims it qualifies

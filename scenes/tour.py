@@ -22,8 +22,9 @@ from optimizers.settings import OptimizerKind, OptimizerSettings
 from optimizers.trajectory import Trajectories, run_trajectories
 from surfaces.choice import SurfaceChoice, resolve_surface
 
-EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB = "explorer", "inspector", "compare", "network", "lab"
-PAGES_WITHOUT_SURFACE = (NETWORK, LAB)
+EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB, EXPERIMENT = "explorer", "inspector", "compare", "network", "lab", "experiment"
+PAGES = (EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB, EXPERIMENT)
+PAGES_WITHOUT_SURFACE = (NETWORK, LAB, EXPERIMENT)
 DIVERGENCE_MARGIN = 1.0  # the explorer's: a path leaving the domain padded by its size has diverged
 
 
@@ -34,7 +35,7 @@ class Scene:
     For ``EXPLORER`` and ``COMPARE`` scenes, ``optimizers`` race from ``start`` for ``steps`` updates
     (on ``surface``, and for ``COMPARE`` on ``other`` too); an ``INSPECTOR`` scene looks at ``point``;
     the ``NETWORK`` scene opens the small-network experiment and the ``LAB`` scene the Network Lab, each with
-    its own defaults.
+    its own defaults; an ``EXPERIMENT`` scene opens the measured ``experiment`` (``experiments.registry.NAMES``).
     """
 
     key: str
@@ -47,9 +48,10 @@ class Scene:
     steps: int = 0
     point: tuple[float, float] | None = None
     other: SurfaceChoice | None = None
+    experiment: str | None = None
 
     def __post_init__(self) -> None:
-        if self.page not in (EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB):
+        if self.page not in PAGES:
             raise ValueError(f"scene {self.key!r}: unknown page {self.page!r}")
         if self.page == INSPECTOR and self.point is None:
             raise ValueError(f"scene {self.key!r}: an inspector scene needs a point")
@@ -59,6 +61,8 @@ class Scene:
             raise ValueError(f"scene {self.key!r}: every scene but the network ones shows a surface")
         if (self.page == COMPARE) != (self.other is not None):
             raise ValueError(f"scene {self.key!r}: exactly the compare scenes have a second surface")
+        if (self.page == EXPERIMENT) != (self.experiment is not None):
+            raise ValueError(f"scene {self.key!r}: exactly the experiment scenes name an experiment")
 
 
 def _gd(lr: float, **knobs) -> OptimizerSettings:

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,6 +28,7 @@ TRAINING_TIMEOUT = 60.0  # seconds: the largest allowed training takes ≤ 30 s 
 CURVATURE_TIMEOUT = 60.0
 POLL_SECONDS = 0.1  # how often the page redraws its progress bar while the workers train
 _local = threading.local()
+T = TypeVar("T")
 # Threads that wait for the workers, so that the optimizers of one Lab run train at once (one per worker).
 _WAITERS = ThreadPoolExecutor(max_workers=96, thread_name_prefix="lab-wait")  # a class of 30 × 3 optimizers
 
@@ -41,7 +43,9 @@ def reporting(progress: Callable[[float], None] | None, owner: object, slot: obj
         _local.progress = _local.owner = _local.slot = None
 
 
-def _run(kind: str, function, *args, timeout: float, key) -> object:
+def run_job(kind: str, function, *args, timeout: float, key) -> object:
+    """``function(*args)`` in a worker (joined with the same ``(kind, key)`` job of any session), reporting to
+    and owned as set by :func:`reporting`."""
     owner = getattr(_local, "owner", None)
     return POOL.run(function, *args, timeout=timeout, progress=getattr(_local, "progress", None), key=(kind, key),
                     owner=None if owner is None else (owner, kind, getattr(_local, "slot", None)))
@@ -49,23 +53,28 @@ def _run(kind: str, function, *args, timeout: float, key) -> object:
 
 @lru_cache(maxsize=12)
 def training_run(settings: TrainingSettings) -> TrainingRun:
-    return _run("train", network_lab.train_job, settings, timeout=TRAINING_TIMEOUT, key=settings)
+    return run_job("train", network_lab.train_job, settings, timeout=TRAINING_TIMEOUT, key=settings)
+
+
+def at_once(calls: Sequence[Callable[[], T]], owner: object, draw: Callable[[float], None]) -> list[T | Exception]:
+    """Run every call at once, each in a waiter thread (its jobs then run in the workers side by side), calling
+    ``draw(mean fraction done)`` from this thread while they run; each result, or the exception that stopped it."""
+    fractions = [0.0] * len(calls)
+
+    def one(slot: int, call: Callable[[], T]) -> T:
+        with reporting(lambda fraction: fractions.__setitem__(slot, fraction), owner, slot):
+            return call()
+
+    futures = [_WAITERS.submit(one, slot, call) for slot, call in enumerate(calls)]
+    while wait(futures, timeout=POLL_SECONDS).not_done:
+        draw(sum(fractions) / len(fractions))
+    return [future.exception() or future.result() for future in futures]
 
 
 def training_runs(trainings: Sequence[TrainingSettings], owner: object,
                   draw: Callable[[float], None]) -> list[TrainingRun | Exception]:
-    """Train every setting at once (each in a worker), calling ``draw(fraction done)`` from this thread
-    while they train; each run, or the exception that stopped it."""
-    fractions = [0.0] * len(trainings)
-
-    def one(slot: int, settings: TrainingSettings) -> TrainingRun:
-        with reporting(lambda fraction: fractions.__setitem__(slot, fraction), owner, slot):
-            return training_run(settings)
-
-    futures = [_WAITERS.submit(one, slot, settings) for slot, settings in enumerate(trainings)]
-    while wait(futures, timeout=POLL_SECONDS).not_done:
-        draw(sum(fractions) / len(fractions))
-    return [future.exception() or future.result() for future in futures]
+    """Train every setting at once (each in a worker); each run, or the exception that stopped it."""
+    return at_once([partial(training_run, settings) for settings in trainings], owner, draw)
 
 
 class _ArrayKey:
@@ -89,7 +98,7 @@ def sharpness_curve(settings: TrainingSettings) -> tuple[np.ndarray, np.ndarray]
     """(updates, λ_max) at up to ``SHARPNESS_POINTS`` of the run's snapshots, evenly spread."""
     run = training_run(settings)
     rows = network_lab.sharpness_rows(run)
-    values = _run("sharpness", network_lab.sharpness_job, settings, run.snapshots[rows],
+    values = run_job("sharpness", network_lab.sharpness_job, settings, run.snapshots[rows],
                   [run.buffers[row] for row in rows], timeout=CURVATURE_TIMEOUT, key=settings)
     return run.snapshot_updates[rows], values
 
@@ -98,13 +107,13 @@ def sharpness_curve(settings: TrainingSettings) -> tuple[np.ndarray, np.ndarray]
 def inspection(settings: TrainingSettings, snapshot: int) -> network_lab.PointInspection:
     """The Hessian at snapshot ``snapshot`` of the training ``settings``."""
     run = training_run(settings)
-    return _run("inspect", network_lab.inspection_job, settings, run.snapshots[snapshot], run.buffers[snapshot],
+    return run_job("inspect", network_lab.inspection_job, settings, run.snapshots[snapshot], run.buffers[snapshot],
                 timeout=CURVATURE_TIMEOUT, key=(settings, snapshot))
 
 
 @lru_cache(maxsize=16)
 def plane_inspection(settings: TrainingSettings, point: _ArrayKey, buffers_of: tuple) -> network_lab.PointInspection:
-    return _run("inspect", network_lab.inspection_job, settings, point.array,
+    return run_job("inspect", network_lab.inspection_job, settings, point.array,
                 {name: value.array for name, value in buffers_of},
                 timeout=CURVATURE_TIMEOUT, key=(settings, point))
 
@@ -120,7 +129,7 @@ def interpolation(settings: TrainingSettings) -> tuple[np.ndarray, np.ndarray]:
     """The loss on the line from the run's start through its end (its last finite snapshot)."""
     run = training_run(settings)
     last = int(network_lab.finite_snapshots(run)[-1])
-    return _run("line", network_lab.interpolation_job, settings, run.snapshots[0], run.snapshots[last],
+    return run_job("line", network_lab.interpolation_job, settings, run.snapshots[0], run.snapshots[last],
                 run.buffers[last], timeout=CURVATURE_TIMEOUT, key=settings)
 
 
@@ -128,7 +137,7 @@ def interpolation(settings: TrainingSettings) -> tuple[np.ndarray, np.ndarray]:
 def loss_plane(settings: TrainingSettings, centre: _ArrayKey, buffers_of: tuple, directions: _ArrayKey,
                extent: tuple[float, float, float, float], kind: str, explained: _ArrayKey | None) -> LossPlane:
     buffers = {name: value.array for name, value in buffers_of}
-    return _run("plane", network_lab.plane_job, settings, centre.array, buffers, directions.array, extent, kind,
+    return run_job("plane", network_lab.plane_job, settings, centre.array, buffers, directions.array, extent, kind,
                 None if explained is None else explained.array, timeout=CURVATURE_TIMEOUT,
                 key=(settings, centre, directions, extent))
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizers.settings import OptimizerSettings
-from scenes.tour import COMPARE, EXPLORER, INSPECTOR, LAB, NETWORK, PAGES_WITHOUT_SURFACE, Scene
+from scenes.tour import COMPARE, EXPERIMENT, EXPLORER, INSPECTOR, LAB, NETWORK, PAGES_WITHOUT_SURFACE, Scene
 from surfaces.catalogue import get_surface
 from surfaces.choice import SurfaceChoice
 
 PAGE_FILES = {
     EXPLORER: "pages/explorer.py", COMPARE: "pages/explorer.py", INSPECTOR: "pages/inspector.py", NETWORK: "pages/network.py",
-    LAB: "pages/lab.py",
+    LAB: "pages/lab.py", EXPERIMENT: "pages/experiment.py",
 }
 OPEN_REQUEST = "tour_open_request"
 
@@ -45,6 +45,8 @@ def optimizer_state(slot: int, settings: OptimizerSettings) -> dict[str, object]
 
 def widget_state(scene: Scene, surface: SurfaceChoice | None = None) -> dict[str, object]:
     """Every widget value the scene sets on its page (``surface`` overrides the scene's, for compare scenes)."""
+    if scene.page == EXPERIMENT:  # the measured experiment, as its results file has it
+        return {"exp": scene.experiment}
     if scene.page in PAGES_WITHOUT_SURFACE:  # they open with their own defaults
         return {}
     state = surface_state(surface or scene.surface)

@@ -11,11 +11,13 @@ from figures.runs import run_labels
 from figures.spec import FigureSpec
 from figures.style import Look
 from i18n import text
-from scenes.tour import COMPARE, EXPLORER, INSPECTOR, Scene
+from figures.experiment_views import experiment_figure, figure_views
+from scenes.tour import COMPARE, EXPERIMENT, EXPLORER, INSPECTOR, Scene
 from scenes.tour_controls import changed_controls, scene_controls
 from scenes.tour_previews import PLANS, basins_caption, preview_spec
 from surfaces.choice import SurfaceChoice, resolve_surface
 from ui.compute import surface_view
+from ui.experiment_compute import stored
 from ui.language import t
 
 
@@ -81,7 +83,15 @@ def scene_preview(scene: Scene, look: Look, height: int) -> FigureSpec | None:
         return _race_preview(scene, look, height)
     if scene.page == INSPECTOR:
         return _point_preview(scene, look, height)
+    if scene.page == EXPERIMENT and stored(scene.experiment) is not None:
+        return _experiment_preview(scene.experiment, look, height)
     return None
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _experiment_preview(name: str, look: Look, height: int) -> FigureSpec:
+    """The experiment's main figure, from its results file."""
+    return experiment_figure(name, stored(name).result, None, look=look, height=height)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -91,5 +101,7 @@ def preview_caption(scene: Scene, language: str) -> str:
         return basins_caption(scene, run_labels(scene.optimizers, language), language)
     if scene.page in (EXPLORER, COMPARE):
         return text("tour.preview", language)
+    if scene.page == EXPERIMENT:
+        return text(f"exp.{scene.experiment}.caption.{figure_views(scene.experiment)[0]}", language)
     return text(f"tour.curves.{scene.key}", language)
 

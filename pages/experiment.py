@@ -1,0 +1,123 @@
+"""Experiments: the lecture's claims tested on real networks, each with the numbers measured here beside the claim."""
+
+import uuid
+
+import streamlit as st
+
+from components.live_chart import live_chart
+from experiments.registry import NAMES, experiment, live_settings
+from figures.experiment_views import experiment_figure, figure_views
+from scenes.experiment_summary import finding_line, markdown_table, stored_summary, summary_rows
+from scenes.lab_links import lab_url
+from ui import experiment_compute
+from ui.exports import chart_config
+from ui.language import t
+from ui.layout import page_header, screen_fit, stage
+from ui.look import look_controls
+from ui.page import page_setup
+from ui.url_choice import url_choice
+from ui.url_state import UrlCheck
+from workers import Superseded
+
+ALL = "all"
+SOURCES = ("file", "live")
+OWNER = "experiments_owner"  # this session's name for its live runs: a newer one supersedes the older
+
+
+def menu_label(name: str) -> str:
+    if name == ALL:
+        return t("experiments.all")
+    return f"{t('experiments.part', part=experiment(name).PART)} · {t(f'exp.{name}.title')}"
+
+
+page_setup()
+url_check = UrlCheck.start()
+look = look_controls()
+owner = st.session_state.setdefault(OWNER, uuid.uuid4().hex)
+
+figure_column, control_column = stage(look)
+with control_column:
+    page_header(f"🔬 {t('experiments.title')}")
+    name = url_choice(st, "selectbox", t("experiments.choose"), (*NAMES, ALL), key="exp", default=NAMES[0],
+                      format_func=menu_label)
+
+if name == ALL:  # the README's table, in the student's language
+    with figure_column:
+        st.markdown(markdown_table(stored_summary(look.language), look.language))
+        st.caption(t("experiments.mark_help"))
+    url_check.finish()
+    st.stop()
+
+stored = experiment_compute.stored(name)
+with control_column:
+    st.markdown(f"**{t('experiments.lecture')}:** {t(f'exp.{name}.claim')}")
+    source_column, seed_column = st.columns((2, 1), vertical_alignment="bottom")
+    source = url_choice(source_column, "segmented_control", t("experiments.source"), SOURCES, key="exp_src",
+                        default="file", format_func=lambda key: t(f"experiments.sources.{key}"),
+                        help=t("experiments.source_help"))
+    seed = int(seed_column.number_input(t("experiments.seed"), 0, 9999, 0, key="exp_seed", bind="query-params",
+                                        help=t("experiments.seed_help"), disabled=source != "live"))
+    findings_slot = st.container()
+
+if source == "file" and stored is None:
+    control_column.info(t("experiments.no_file", name=name), icon="📄")
+    source = "live"
+if source == "live":
+    progress = figure_column.empty()
+    outcome = experiment_compute.live(
+        name, seed, owner,
+        lambda fraction: progress.progress(min(fraction, 1.0), text=t("experiments.running", name=t(f"exp.{name}.title"),
+                                                                      seed=seed)))
+    progress.empty()
+    if isinstance(outcome, Superseded):
+        st.stop()  # this session asked for another run: that run draws the page
+    if isinstance(outcome, Exception):
+        control_column.error(t("experiments.live_failed", problem=str(outcome)), icon="⚠️")
+        st.stop()
+    result = outcome
+else:
+    result = stored.result
+
+module = experiment(name)
+with figure_column:
+    views = figure_views(name)
+    view = url_choice(st, "segmented_control", t("experiments.view"), views, key="exp_view", default=views[0],
+                      format_func=lambda key: t(f"exp.{name}.views.{key}"), label_visibility="collapsed") \
+        if len(views) > 1 else views[0]
+    figure = experiment_figure(name, result, view, look=look)
+    live_chart(figure, key=f"exp_{name}_{view}", config=chart_config(f"experiment-{name}-{view}"),
+               fit=screen_fit(look, below=40))
+    st.caption(t(f"exp.{name}.caption.{view}"))
+
+with findings_slot:
+    st.markdown(f"**{t('experiments.measured')}**")
+    for finding in module.findings(result):
+        st.markdown(finding_line(name, finding, look.language))
+
+st.markdown(f"**{t('experiments.setup')}.** {t(f'exp.{name}.setup', **module.setup_fields(result))}")
+if source == "file":
+    computed = stored.computed
+    machine = computed["machine"]
+    st.caption(t("experiments.computed", command=computed["command"], date=computed["date"], seconds=computed["seconds"],
+                 machine=f"{machine['processor']}, {machine['cores']} cores", torch=machine["torch"]))
+else:
+    seeds = live_settings(name, seed).seeds
+    st.caption(t("experiments.live_computed", seeds=", ".join(map(str, seeds))))
+
+links = []
+for link in module.lab_links(result):
+    try:
+        links.append((t(f"exp.{name}.links.{link.key}", **link.fields), lab_url(link.settings)))
+    except ValueError:  # the Lab's menus cannot express this run
+        continue
+if links:
+    st.markdown(f"**{t('experiments.open_lab')}:**")
+    for column, (label, url) in zip(st.columns(len(links)), links, strict=True):
+        column.link_button(label, url, icon="🧪", width="stretch")
+else:
+    st.caption(t("experiments.no_links"))
+with st.expander(t("experiments.all")):
+    st.markdown(markdown_table(summary_rows(name, result, look.language), look.language))
+    st.caption(t("experiments.mark_help"))
+
+url_check.finish()

@@ -1,0 +1,65 @@
+"""The experiments' findings as text: a line per finding for the page, a table row for the README.
+
+Every sentence is the experiment's own catalogue text (``exp.<name>.*``) formatted with the numbers its
+``findings`` computed from a result; the agreement mark is the finding's, never chosen here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from experiments.findings import AGREES, BEYOND, DISAGREES, Finding
+from experiments.registry import NAMES, experiment
+from experiments.results import ResultsFile, read_results
+from i18n import text
+
+MARKS = {AGREES: "✅", DISAGREES: "❌", BEYOND: "ℹ️"}
+
+
+def finding_sentence(name: str, finding: Finding, language: str) -> str:
+    """The measured sentence of ``finding``, its fields filled in."""
+    return text(f"exp.{name}.findings.{finding.key}", language, **finding.fields)
+
+
+def finding_line(name: str, finding: Finding, language: str) -> str:
+    """``✅ <measured sentence>``; a disagreement followed by why the measurement differs."""
+    line = f"{MARKS[finding.agreement]} {finding_sentence(name, finding, language)}"
+    if finding.agreement == DISAGREES:
+        line += f" {text(f'exp.{name}.why.{finding.key}', language)}"
+    return line
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    experiment: str
+    claim: str
+    measured: str
+    agreement: str
+
+
+def summary_rows(name: str, result: dict, language: str) -> list[SummaryRow]:
+    """One row per finding of experiment ``name`` on ``result``: the lecture's claim, the measured sentence, the mark."""
+    title = text(f"exp.{name}.title", language)
+    return [SummaryRow(title, text(f"exp.{name}.claims.{finding.key}", language), finding_sentence(name, finding, language),
+                       MARKS[finding.agreement]) for finding in experiment(name).findings(result)]
+
+
+def stored_summary(language: str, read=read_results) -> list[SummaryRow]:
+    """The rows of every experiment with a results file, in the lecture's order."""
+    rows: list[SummaryRow] = []
+    for name in NAMES:
+        stored: ResultsFile | None = read(name)
+        if stored is not None:
+            rows.extend(summary_rows(name, stored.result, language))
+    return rows
+
+
+def markdown_table(rows: list[SummaryRow], language: str = "en") -> str:
+    """The rows as a Markdown table (the README's), pipes in the texts escaped."""
+    header = [text("experiments.table.experiment", language), text("experiments.table.claim", language),
+              text("experiments.table.measured", language), text("experiments.table.agreement", language)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = (row.experiment, row.claim, row.measured, row.agreement)
+        lines.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
+    return "\n".join(lines)
