@@ -16,7 +16,7 @@ def experiment(name: str) -> ModuleType:
     """The module of experiment ``name`` (``experiments.<name>``)."""
     if name not in NAMES:
         raise ValueError(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")
-    return importlib.import_module(f"experiments.{name}")
+    return importlib.import_module(f".{name}", package="experiments")
 
 
 def live_settings(name: str, first_seed: int = 0) -> object:

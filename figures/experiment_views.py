@@ -14,7 +14,7 @@ from figures.style import Look
 def figure_module(name: str) -> ModuleType:
     if name not in NAMES:
         raise ValueError(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")
-    return importlib.import_module(f"figures.experiment_{name}")
+    return importlib.import_module(f".experiment_{name}", package="figures")
 
 
 def figure_views(name: str) -> tuple[str, ...]:
