@@ -40,8 +40,8 @@ import torch
 from torch.func import functional_call
 
 from analysis.hessian_operator import HessianOperator, trainable_parameters
-from analysis.spectral_lanczos import broadened_density, lanczos_quadrature
 from analysis.curvature import sharpness
+from analysis.spectral_lanczos import broadened_density, lanczos_quadrature
 from experiments.findings import Finding, LabLink
 from experiments.results import jsonable
 from experiments.statistics import mean_interval
@@ -49,7 +49,6 @@ from networks.models import ModelSettings
 from networks.training import TrainingRun, TrainingSettings, data_tensors, loss_function, model_at, train
 from optimizers.settings import OptimizerKind, OptimizerSettings
 from scenes.network_lab import CURVATURE_SAMPLES, EPOCHS, LabSettings, curvature_batch
-from ui.optimizer_panel import LEARNING_RATES
 
 NAME = "batch_norm"
 PART = 9
@@ -83,11 +82,13 @@ class Settings:
         if not self.learning_rates or any(not (isinstance(rate, float) and rate > 0) for rate in self.learning_rates):
             raise ValueError(f"learning rates must be positive numbers, got {self.learning_rates!r}")
         if self.curvature_lr not in self.learning_rates:
-            raise ValueError(f"curvature_lr {self.curvature_lr} must be one of the learning rates {self.learning_rates}")
+            raise ValueError(f"curvature_lr {self.curvature_lr} must be one of the learning rates "
+                             f"{self.learning_rates}")
         if not 0 < self.working_accuracy <= 1:
             raise ValueError(f"working_accuracy is a share between 0 and 1, got {self.working_accuracy}")
         if self.batch_size < 2 or self.snapshots_per_epoch < 1 or self.step_points < 2 or self.max_step <= 0:
-            raise ValueError("batch size ≥ 2, snapshots per epoch ≥ 1, step points ≥ 2 and max_step > 0 are needed")
+            raise ValueError("batch size ≥ 2, snapshots per epoch ≥ 1, step points ≥ 2 and max_step > 0 "
+                             "are needed")
         for name in ("sharpness_epochs", "spectrum_epochs"):
             epochs = getattr(self, name)
             if not epochs or any(not 0 <= epoch <= self.epochs for epoch in epochs):
@@ -110,7 +111,7 @@ class Settings:
 PRESETS = {
     "full": Settings(),
     "live": Settings(seeds=(0,), epochs=5, learning_rates=(0.03, 0.3, 3.0), sharpness_epochs=(0, 1, 5),
-                     spectrum_epochs=(0, 5), step_points=5),
+                     spectrum_epochs=(5,), step_points=5),
 }
 
 
@@ -129,7 +130,7 @@ def _loss_and_gradient(model: torch.nn.Module, loss_fn: Callable, inputs: torch.
 
 def step_probe(model: torch.nn.Module, loss_fn: Callable, inputs: torch.Tensor, targets: torch.Tensor,
                step_sizes: np.ndarray) -> dict:
-    """Along the gradient step from the model's parameters θ: L(θ − s g) and ‖∇L(θ − s g) − g‖ for each s.
+    """Along the step from the model's parameters θ: L(θ − s g) and ‖∇L(θ − s g) − g‖ for each s.
 
     The model is used in its own mode (training mode: BatchNorm normalizes with the batch's statistics) and
     left unchanged. Returns ``loss`` (S,), ``gradient_change`` (S,) and ``gradient_norm`` ‖g‖.
@@ -191,44 +192,51 @@ def _snapshot(run: TrainingRun, epoch: int, settings: Settings) -> int:
     return min(epoch * settings.snapshots_per_epoch, len(run.snapshot_updates) - 1)
 
 
-def _landscape(run: TrainingRun, settings: Settings, seed: int, spectrum: bool) -> dict:
-    """Sharpness, spectrum, smoothness and (for BatchNorm) both modes' validation numbers along one run."""
+def curvature_along(run: TrainingRun, settings: Settings, seed: int, spectrum: bool) -> dict:
+    """λ_max at ``sharpness_epochs`` in training mode (and, with BatchNorm, evaluation mode), in float64 on the
+    Lab's curvature batch; with ``spectrum``, the training-mode eigenvalue density at ``spectrum_epochs``."""
     training = run.settings
     loss_fn = loss_function(training)
-    curvature_inputs, curvature_targets = curvature_batch(training)
-    curvature_inputs = curvature_inputs.double()
-    train_inputs, train_targets, validation_inputs, validation_targets = data_tensors(training)
-    batch_norm = training.model.batch_norm
-    modes = (True, False) if batch_norm else (True,)
+    inputs, targets = curvature_batch(training)
+    inputs = inputs.double()
+    modes = (True, False) if training.model.batch_norm else (True,)
     measured: dict = {"sharpness": {("training" if mode else "evaluation"): [] for mode in modes}, "spectrum": []}
     for epoch in settings.sharpness_epochs:
         for mode in modes:
             model = _in_mode(model_at(run, _snapshot(run, epoch, settings)), mode)
             measured["sharpness"]["training" if mode else "evaluation"].append(
-                sharpness(model, loss_fn, curvature_inputs, curvature_targets))
-    if not batch_norm:
+                sharpness(model, loss_fn, inputs, targets))
+    if not training.model.batch_norm:
         measured["sharpness"]["evaluation"] = measured["sharpness"]["training"]  # no BatchNorm: one function
     if spectrum:
         for epoch in settings.spectrum_epochs:
             model = _in_mode(model_at(run, _snapshot(run, epoch, settings)), True)
-            measured["spectrum"].append(_spectrum(model, loss_fn, curvature_inputs, curvature_targets, seed))
+            measured["spectrum"].append(_spectrum(model, loss_fn, inputs, targets, seed))
+    return measured
+
+
+def steps_along(run: TrainingRun, settings: Settings, seed: int) -> dict:
+    """At every snapshot: the step probe on a batch (drawn from a generator seeded ``seed``) and its smoothness;
+    with BatchNorm, the validation loss and accuracy in both modes."""
+    training = run.settings
+    loss_fn = loss_function(training)
+    train_inputs, train_targets, validation_inputs, validation_targets = data_tensors(training)
     generator = torch.Generator().manual_seed(seed)
     step_sizes = settings.step_sizes
     probes, rows, mode_rows = [], [], []
     for index in range(len(run.snapshot_updates)):
         batch = torch.randperm(len(train_inputs), generator=generator)[:settings.batch_size]
-        model = model_at(run, index).train()
-        probe = step_probe(model, loss_fn, train_inputs[batch], train_targets[batch], step_sizes)
+        probe = step_probe(model_at(run, index).train(), loss_fn, train_inputs[batch], train_targets[batch], step_sizes)
         probes.append(probe)
         rows.append(smoothness(probe, step_sizes))
-        if batch_norm:
+        if training.model.batch_norm:
             mode_rows.append(_mode_evaluation(model_at(run, index), loss_fn, validation_inputs, validation_targets,
                                               settings.batch_size))
     rows = np.array(rows)
-    measured["smoothness"] = {"loss_variation": rows[:, 0], "gradient_predictiveness": rows[:, 1],
-                              "beta": rows[:, 2], "step_loss": [probe["loss"] for probe in probes],
-                              "gradient_norm": [probe["gradient_norm"] for probe in probes]}
-    if batch_norm:
+    measured: dict = {"smoothness": {"loss_variation": rows[:, 0], "gradient_predictiveness": rows[:, 1],
+                                     "beta": rows[:, 2], "step_loss": [probe["loss"] for probe in probes],
+                                     "gradient_norm": [probe["gradient_norm"] for probe in probes]}}
+    if training.model.batch_norm:
         mode_rows = np.array(mode_rows)
         measured["modes"] = {"evaluation_loss": mode_rows[:, 0], "evaluation_accuracy": mode_rows[:, 1],
                              "training_loss": mode_rows[:, 2], "training_accuracy": mode_rows[:, 3]}
@@ -266,14 +274,16 @@ def run(settings: Settings, progress: Callable[[float], None] | None = None) -> 
                     curves[arm]["train_loss"].append(trained.train_loss)
                     curves[arm]["validation_accuracy"].append(trained.validation_accuracy)
                     curves[arm]["update_loss"].append(trained.update_loss)
-                    landscapes[arm].append(_landscape(trained, settings, seed, spectrum=seed == settings.seeds[0]))
+                    landscapes[arm].append({**curvature_along(trained, settings, seed, seed == settings.seeds[0]),
+                                            **steps_along(trained, settings, seed)})
                     advance(3)
                 advance()
             for key, values in rows.items():
                 grid[arm][key].append(values)
         grid[arm]["working"] = [_working([step is not None for step in diverged], accuracies,
                                          settings.working_accuracy)
-                                for diverged, accuracies in zip(grid[arm]["diverged_at"], grid[arm]["validation_accuracy"])]
+                                for diverged, accuracies in zip(grid[arm]["diverged_at"],
+                                                                grid[arm]["validation_accuracy"])]
     result = {
         "settings": jsonable(settings),
         "parameters": {arm: settings.training(batch_norm, settings.curvature_lr, 0).parameter_count
@@ -397,7 +407,8 @@ def findings(result: dict) -> tuple[Finding, ...]:
 def setup_fields(result: dict) -> dict:
     settings = result["settings"]
     return {"widths": "-".join(str(width) for width in (64, *settings["widths"], 10)),
-            "activation": settings["activation"], "plain_parameters": f"{result['parameters']['plain']:,}",
+            "activation": {"relu": "ReLU"}.get(settings["activation"], settings["activation"]),
+            "plain_parameters": f"{result['parameters']['plain']:,}",
             "batch_norm_parameters": f"{result['parameters']['batch_norm']:,}", "seeds": len(settings["seeds"]),
             "epochs": settings["epochs"], "batch": settings["batch_size"],
             "rates": ", ".join(f"{rate:g}" for rate in settings["learning_rates"]),
@@ -407,11 +418,12 @@ def setup_fields(result: dict) -> dict:
 
 def lab_links(result: dict) -> tuple[LabLink, ...]:
     """One link per arm: the first seed's training at ``curvature_lr`` and the grid's next larger η (up to three
-    optimizers, the Lab's limit); none when the Lab cannot express the run (its epochs or η)."""
+    optimizers, the Lab's limit); none when the Lab cannot train that many epochs. (The grid's η are all on the
+    Lab's menu, ``ui.optimizer_panel.LEARNING_RATES``: a test checks it.)"""
     settings = Settings(**{key: tuple(value) if isinstance(value, list) else value
                            for key, value in result["settings"].items()})
     rates = [rate for rate in settings.learning_rates if rate >= settings.curvature_lr][:LAB_LINK_RATES]
-    if settings.epochs not in EPOCHS or any(rate not in LEARNING_RATES for rate in rates):
+    if settings.epochs not in EPOCHS:
         return ()
     links = []
     for arm, batch_norm in zip(ARMS, (False, True)):

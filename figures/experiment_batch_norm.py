@@ -1,14 +1,16 @@
 """The BatchNorm experiment's figures: learning rates, smoothness along the step, the step's slice, sharpness,
 the spectrum and the two modes, from a result of :func:`experiments.batch_norm.run`.
 
-The network without BatchNorm is drawn in the first run colour, with it in the second; a mean over seeds is
-a line (or marker) with its 95 % Student-t interval as a band (or error bar).
+The network without BatchNorm is drawn in the first run colour, with it in the second. A mean over seeds is a
+marker with its 95 % Student-t interval as an error bar, or a line with the seeds' range (lowest to highest) as a
+band: curves on log axes, where an interval reaching below zero could not be drawn.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from experiments.statistics import mean_interval
@@ -18,6 +20,7 @@ from figures.style import Look, dress, run_colour
 VIEWS = ("learning_rates", "smoothness", "slice", "sharpness", "spectrum", "modes")
 ARMS = ("plain", "batch_norm")
 PREFIX = "exp.batch_norm.figure."
+EPOCH_SCALE = "Viridis"
 
 
 def _colour(arm: str) -> str:
@@ -33,14 +36,16 @@ def _columns(rows: list[list[float]]) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _band(figure: go.Figure, x, rows, colour: str, name: str, look: Look, *, row: int = 1, col: int = 1,
           dash: str = "solid", log: bool = False, showlegend: bool = True, group: str = "") -> None:
-    """The mean over seeds as a line and its interval as a shaded band behind it."""
-    mean, low, high = _columns(rows)
-    clean = positive_or_gap if log else (lambda values: values)
+    """The mean over seeds as a line, the seeds' range as a shaded band behind it."""
+    values = np.asarray(rows, dtype=float)
+    mean = _columns(rows)[0]
+    clean = positive_or_gap if log else (lambda column: column)
     x = list(x)
     if len(rows) > 1:
+        low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
         figure.add_trace(go.Scatter(x=x + x[::-1], y=list(clean(high)) + list(clean(low))[::-1], fill="toself",
-                                    fillcolor=colour, opacity=0.18, line={"width": 0}, hoverinfo="skip",
-                                    showlegend=False, legendgroup=group or name), row=row, col=col)
+                                    mode="lines", fillcolor=colour, opacity=0.18, line={"width": 0},
+                                    hoverinfo="skip", showlegend=False, legendgroup=group or name), row=row, col=col)
     figure.add_trace(go.Scatter(x=x, y=clean(mean), mode="lines+markers", name=name, showlegend=showlegend,
                                 legendgroup=group or name, line={"color": colour, "width": look.line(2), "dash": dash},
                                 marker={"size": look.marker(5)}), row=row, col=col)
@@ -85,14 +90,17 @@ def _slice(result: dict, look: Look) -> go.Figure:
     steps = result["smoothness"]["step_sizes"]
     per_epoch = result["settings"]["snapshots_per_epoch"]
     last = len(result["snapshot_updates"]) - 1
+    epochs = result["sharpness"]["epochs"]
+    colours = sample_colorscale(EPOCH_SCALE, list(np.linspace(0, 0.9, len(epochs))))  # early dark, late light
     for column, arm in enumerate(ARMS, start=1):
-        for index, epoch in enumerate(result["sharpness"]["epochs"]):
+        for index, epoch in enumerate(epochs):
             snapshot = min(epoch * per_epoch, last)
             rows = [seed_rows[snapshot] for seed_rows in result["smoothness"][arm]["step_loss"]]
-            _band(figure, steps, rows, run_colour(index + 2), look.text(PREFIX + "epoch", epoch=epoch), look,
+            _band(figure, steps, rows, colours[index], look.text(PREFIX + "epoch", epoch=epoch), look,
                   col=column, log=True, showlegend=column == 1, group=str(epoch))
     figure.update_yaxes(type="log", exponentformat="power", title_text=look.text(PREFIX + "batch_loss"), col=1)
     figure.update_xaxes(title_text=look.text(PREFIX + "step"))
+    figure.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
     return figure
 
 
@@ -115,7 +123,7 @@ def _sharpness(result: dict, look: Look) -> go.Figure:
                                                                      "width": look.line(1.2)},
                      annotation_text=look.text(PREFIX + "edge", lr=f"{result['settings']['curvature_lr']:g}"))
     figure.update_xaxes(title_text=look.text(PREFIX + "epochs"))
-    figure.update_yaxes(type="log", exponentformat="power", title_text=look.text(PREFIX + "sharpness"))
+    figure.update_yaxes(rangemode="tozero", title_text=look.text(PREFIX + "sharpness"))
     return figure
 
 
@@ -159,7 +167,8 @@ def experiment_figure(result: dict, view: str, *, look: Look = Look(), height: i
     if view not in BUILDERS:
         raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
     figure = BUILDERS[view](result, look)
-    figure.update_layout(height=height, margin=look.margin(l=75, r=15, t=35, b=55), hovermode="closest",
-                         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0,
-                                 "bgcolor": look.palette.legend_background})
+    if figure.layout.legend.orientation is None:
+        figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0})
+    figure.update_layout(height=height, margin=look.margin(l=75, r=15, t=45, b=55), hovermode="closest",
+                         legend={"bgcolor": look.palette.legend_background})
     return dress(figure, look)
