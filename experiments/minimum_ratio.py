@@ -277,7 +277,7 @@ def setup_fields(result: dict) -> dict:
             "epochs": ", ".join(str(epochs) for epochs in settings["epochs"]), "width": str(settings["width"]),
             "parameters": str(first["parameters"]), "learning_rate": f"{settings['learning_rate']:g}",
             "batch_size": str(settings["batch_size"]), "steps": str(settings["search_steps"]),
-            "tolerance": f"{settings['tolerance']:g}"}
+            "tolerance": f"{settings['tolerance']:g}", "examples": str(settings["examples"])}
 
 
 def lab_links(result: dict) -> tuple[LabLink, ...]:
