@@ -251,10 +251,19 @@ def findings(result: dict) -> tuple[Finding, ...]:
     runs = summary_["runs"]
     tolerance = result["settings"]["tolerance"]
     sign_mean = summary_["sign_ratio"]["mean"]
+    negatives = [run["sign_negative"] for run in result["runs"]]
+    strict, loose = summary_["tolerance_ratios"][0]["mean"], summary_["tolerance_ratios"][-1]["mean"]
+    by_epochs = [mean_interval(run["sign_ratio"] for run in result["runs"] if run["epochs"] == epochs).mean
+                 for epochs in result["settings"]["epochs"]]
     return (
         Finding("ratio", {"sign": _interval_text(summary_["sign_ratio"]), "band": _interval_text(summary_["band_ratio"]),
                           "tolerance": f"{tolerance:g}", "runs": str(runs),
-                          "inside": str(summary_["in_lecture_range"])},
+                          "inside": str(summary_["in_lecture_range"]), "negative_low": str(min(negatives)),
+                          "negative_high": str(max(negatives)), "flat_low": str(min(run["flat"] for run in result["runs"])),
+                          "flat_high": str(max(run["flat"] for run in result["runs"])), "parameters": str(result["runs"][0]["parameters"]),
+                          "strict": f"{strict:.2f}", "loose": f"{loose:.2f}",
+                          "strict_tolerance": f"{result['tolerances'][0]:.0e}",
+                          "loose_tolerance": f"{result['tolerances'][-1]:.0e}"},
                 LECTURE_RATIOS[0] <= sign_mean <= LECTURE_RATIOS[1]),
         Finding("minima", {"sign_minima": str(summary_["sign_minima"]), "band_minima": str(summary_["band_minima"]),
                            "saddles": str(summary_["band_saddles"]), "runs": str(runs)},
@@ -263,9 +272,13 @@ def findings(result: dict) -> tuple[Finding, ...]:
                              "trained": f"{summary_['trained_gradient_norm_median']:.2g}",
                              "searched": f"{summary_['gradient_norm_median']:.2g}",
                              "reduction": f"{summary_['reduction_median']:.0f}",
-                             "threshold": f"{GRADIENT_TOLERANCE:.0e}"},
+                             "threshold": f"{GRADIENT_TOLERANCE:.0e}",
+                             "distance": f"{np.median([run['distance'] for run in result['runs']]):.2g}",
+                             "lowered": str(sum(run["training_loss"] < run["trained_loss"] for run in result["runs"]))},
                 summary_["critical"] >= runs / 2),
-        Finding("trend", {"correlation": f"{summary_['loss_ratio_correlation']:.2f}"},
+        Finding("trend", {"correlation": f"{summary_['loss_ratio_correlation']:.2f}",
+                          "epochs": ", ".join(str(epochs) for epochs in result["settings"]["epochs"]),
+                          "by_epochs": ", ".join(f"{mean:.2f}" for mean in by_epochs)},
                 summary_["loss_ratio_correlation"] < 0),
     )
 
