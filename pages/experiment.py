@@ -21,6 +21,7 @@ from workers import Superseded
 
 ALL = "all"
 SOURCES = ("file", "live")
+MAX_VIEW_BUTTONS = 3
 OWNER = "experiments_owner"  # this session's name for its live runs: a newer one supersedes the older
 
 
@@ -81,7 +82,9 @@ else:
 module = experiment(name)
 with figure_column:
     views = figure_views(name)
-    view = url_choice(st, "segmented_control", t("experiments.view"), views, key="exp_view", default=views[0],
+    # Up to three figures fit the figure column's width as buttons; more go in a menu.
+    view = url_choice(st, "segmented_control" if len(views) <= MAX_VIEW_BUTTONS else "selectbox",
+                      t("experiments.view"), views, key="exp_view", default=views[0],
                       format_func=lambda key: t(f"exp.{name}.views.{key}"), label_visibility="collapsed") \
         if len(views) > 1 else views[0]
     figure = experiment_figure(name, result, view, look=look)

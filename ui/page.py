@@ -41,10 +41,10 @@ def app_pages() -> list:
     return [
         st.Page("pages/explorer.py", title=t("app.pages.explorer"), icon="🏁", url_path="explorer", default=True),
         st.Page("pages/inspector.py", title=t("app.pages.inspector"), icon="🔍", url_path="inspector"),
-        st.Page("pages/network.py", title=t("network.title"), icon="🧠", url_path="network"),
         st.Page("pages/lab.py", title=t("lab.title"), icon="🧪", url_path="lab"),
         st.Page("pages/experiment.py", title=t("experiments.title"), icon="🔬", url_path="experiment"),
         st.Page("pages/tour.py", title=t("tour.title"), icon="🎓", url_path="tour"),
+        st.Page("pages/network.py", title=t("network.title"), icon="🧠", url_path="network"),
     ]
 
 

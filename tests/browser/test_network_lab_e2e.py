@@ -4,10 +4,10 @@ landscape, and open a shared link in a fresh browser to get the same run."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
+from tests.browser.page_text import body, wait_for_text
 from tests.browser.plotly_dom import pixel_of, plot_area, wait_for_chart, wait_until_settled
 from tests.browser.server import ARTIFACTS, fresh_page
 
@@ -22,19 +22,6 @@ def open_lab(page, app_server, query: str, chart: str = "lab_chart") -> None:
     wait_for_chart(page, chart)
     wait_for_chart(page, "lab_density")
     wait_until_settled(page)
-
-
-def body(page) -> str:
-    return page.inner_text("[data-testid='stMain']")
-
-
-def wait_for_text(page, pattern: re.Pattern, timeout: float = 60.0) -> re.Match:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (found := pattern.search(body(page))) is not None:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{pattern.pattern!r} never appeared; the page says: {body(page)[:800]!r}")
 
 
 def summaries(page) -> list[str]:
