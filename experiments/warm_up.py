@@ -186,7 +186,7 @@ def sigma_ratio(entry: dict, late: int = 10) -> float:
 def ratio_interval(ratios) -> Interval:
     """The mean of log₁₀ of positive ratios and its 95 % interval: ratios spread over orders of magnitude between
     seeds (η/σ's fall did: 20× to 14,000×), so they are averaged geometrically."""
-    return mean_interval(math.log10(ratio) for ratio in ratios)
+    return mean_interval(math.log10(ratio) for ratio in ratios if ratio > 0)  # a zero ratio has no logarithm
 
 
 def ratio_text(interval: Interval) -> str:
@@ -264,7 +264,8 @@ def setup_fields(result: dict) -> dict:
             "parameters": f"{result['runs'][0]['parameter_count']:,}", "batch": str(settings["batch_size"]),
             "epochs": str(settings["epochs"]), "rates": ", ".join(f"{rate:g}" for rate in settings["learning_rates"]),
             "warmup": str(settings["warmup_steps"]), "seeds": str(len(settings["seeds"])),
-            "early": str(settings["early_updates"]), "learned": f"{LEARNED:g}"}
+            "early": str(settings["early_updates"]), "learned": f"{LEARNED:g}", "eps": f"{EPSILON:g}",
+            "betas": ", ".join(f"{beta:g}" for beta in OptimizerSettings(OptimizerKind.ADAM, 0.001).betas)}
 
 
 def lab_links(result: dict) -> tuple[LabLink, ...]:

@@ -14,7 +14,6 @@ from figures.style import Look, dress, run_colour, subsample
 
 VIEWS = ("ratio", "sharpness", "loss")
 LOSS_POINTS = 500      # points of the whole loss curve (the figure stays small)
-ZOOM_UPDATES = 100     # the last updates drawn one by one: the ups and downs at the edge
 
 
 def _runs_by_rate(result: dict) -> list[tuple[float, list[dict]]]:
@@ -56,10 +55,12 @@ def experiment_figure(result: dict, view: str, *, look: Look = Look(), height: i
 
 
 def _loss_figure(result: dict, look: Look, height: int) -> go.Figure:
-    """The whole run (mean over seeds, subsampled) and its last updates one by one (the first seed's)."""
-    figure = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.1,
+    """The whole run (mean over seeds, subsampled) and its late part update by update (the first seed's): the
+    mean and the subsampling would smooth away the ups and downs at the edge."""
+    late = int(result["settings"]["late_from"] * result["settings"]["updates"])
+    figure = make_subplots(rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1,
                            subplot_titles=(look.text("exp.edge_of_stability.figure.whole"),
-                                           look.text("exp.edge_of_stability.figure.zoom", updates=ZOOM_UPDATES)))
+                                           look.text("exp.edge_of_stability.figure.zoom", late=late)))
     for index, (rate, runs) in enumerate(_runs_by_rate(result)):
         colour, name = run_colour(index), f"η = {rate:g}"
         losses = _padded([entry["loss"] for entry in runs])
@@ -67,10 +68,9 @@ def _loss_figure(result: dict, look: Look, height: int) -> go.Figure:
         for trace in band_traces(kept + 1, losses[:, kept], colour, name, look, log_axis=True):
             figure.add_trace(trace, row=1, col=1)
         first = np.asarray(runs[0]["loss"], dtype=float)
-        tail = np.arange(max(0, len(first) - ZOOM_UPDATES), len(first))
-        figure.add_trace(go.Scatter(x=tail + 1, y=first[tail], mode="lines+markers", name=name, legendgroup=name,
-                                    showlegend=False, line={"color": colour, "width": look.line(1.5)},
-                                    marker={"size": look.marker(3)},
+        tail = np.arange(min(late, len(first)), len(first))
+        figure.add_trace(go.Scatter(x=tail + 1, y=first[tail], mode="lines", name=name, legendgroup=name,
+                                    showlegend=False, line={"color": colour, "width": look.line(1)},
                                     hovertemplate=f"{name}: %{{y:.5g}}<extra></extra>"), row=1, col=2)
     figure.update_yaxes(type="log", exponentformat="power", title_text=look.text("exp.edge_of_stability.figure.loss"),
                         row=1, col=1)
