@@ -172,7 +172,8 @@ def findings(result: dict) -> tuple[Finding, ...]:
         Finding("edge", {"ratios": _per_rate(result, hover), "late": str(late_update),
                          "updates": str(result["settings"]["updates"])}, None),
         Finding("loss", {"rises": _per_rate(result, rises), "final": _per_rate(result, loss_end),
-                         "start": f"{result['runs'][0]['loss'][0]:.3g}", "late": str(late_update)}, None),
+                         "start": f"{result['runs'][0]['loss'][0]:.3g}", "late": str(late_update),
+                         "updates": str(result["settings"]["updates"])}, None),
     )
 
 

@@ -25,7 +25,7 @@ def finding_line(name: str, finding: Finding, language: str) -> str:
     """``✅ <measured sentence>``; a disagreement followed by why the measurement differs."""
     line = f"{MARKS[finding.agreement]} {finding_sentence(name, finding, language)}"
     if finding.agreement == DISAGREES:
-        line += f" {text(f'exp.{name}.why.{finding.key}', language)}"
+        line += f" {text(f'exp.{name}.why.{finding.key}', language, **finding.fields)}"
     return line
 
 

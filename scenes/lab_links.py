@@ -4,7 +4,8 @@ The Lab's widgets are bound to the URL under ``lab_*`` keys (``ui.lab_controls``
 express is a query string: data, loss, model (uniform hidden widths from the Lab's menu), epochs, seed, and
 per optimizer its rule, η, memory (λ, α or β₁, β₂), schedule and batch size. Runs the Lab cannot express
 (deeper or uneven networks, counted updates instead of epochs, another data split or dtype, the
-experiments' larger budget) get no link: :func:`lab_query` says why.
+experiments' larger budget) get no link: :func:`lab_query` says why. The Lab keeps its own number of
+snapshots: they record the path, they do not change it.
 """
 
 from __future__ import annotations
