@@ -19,7 +19,9 @@ the surface is about flat along the steps; on a quadratic E = Σᵢ wᵢ(1 − �
 when the gradient lies along directions with ηλᵢ ≈ 2: a stall that is not a critical point). A stall is
 |Δ| < ``STALL_CHANGE`` with E < ``GRADIENT_USE``. In each run's window of least E, gradient descent is replayed
 from the snapshot at s: the cosine between successive gradients (−1 for a pure zig-zag), λ_max and u_max of
-the Hessian at s, ηλ_max (2 is the stability edge along u_max) and how often ⟨g_t, u_max⟩ flips sign.
+the Hessian at s, ηλ_max (2 is the stability edge along u_max) and how often ⟨g_t, u_max⟩ flips sign. The
+same replay is made of the least efficient window of all gradient-descent runs of the grid (beyond the lecture:
+where on the η grid the gradient is wasted).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ PART = 6
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 STALL_CHANGE = 0.01      # the loss changed by less than 1 % over the window …
 GRADIENT_USE = 0.1       # … although its gradients promised ten times that much (E < 0.1)
+SURGE = 10             # ‖g‖ above ten times its first value: the run overshot
 LAB_EPOCHS = 100         # the Lab's longest training: the links replay the first 100 updates
 
 
@@ -87,14 +90,17 @@ def losses_at_updates(run: TrainingRun) -> np.ndarray:
     return np.append(run.update_loss, run.train_loss[-1])
 
 
-def windows(losses: np.ndarray, gradient_norm: np.ndarray, lr: float, window: int) -> dict:
-    """Per window of ``window`` updates from s = 0, W, 2W, …: Δ, E (module docstring), the smallest ‖g‖."""
+def windows(losses: np.ndarray, gradient_norm: np.ndarray, lr: float | None, window: int) -> dict:
+    """Per window of ``window`` updates from s = 0, W, 2W, …: Δ, the smallest ‖g‖, and E (module docstring)
+    for gradient descent at η = ``lr`` (None for the other rules, whose step is not ηg)."""
     starts = np.arange(0, len(gradient_norm) - window + 1, window)
     begin, end = losses[starts], losses[starts + window]
-    promised = np.array([lr * float(np.sum(gradient_norm[s:s + window] ** 2)) for s in starts])
-    return {"starts": starts.tolist(), "change": ((end - begin) / begin).tolist(),
-            "efficiency": ((begin - end) / promised).tolist(),
-            "smallest_gradient": [float(gradient_norm[s:s + window].min()) for s in starts]}
+    summary = {"starts": starts.tolist(), "change": ((end - begin) / begin).tolist(),
+               "smallest_gradient": [float(gradient_norm[s:s + window].min()) for s in starts]}
+    if lr is not None:
+        promised = np.array([lr * float(np.sum(gradient_norm[s:s + window] ** 2)) for s in starts])
+        summary["efficiency"] = ((begin - end) / promised).tolist()
+    return summary
 
 
 def stalls(summary: dict) -> list[int]:
@@ -157,11 +163,11 @@ def run(settings: Settings, progress=None) -> dict:
         if kind == "gd":
             grid_summaries = [windows(losses_at_updates(r), r.gradient_norm, r.settings.optimizer.lr, settings.window)
                               if r.diverged_at is None else None for r in search.runs]
-            stalled = [index for index, summary in enumerate(grid_summaries) if summary and stalls(summary)]
-            if stalled:  # the smallest η whose run stalled, probed in its least efficient stalled window
-                summary, gd_run = grid_summaries[stalled[0]], search.runs[stalled[0]]
-                worst = min(stalls(summary), key=lambda index: summary["efficiency"][index])
-                grid_probe = probe(gd_run, summary["starts"][worst], settings.window) | {"lr": gd_run.settings.optimizer.lr}
+            # the grid's least efficient window, whatever its η, replayed like the measured runs'
+            least = min((index for index, summary in enumerate(grid_summaries) if summary),
+                        key=lambda index: min(grid_summaries[index]["efficiency"]))
+            grid_probe = probe(search.runs[least], _least_efficient(grid_summaries[least]), settings.window) | {
+                "lr": search.rates[least]}
     runs = {}
     for kind in OPTIMIZERS:
         records = {"loss": [], "gradient_norm": [], "final_loss": [], "final_accuracy": [], "windows": []}
@@ -172,7 +178,8 @@ def run(settings: Settings, progress=None) -> dict:
             records["gradient_norm"].append(trained.gradient_norm.tolist())
             records["final_loss"].append(final_loss(trained))
             records["final_accuracy"].append(float(trained.train_accuracy[-1]))
-            summary = windows(losses_at_updates(trained), trained.gradient_norm, chosen[kind], settings.window)
+            summary = windows(losses_at_updates(trained), trained.gradient_norm,
+                              chosen[kind] if kind == "gd" else None, settings.window)
             records["windows"].append(summary)
             if kind == "gd" and trained.diverged_at is None:
                 probes.append(probe(trained, _least_efficient(summary), settings.window))
@@ -212,11 +219,17 @@ def findings(result: dict) -> tuple[Finding, ...]:
     smallest_change = [min(abs(change) for change in summary["change"]) for summary in windows_of_gd]
     least_efficiency = [min(summary["efficiency"]) for summary in windows_of_gd]
     grid_probe = result["grid_probe"]
+    grid_summary = result["grid_windows"][result["tuning"]["gd"]["rates"].index(grid_probe["lr"])]
+    grid_window = grid_summary["starts"].index(grid_probe["start"])
+    grid_efficiency, grid_change = grid_summary["efficiency"][grid_window], grid_summary["change"][grid_window]
+    # momentum runs whose ‖g‖ surged past ten times its first value: overshooting, not descending
+    surged = sum(max(norms) > SURGE * norms[0] for norms in runs["momentum"]["gradient_norm"])
     return (
         Finding("adaptive", {**losses, **etas, "updates": result["settings"]["updates"],
                              "wins": int(np.sum(adaptive_best < final["gd"])), "seeds": seeds},
                 bool(np.all(adaptive_best < final["gd"]))),
-        Finding("momentum", {**losses, "wins": int(np.sum(final["momentum"] < final["gd"])), "seeds": seeds},
+        Finding("momentum", {**losses, "wins": int(np.sum(final["momentum"] < final["gd"])), "seeds": seeds,
+                             "momentum_lr": etas["momentum_lr"], "surged": surged},
                 bool(np.all(final["momentum"] < final["gd"]))),
         Finding("stall", {"stalled": len(stalled), "seeds": seeds, "window": result["settings"]["window"],
                           "change": f"{100 * result['stall_change']:g}", "use": f"{result['gradient_use']:g}",
@@ -228,10 +241,13 @@ def findings(result: dict) -> tuple[Finding, ...]:
                                 "flips": _interval([100 * p["flip_share"] for p in probes]),
                                 "oscillating": sum(oscillating(p) for p in probes), "seeds": len(probes)},
                 2 * sum(oscillating(p) for p in probes) > len(probes)),
-        Finding("grid_stall" if grid_probe else "grid_no_stall",
-                {"lr": f"{grid_probe['lr']:g}", "start": grid_probe["start"], "cosine": f"{grid_probe['mean_cosine']:.2f}",
-                 "lr_sharpness": f"{grid_probe['lr_sharpness']:.2f}", "flips": f"{100 * grid_probe['flip_share']:.0f}",
-                 "chosen": etas["gd_lr"]} if grid_probe else {"rates": len(result["tuning"]["gd"]["rates"])}, None),
+        Finding("grid", {"lr": f"{grid_probe['lr']:g}", "start": grid_probe["start"], "chosen": etas["gd_lr"],
+                         "efficiency": f"{grid_efficiency:.2g}", "change": f"{100 * grid_change:.2g}",
+                         "cosine": f"{grid_probe['mean_cosine']:.2f}", "lr_sharpness": f"{grid_probe['lr_sharpness']:.2f}",
+                         "flips": f"{100 * grid_probe['flip_share']:.0f}", "end": grid_probe["start"] + result["settings"]["window"],
+                         "stalled_rates": ", ".join(f"{rate:g}" for rate, summary in zip(
+                             result["tuning"]["gd"]["rates"], result["grid_windows"]) if summary and stalls(summary))
+                         or "–"}, None),
     )
 
 
