@@ -242,7 +242,7 @@ def findings(result: dict) -> tuple[Finding, ...]:
                                 "oscillating": sum(oscillating(p) for p in probes), "seeds": len(probes)},
                 2 * sum(oscillating(p) for p in probes) > len(probes)),
         Finding("grid", {"lr": f"{grid_probe['lr']:g}", "start": grid_probe["start"], "chosen": etas["gd_lr"],
-                         "efficiency": f"{grid_efficiency:.2g}", "change": f"{100 * grid_change:.2g}",
+                         "efficiency": f"{grid_efficiency:.2g}", "change": f"{100 * grid_change:+.2g}",
                          "cosine": f"{grid_probe['mean_cosine']:.2f}", "lr_sharpness": f"{grid_probe['lr_sharpness']:.2f}",
                          "flips": f"{100 * grid_probe['flip_share']:.0f}", "end": grid_probe["start"] + result["settings"]["window"],
                          "stalled_rates": ", ".join(f"{rate:g}" for rate, summary in zip(
