@@ -145,19 +145,17 @@ def _least_efficient(summary: dict) -> int:
 def run(settings: Settings, progress=None) -> dict:
     clock = time.perf_counter()
     steps = len(OPTIMIZERS) * (len(settings.learning_rates) + len(settings.seeds))
-    done = [0]
+    done = 0
 
-    def advance(fraction: float = 1.0) -> None:
+    def report(grid_fraction: float = 0.0) -> None:  # trainings done, and the share of the current grid
         if progress is not None:
-            progress(min(1.0, (done[0] + fraction) / steps))
+            progress(min(1.0, (done + grid_fraction * len(settings.learning_rates)) / steps))
 
     tuning, grid_summaries, chosen, grid_probe = {}, [], {}, None
     for kind in OPTIMIZERS:
-        def one_rate(fraction: float, kind=kind) -> None:
-            advance(fraction * len(settings.learning_rates))
         search = grid_search(lambda lr, kind=kind: training(settings, kind, lr, settings.tuning_seed),
-                             settings.learning_rates, one_rate)
-        done[0] += len(settings.learning_rates)
+                             settings.learning_rates, report)
+        done += len(settings.learning_rates)
         chosen[kind] = search.chosen
         tuning[kind] = {"rates": list(search.rates), "final_loss": list(search.final_losses)}
         if kind == "gd":
@@ -183,8 +181,8 @@ def run(settings: Settings, progress=None) -> dict:
             records["windows"].append(summary)
             if kind == "gd" and trained.diverged_at is None:
                 probes.append(probe(trained, _least_efficient(summary), settings.window))
-            done[0] += 1
-            advance(0.0)
+            done += 1
+            report()
         runs[kind] = records | ({"probes": probes} if kind == "gd" else {})
     return {"settings": jsonable(settings), "optimizers": list(OPTIMIZERS), "learning_rate": chosen,
             "tuning": tuning, "grid_windows": grid_summaries, "grid_probe": grid_probe, "runs": runs,
