@@ -1,7 +1,9 @@
-"""A quantity over seeds drawn as its mean with the 95 % Student-t band (``experiments.statistics``).
+"""A quantity measured over several seeds, drawn as a line with a band, in one of two ways.
 
-For the experiments' figures: ``rows`` holds one curve per seed (equal lengths, NaN where a run stopped);
-the line is the mean of the finite values at each x, the shaded band mean ± the interval's half width.
+``band_traces``: the mean with its 95 % Student-t band (:mod:`experiments.statistics`), for numbers whose
+spread over seeds is about normal; ``seed_band``: the median with the band from the smallest to the
+largest seed, for curves spanning decades on a log axis (a mean ± interval there dips below zero).
+``rows``/``curves`` hold one curve per seed (equal lengths, NaN where a run stopped).
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from experiments.statistics import CONFIDENCE
-from figures.style import Look
+from figures.curves import positive_or_gap
+from figures.style import Look, subsample
+
+CURVE_POINTS = 300  # points per drawn curve of seed_band: enough for the eye, a small figure
 
 
 def band_traces(x: Sequence[float], rows: Sequence[Sequence[float]], colour: str, name: str, look: Look, *,
@@ -58,3 +63,25 @@ def column_intervals(rows: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.nd
 def _transparent(colour: str, opacity: float = 0.2) -> str:
     red, green, blue = (int(colour[index:index + 2], 16) for index in (1, 3, 5))
     return f"rgba({red}, {green}, {blue}, {opacity})"
+
+
+def seed_band(curves: list[list[float]], colour: str, name: str, look: Look, *, log: bool = True,
+              x_offset: int = 0, showlegend: bool = True) -> list[go.Scatter]:
+    """Median over seeds (line) and the min–max band (filled); x = update index + ``x_offset``.
+
+    On a log axis non-positive values become gaps (``positive_or_gap``); the median ignores NaN.
+    """
+    values = np.asarray(curves, dtype=float)
+    kept = subsample(values.shape[1], CURVE_POINTS)
+    values = values[:, kept]
+    if log:
+        values = positive_or_gap(values)
+    with np.errstate(all="ignore"):
+        low, middle, high = np.nanmin(values, axis=0), np.nanmedian(values, axis=0), np.nanmax(values, axis=0)
+    x = (kept + x_offset).tolist()
+    band = go.Scatter(x=x + x[::-1], y=np.concatenate([high, low[::-1]]), fill="toself", fillcolor=colour,
+                      opacity=0.2, line={"width": 0}, hoverinfo="skip", showlegend=False, legendgroup=name)
+    line = go.Scatter(x=x, y=middle, mode="lines", name=name, line={"color": colour, "width": look.line(2)},
+                      legendgroup=name, showlegend=showlegend,
+                      hovertemplate=f"{name}<br>%{{x}}: %{{y:.4g}}<extra></extra>")
+    return [band, line]
