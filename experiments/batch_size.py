@@ -36,9 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.func import functional_call, grad, vmap
 
 from analysis.curvature import hessian_trace, sharpness
+from analysis.gradient_noise import gradient_noise, per_example_gradients
 from analysis.landscape_planes import loss_line
 from experiments.findings import Finding, LabLink
 from experiments.results import jsonable
@@ -125,34 +125,6 @@ def _end_numbers(run) -> dict:
             "epochs": float(run.updates_done / run.settings.updates_per_epoch), "updates": int(run.updates_done)}
 
 
-def per_example_gradients(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """(N, P): the gradient of each example's loss, parameters flattened in ``model.parameters()`` order."""
-    parameters = {name: value.detach() for name, value in model.named_parameters()}
-    loss_fn = torch.nn.functional.cross_entropy
-
-    def example_loss(values, x, y):
-        return loss_fn(functional_call(model, values, (x[None],)), y[None])
-
-    gradients = vmap(grad(example_loss), in_dims=(None, 0, 0))(parameters, inputs, targets)
-    return torch.cat([gradients[name].reshape(len(inputs), -1) for name in parameters], dim=1)
-
-
-def gradient_noise(gradients: torch.Tensor, batch_sizes: list[int], samples: int, seed: int) -> dict:
-    """E‖g_B − g‖² for each B: drawn (``samples`` batches without replacement) and the closed form (module doc)."""
-    count = len(gradients)
-    full = gradients.double().mean(dim=0)
-    variance = float(((gradients.double() - full) ** 2).sum(dim=1).mean())
-    generator = torch.Generator().manual_seed(seed)
-    measured, exact = [], []
-    for size in batch_sizes:
-        draws = [float(((gradients[torch.randperm(count, generator=generator)[:size]].double().mean(dim=0) - full)
-                        ** 2).sum()) for _ in range(samples)]
-        measured.append(float(np.mean(draws)))
-        exact.append((count - size) / (count - 1) * variance / size)
-    return {"measured": measured, "exact": exact, "gradient_squared": float((full ** 2).sum()),
-            "example_variance": variance}
-
-
 def _timing(settings: Settings, progress) -> dict:
     """Median seconds per update (after a warm-up) for each data set and batch size, and per epoch."""
     timing = {}
@@ -234,3 +206,153 @@ def run(settings: Settings, progress=None) -> dict:
             "train_size": count, "validation_size": SPLIT_SIZES[settings.data][1],
             "parameters": training_settings(settings, 1, 0).parameter_count,
             "alphas": np.linspace(*SLICE_RANGE, settings.slice_points).tolist(), **rows, "timing": timing}
+
+
+def arm_values(result: dict, block: str, key: str) -> np.ndarray:
+    """(seeds, batch sizes) of one end number (``block`` "same_epochs" or "same_updates")."""
+    return np.array([[arm[key] for arm in row] for row in result[block]], dtype=float)
+
+
+def slice_rise(result: dict, which: str = "slice_train") -> tuple[np.ndarray, np.ndarray]:
+    """Per seed, the loss's rise ``OUTSIDE`` beyond each solution: L(−½) − L(0) (small), L(1½) − L(1) (large)."""
+    alphas, losses = np.array(result["alphas"]), np.array(result[which], dtype=float)
+
+    def at(alpha: float) -> np.ndarray:
+        return losses[:, int(np.argmin(np.abs(alphas - alpha)))]
+
+    return at(-OUTSIDE) - at(0.0), at(1.0 + OUTSIDE) - at(1.0)
+
+
+def _paired(larger: np.ndarray, smaller: np.ndarray) -> tuple[bool, int]:
+    """Whether ``larger`` exceeds ``smaller`` over the seeds (the 95 % interval of the paired difference above
+    0), and on how many seeds it does."""
+    difference = mean_interval(larger - smaller)
+    return bool(difference.low > 0), int(np.sum(larger > smaller))
+
+
+def _text(values: np.ndarray, digits: int = 3) -> str:
+    return mean_interval(values).text(digits)
+
+
+def _milliseconds(seconds: float) -> str:
+    return f"{1000 * seconds:.3g}"
+
+
+def _noise_slope(sizes: list[int], noise: list[float]) -> float:
+    return float(np.polyfit(np.log(sizes), np.log(noise), 1)[0])
+
+
+def _timing_finding(key: str, result: dict, data: str) -> Finding:
+    timing = result["timing"][data]
+    sizes, seconds = timing["batch_sizes"], timing["update_seconds"]
+    flat = max(size for size, value in zip(sizes, seconds) if value <= 2 * seconds[0])
+    return Finding(key, {"data": data, "small_batch": str(sizes[0]), "large_batch": f"{sizes[-1]:,}",
+                         "small_ms": _milliseconds(seconds[0]), "large_ms": _milliseconds(seconds[-1]),
+                         "time_ratio": f"{seconds[-1] / seconds[0]:.3g}", "batch_ratio": f"{sizes[-1] / sizes[0]:,.0f}",
+                         "flat_batch": str(flat), "parameters": f"{timing['parameters']:,}"},
+                   seconds[-1] > seconds[0])
+
+
+def findings(result: dict) -> tuple[Finding, ...]:
+    """The lecture's summary table, row by row, with what was measured (see the module docstring)."""
+    settings = result["settings"]
+    sizes, small, large = result["batch_sizes"], result["small"], result["large"]
+    names = {"small_batch": str(sizes[small]), "large_batch": f"{sizes[large]:,}"}
+    rows = [_timing_finding("update_time", result, settings["data"])]
+    rows += [_timing_finding("update_time_other", result, data) for data in settings["timing_data"]
+             if data != settings["data"]]
+    epoch_seconds = result["timing"]["measured_epoch_seconds"][settings["data"]]
+    rows.append(Finding("epoch_time", {"smallest_batch": str(sizes[0]), "large_batch": names["large_batch"],
+                                       "smallest_seconds": f"{epoch_seconds[0]:.3g}",
+                                       "large_ms": _milliseconds(epoch_seconds[-1]),
+                                       "updates": f"{math.ceil(result['train_size'] / sizes[0]):,}"},
+                        epoch_seconds[0] > epoch_seconds[-1]))
+    noise_sizes = sizes[:-1]
+    start = np.array([row["measured"] for row in result["noise_start"]])
+    end = np.array([row["measured"] for row in result["noise_end"]])
+    signal_start = np.array([row["gradient_squared"] for row in result["noise_start"]])
+    signal_end = np.array([row["gradient_squared"] for row in result["noise_end"]])
+    mean_start = start.mean(axis=0)
+    rows.append(Finding("gradient_noise", {
+        "smallest_batch": str(noise_sizes[0]), "largest_batch": str(noise_sizes[-1]),
+        "smallest_noise": _text(start[:, 0]), "largest_noise": _text(start[:, -1]),
+        "slope": f"{_noise_slope(noise_sizes, mean_start):.3f}".replace("-", "−"), "signal": _text(signal_start),
+        "start_ratio": _text(start[:, 0] / signal_start), "end_ratio": _text(end[:, 0] / signal_end)},
+        bool(np.all(np.diff(mean_start) < 0))))
+    for block, key in (("same_epochs", "optimization_epochs"), ("same_updates", "optimization_updates")):
+        accuracy, updates = arm_values(result, block, "train_accuracy"), arm_values(result, block, "updates")
+        agrees, seeds = _paired(accuracy[:, small], accuracy[:, large])
+        best = int(np.argmax(accuracy.mean(axis=0)))
+        rows.append(Finding(key, names | {
+            "small_accuracy": _text(accuracy[:, small]), "large_accuracy": _text(accuracy[:, large]),
+            "small_updates": f"{updates[0, small]:,.0f}", "large_updates": f"{updates[0, large]:,.0f}",
+            "best_batch": f"{sizes[best]:,}", "best_accuracy": _text(accuracy[:, best]),
+            "seeds": str(seeds), "seed_count": str(len(accuracy)), "epochs": str(settings["epochs"]),
+            "updates": f"{settings['updates']:,}"}, agrees))
+    train_accuracy = arm_values(result, "same_updates", "train_accuracy")
+    validation = arm_values(result, "same_updates", "validation_accuracy")
+    agrees, seeds = _paired(validation[:, small], validation[:, large])
+    gap = train_accuracy - validation
+    rows.append(Finding("generalization", names | {
+        "small_accuracy": _text(validation[:, small]), "large_accuracy": _text(validation[:, large]),
+        "small_gap": _text(gap[:, small]), "large_gap": _text(gap[:, large]), "seeds": str(seeds),
+        "seed_count": str(len(validation)), "updates": f"{settings['updates']:,}"}, agrees))
+    for key, values in (("sharpness", np.array(result["sharpness"])), ("flatness", np.array(result["curvature_trace"]))):
+        agrees, seeds = _paired(values[:, large], values[:, small])
+        rows.append(Finding(key, names | {
+            "small_value": _text(values[:, small]), "large_value": _text(values[:, large]),
+            "seeds": str(seeds), "seed_count": str(len(values)), "limit": f"{2 / settings['learning_rate']:.3g}"},
+            agrees))
+    small_rise, large_rise = slice_rise(result)
+    agrees, seeds = _paired(large_rise, small_rise)
+    alphas, validation_losses = np.array(result["alphas"]), np.array(result["slice_validation"])
+    rows.append(Finding("slice", names | {
+        "small_rise": _text(small_rise), "large_rise": _text(large_rise), "seeds": str(seeds),
+        "seed_count": str(len(small_rise)), "distance": _text(np.array(result["distance"])),
+        "validation_best": f"{alphas[np.argmin(validation_losses.mean(axis=0))]:.2f}"}, agrees))
+    return tuple(rows)
+
+
+def setup_fields(result: dict) -> dict:
+    settings, sizes = result["settings"], result["batch_sizes"]
+    return {"data": settings["data"], "train_size": f"{result['train_size']:,}",
+            "validation_size": f"{result['validation_size']:,}",
+            "network": "-".join(str(width) for width in (DATA_SHAPES[settings["data"]][0], *settings["widths"], 10)),
+            "parameters": f"{result['parameters']:,}", "learning_rate": f"{settings['learning_rate']:g}",
+            "batch_sizes": ", ".join(f"{size:,}" for size in sizes), "epochs": str(settings["epochs"]),
+            "updates": f"{settings['updates']:,}", "seed_count": str(len(settings["seeds"])),
+            "small_batch": str(sizes[result["small"]]), "large_batch": f"{sizes[result['large']]:,}",
+            "noise_samples": str(settings["noise_samples"]), "timing_updates": str(settings["timing_updates"]),
+            "timing_warm_up": str(settings["timing_warm_up"])}
+
+
+def lab_links(result: dict) -> tuple[LabLink, ...]:
+    """The same-epochs runs the Lab can train again: the small batch, the largest partial batch and the full
+    batch side by side, from the first seed (runs beyond the Lab's 10,000 updates, and the counted-updates
+    runs, have no link)."""
+    from scenes.lab_links import lab_query
+    from scenes.network_lab import EPOCHS, LabSettings
+
+    stored = result["settings"]
+    if stored["epochs"] not in EPOCHS:
+        return ()
+    optimizers, sizes = [], result["batch_sizes"]
+    for size in dict.fromkeys((sizes[result["small"]], sizes[-2], sizes[-1])):
+        optimizer = OptimizerSettings(kind=OptimizerKind.GD, lr=stored["learning_rate"], batch_size=size)
+        try:
+            TrainingSettings(data=stored["data"], model=ModelSettings(tuple(stored["widths"])), optimizer=optimizer,
+                             epochs=stored["epochs"], seed=stored["seeds"][0])
+        except ValueError:
+            continue
+        optimizers.append(optimizer)
+    if not optimizers:
+        return ()
+    base = TrainingSettings(data=stored["data"], model=ModelSettings(tuple(stored["widths"])), optimizer=optimizers[0],
+                            epochs=stored["epochs"], seed=stored["seeds"][0])
+    lab = LabSettings(base=base, optimizers=tuple(optimizers))
+    try:
+        lab_query(lab)
+    except ValueError:
+        return ()
+    return (LabLink("same_epochs", lab, {"batches": ", ".join(f"{o.batch_size:,}" for o in optimizers),
+                                         "epochs": str(stored["epochs"])}),)

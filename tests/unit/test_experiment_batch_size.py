@@ -1,0 +1,197 @@
+"""The batch-size experiment: its measurements against oracles, its results file, its findings and figures."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from analysis.curvature import dense_hessian
+from analysis.gradient_noise import gradient_noise, per_example_gradients
+from experiments import batch_size
+from experiments.registry import run_settings
+from experiments.results import differences, jsonable, read_results, single_thread
+from figures.experiment_batch_size import VIEWS, experiment_figure
+from figures.style import Look
+from i18n import text
+from networks.training import build, data_tensors, model_at, train
+
+# A small network (P = 610: its Hessian is built whole), two batch sizes, a short training: seconds.
+TINY = batch_size.Settings(seeds=(0,), widths=(8,), batch_sizes=(16, 0), epochs=2, updates=150,
+                           timing_data=("digits",), timing_warm_up=1, timing_updates=3, noise_samples=4,
+                           slice_points=31)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> dict:
+    return run_settings(batch_size.NAME, TINY)
+
+
+@pytest.fixture(scope="module")
+def stored() -> dict:
+    results = read_results(batch_size.NAME)
+    assert results is not None, "run scripts/run_experiment.py batch_size"
+    return results
+
+
+def test_settings_are_checked_with_a_clear_message():
+    for bad, words in (({"batch_sizes": (16, 4, 0)}, "increase"), ({"batch_sizes": (1, 16)}, "end with 0"),
+                       ({"small_batch": 5}, "small batch"), ({"seeds": (0, 0)}, "differ"),
+                       ({"learning_rate": -1.0}, "learning rate"), ({"timing_data": ("moons",)}, "data sets")):
+        with pytest.raises(ValueError, match=words):
+            replace(TINY, **bad)
+
+
+def test_the_arms_make_the_epochs_and_updates_they_promise(tiny):
+    count = tiny["train_size"]
+    assert tiny["batch_sizes"] == [16, count]
+    for arm, size in zip(tiny["same_epochs"][0], tiny["batch_sizes"]):
+        assert arm["updates"] == TINY.epochs * math.ceil(count / size) and arm["epochs"] == TINY.epochs
+    assert [arm["updates"] for arm in tiny["same_updates"][0]] == [TINY.updates] * 2
+
+
+def test_the_slice_passes_through_both_solutions(tiny):
+    """α = 0 and α = 1 are the trained networks: the slice's loss there is the engine's evaluation of them."""
+    alphas = np.array(tiny["alphas"])
+    for alpha, arm in ((0.0, tiny["same_updates"][0][0]), (1.0, tiny["same_updates"][0][1])):
+        index = int(np.argmin(np.abs(alphas - alpha)))
+        assert alphas[index] == pytest.approx(alpha)
+        assert tiny["slice_train"][0][index] == pytest.approx(arm["train_loss"], rel=1e-5)
+        assert tiny["slice_validation"][0][index] == pytest.approx(arm["validation_loss"], rel=1e-5)
+
+
+def test_sharpness_and_trace_match_the_dense_hessian(tiny):
+    """λ_max (Lanczos) and tr H / P (Hutch++) of the full-batch solution against the eigenvalues of H built whole."""
+    large = tiny["large"]
+    run = train(batch_size.training_settings(TINY, tiny["batch_sizes"][large], 0, updates=TINY.updates))
+    inputs, targets, _, _ = data_tensors(run.settings)
+    with single_thread():
+        hessian = dense_hessian(model_at(run, -1), torch.nn.functional.cross_entropy, inputs, targets)
+    eigenvalues = np.linalg.eigvalsh(hessian.astype(np.float64))
+    assert tiny["sharpness"][0][large] == pytest.approx(eigenvalues[-1], rel=1e-4)
+    # Hutch++ is an estimate: within four of its standard errors of the exact trace
+    error = 4 * tiny["trace_error"][0][large] + 1e-9
+    assert abs(tiny["curvature_trace"][0][large] - eigenvalues.sum() / run.parameter_count) < error
+
+
+def test_per_example_gradients_average_to_autograd_full_gradient():
+    model = build(batch_size.training_settings(TINY, 16, 3))
+    inputs, targets, _, _ = data_tensors(batch_size.training_settings(TINY, 16, 3))
+    inputs, targets = inputs[:200], targets[:200]
+    gradients = per_example_gradients(model, inputs, targets)
+    model.zero_grad()
+    torch.nn.functional.cross_entropy(model(inputs), targets).backward()
+    full = torch.cat([parameter.grad.reshape(-1) for parameter in model.parameters()])
+    torch.testing.assert_close(gradients.mean(dim=0), full, rtol=1e-4, atol=1e-6)
+
+
+def test_drawn_gradient_noise_follows_the_closed_form():
+    """E‖g_B − g‖² = (N − B)/(N − 1) · σ²/B: measured from many drawn batches, within their own error."""
+    gradients = torch.randn(300, 7, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 3 + 1
+    noise = gradient_noise(gradients, [1, 10, 100, 299], samples=4000, seed=0)
+    np.testing.assert_allclose(noise["measured"], noise["exact"], rtol=0.08)
+    assert noise["exact"][0] == pytest.approx(noise["example_variance"] * (300 - 1) / 299)
+    assert np.all(np.diff(noise["exact"]) < 0)
+
+
+def test_the_run_is_the_same_twice_but_for_its_timing():
+    again = run_settings(batch_size.NAME, replace(TINY, epochs=1, updates=20, slice_points=5))
+    once = run_settings(batch_size.NAME, replace(TINY, epochs=1, updates=20, slice_points=5))
+    assert not differences({k: v for k, v in once.items() if k != "timing"},
+                           {k: v for k, v in again.items() if k != "timing"})
+    assert json.loads(json.dumps(once)) == once  # JSON-able as it is
+
+
+def test_the_results_file_holds_the_full_preset(stored):
+    assert stored.settings == jsonable(batch_size.PRESETS["full"])
+    assert stored.result["settings"] == stored.settings
+    timing = stored.result["timing"]
+    assert {"load_before", "load_after", "device"} <= timing.keys()
+
+
+def test_a_slice_of_the_full_preset_reproduces_the_file(stored):
+    """The first seed's small-batch run of the same updates, and its λ_max, exactly as stored."""
+    full = batch_size.PRESETS["full"]
+    result, seed = stored.result, full.seeds[0]
+    small = result["small"]
+    run = train(batch_size.training_settings(full, full.small_batch, seed, updates=full.updates))
+    arm = result["same_updates"][0][small]
+    assert not differences(arm, batch_size._end_numbers(run))  # noqa: SLF001 (the same numbers, the same way)
+    inputs, targets, _, _ = data_tensors(run.settings)
+    value = batch_size.sharpness(model_at(run, -1), torch.nn.functional.cross_entropy, inputs, targets)
+    assert value == pytest.approx(result["sharpness"][0][small], rel=1e-9)
+
+
+def _finding(result: dict, key: str):
+    return next(finding for finding in batch_size.findings(result) if finding.key == key)
+
+
+def test_findings_follow_the_numbers(stored):
+    result = stored.result
+    for key in ("sharpness", "flatness", "optimization_updates", "generalization", "slice"):
+        doctored = copy.deepcopy(result)
+        small, large = result["small"], result["large"]
+        if key in ("sharpness", "flatness"):
+            column = "sharpness" if key == "sharpness" else "curvature_trace"
+            for row in doctored[column]:
+                row[small], row[large] = row[large], row[small]
+        elif key == "slice":
+            for row in (*doctored["slice_train"],):
+                row.reverse()  # α ↦ 1 − α: each solution gets the other's side of the line
+        else:
+            for row in doctored["same_updates"]:
+                row[small], row[large] = row[large], row[small]
+        before, after = _finding(result, key), _finding(doctored, key)
+        difference = {"sharpness": "small_value", "flatness": "small_value", "slice": "small_rise"}.get(
+            key, "small_accuracy")
+        assert before.fields[difference] != after.fields[difference]
+        assert before.agrees is not None
+    for finding in batch_size.findings(result):
+        for language in ("en", "zh"):
+            assert text(f"exp.batch_size.findings.{finding.key}", language, **finding.fields)
+            if finding.agrees is False:
+                assert text(f"exp.batch_size.why.{finding.key}", language)
+        assert finding.key in ("update_time", "update_time_other", "epoch_time", "gradient_noise",
+                               "optimization_epochs", "optimization_updates", "generalization", "sharpness",
+                               "flatness", "slice")
+    for language in ("en", "zh"):
+        assert text("exp.batch_size.setup", language, **batch_size.setup_fields(result))
+
+
+def test_the_lab_links_open_runs_the_lab_can_train(stored):
+    from scenes.lab_links import lab_query
+
+    links = batch_size.lab_links(stored.result)
+    assert links
+    for link in links:
+        query = lab_query(link.settings)
+        assert query["lab_epochs"] == str(stored.settings["epochs"])
+        assert {query[f"lab_batch{slot}"] for slot in range(int(query["lab_n"]))} >= {"16", "1437"}
+        assert text(f"exp.batch_size.links.{link.key}", "zh", **link.fields)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_builds_and_draws_the_result(stored, view):
+    result = stored.result
+    for look in (Look(), Look("zh"), Look(projector=True, dark=True)):
+        figure = experiment_figure(result, view, look=look)
+        assert figure.data and figure.layout.height == 520
+    figure = experiment_figure(result, view)
+    if view == "slice":
+        drawn = [trace for trace in figure.data if trace.mode == "lines"]
+        np.testing.assert_allclose(drawn[0].y, np.mean(result["slice_train"], axis=0))
+        np.testing.assert_allclose(drawn[1].y, np.mean(result["slice_validation"], axis=0))
+    elif view == "sharpness":
+        np.testing.assert_allclose(figure.data[0].y, np.mean(result["sharpness"], axis=0))
+    elif view == "time":
+        np.testing.assert_allclose(figure.data[0].y, np.array(result["timing"]["digits"]["update_seconds"]) * 1000)
+    elif view == "accuracy":
+        np.testing.assert_allclose(figure.data[0].y, batch_size.arm_values(result, "same_epochs",
+                                                                           "train_accuracy").mean(axis=0))
+    with pytest.raises(ValueError, match="unknown view"):
+        experiment_figure(result, "nonsense")
