@@ -235,7 +235,8 @@ def _milliseconds(seconds: float) -> str:
 
 
 def _noise_slope(sizes: list[int], noise: list[float]) -> float:
-    return float(np.polyfit(np.log(sizes), np.log(noise), 1)[0])
+    """The slope of log E‖g_B − g‖² against log B (−1 for noise ∝ 1/B); NaN with fewer than two sizes."""
+    return float(np.polyfit(np.log(sizes), np.log(noise), 1)[0]) if len(sizes) > 1 else math.nan
 
 
 def _timing_finding(key: str, result: dict, data: str) -> Finding:

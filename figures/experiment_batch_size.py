@@ -43,7 +43,9 @@ def _batch_axis(figure: go.Figure, result: dict, look: Look, rows: int = 1, cols
 
 
 def _slice(result: dict, look: Look) -> go.Figure:
-    figure = go.Figure()
+    """Training loss (top) and validation loss (bottom), each on its own linear axis: their levels differ
+    sixfold, and the slopes beside each solution are what the picture is for."""
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     alphas = result["alphas"]
     for index, (key, dash) in enumerate((("slice_train", "solid"), ("slice_validation", "dash"))):
         mean, half = _means(np.array(result[key], dtype=float))
@@ -51,17 +53,19 @@ def _slice(result: dict, look: Look) -> go.Figure:
         figure.add_trace(go.Scatter(x=np.concatenate([alphas, alphas[::-1]]),
                                     y=np.concatenate([mean + half, (mean - half)[::-1]]), fill="toself",
                                     fillcolor=colour, opacity=0.2, line={"width": 0}, hoverinfo="skip",
-                                    showlegend=False, legendgroup=key))
+                                    showlegend=False, legendgroup=key), row=index + 1, col=1)
         figure.add_trace(go.Scatter(x=alphas, y=mean, mode="lines", name=name, legendgroup=key,
                                     line={"color": colour, "width": look.line(2.5), "dash": dash},
-                                    hovertemplate="α = %{x:.2f}<br>%{y:.4g}<extra>" + name + "</extra>"))
+                                    hovertemplate="α = %{x:.2f}<br>%{y:.4g}<extra>" + name + "</extra>"),
+                         row=index + 1, col=1)
+        figure.update_yaxes(title_text=name, row=index + 1, col=1)
     sizes = result["batch_sizes"]
     for alpha, size in ((0.0, sizes[result["small"]]), (1.0, sizes[result["large"]])):
-        figure.add_vline(x=alpha, line={"color": look.palette.ink, "dash": "dot", "width": look.line(1.2)},
-                         annotation_text=look.text(PREFIX + "solution", size=f"{size:,}"),
-                         annotation_position="top")
-    figure.update_xaxes(title_text=look.text(PREFIX + "alpha"))
-    figure.update_yaxes(type="log", exponentformat="power", title_text=look.text(PREFIX + "loss"))
+        line = {"color": look.palette.ink, "dash": "dot", "width": look.line(1.2)}
+        figure.add_vline(x=alpha, line=line, row=1, col=1, annotation_position="top",
+                         annotation_text=look.text(PREFIX + "solution", size=f"{size:,}"))
+        figure.add_vline(x=alpha, line=line, row=2, col=1)
+    figure.update_xaxes(title_text=look.text(PREFIX + "alpha"), row=2, col=1)
     return figure
 
 
@@ -140,6 +144,7 @@ def experiment_figure(result: dict, view: str, *, look: Look = Look(), height: i
     if view not in BUILDERS:
         raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
     figure = BUILDERS[view](result, look)
-    figure.update_layout(height=height, margin=look.margin(l=70, r=20, t=50, b=60), hovermode="closest",
-                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    # the legend above the subplot titles, with room for it
+    figure.update_layout(height=height, margin=look.margin(l=70, r=20, t=90, b=60), hovermode="closest",
+                         legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0})
     return dress(figure, look)
