@@ -32,7 +32,7 @@ def per_example_gradients(model: torch.nn.Module, inputs: torch.Tensor, targets:
 
 
 def gradient_noise(gradients: torch.Tensor, batch_sizes: list[int], samples: int, seed: int) -> dict:
-    """E‖g_B − g‖² for each B: drawn (``samples`` batches without replacement) and the closed form (module doc)."""
+    """E‖g_B − g‖² for each B: drawn (``samples`` batches without replacement) and the closed form (above)."""
     count = len(gradients)
     full = gradients.double().mean(dim=0)
     variance = float(((gradients.double() - full) ** 2).sum(dim=1).mean())

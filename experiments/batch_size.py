@@ -9,7 +9,8 @@ Keskar et al. kept one optimizer setting) is trained from the same initializatio
 size B, twice: for the same number of epochs E (B = 1 makes N updates per epoch, the full batch one) and
 for the same number of updates U. η = 0.05 was chosen before the comparisons, from the Lab's grid, as one that
 trained the batch of one for 5 epochs (seed 0; at η = 0.1 it fell to chance, 10 %, within 20 epochs; 0.07 was
-not tried). Over the full 20 epochs it falls at 0.05 too: the results show it, η was not changed. At the end of the U updates, on the whole training set in evaluation mode:
+not tried). Over the full 20 epochs it falls at 0.05 too: the results show it, η was not changed.
+At the end of the U updates, on the whole training set in evaluation mode:
 
 * the sharpness λ_max of the Hessian H (Lanczos on Hessian-vector products) and, as the flatness measure,
   the average curvature tr H / P (Hutch++): λ_max sees the one sharpest direction, tr H all of them;
@@ -181,7 +182,8 @@ def run(settings: Settings, progress=None) -> dict:
         rows["curvature_trace"].append(traces)
         rows["trace_error"].append(errors)
         model = build(training_settings(settings, 1, seed))
-        for inputs, targets, key in ((train_x, train_y, "slice_train"), (validation_x, validation_y, "slice_validation")):
+        for inputs, targets, key in ((train_x, train_y, "slice_train"),
+                                     (validation_x, validation_y, "slice_validation")):
             alphas, losses = loss_line(model.eval(), loss_fn, inputs, targets, ends[small], ends[large],
                                        points=settings.slice_points, extent=SLICE_RANGE, kind="interpolation")
             rows[key].append(losses.tolist())
@@ -210,7 +212,8 @@ def arm_values(result: dict, block: str, key: str) -> np.ndarray:
 
 
 def slice_rise(result: dict, which: str = "slice_train") -> tuple[np.ndarray, np.ndarray]:
-    """Per seed, the loss's rise ``OUTSIDE`` beyond each solution: L(−½) − L(0) (small), L(1½) − L(1) (large)."""
+    """Per seed, the loss's rise ``OUTSIDE`` beyond each solution: L(−½) − L(0) (small), L(1½) − L(1) (large).
+    """
     alphas, losses = np.array(result["alphas"]), np.array(result[which], dtype=float)
 
     def at(alpha: float) -> np.ndarray:
@@ -298,7 +301,8 @@ def findings(result: dict) -> tuple[Finding, ...]:
         "small_accuracy": _text(validation[:, small]), "large_accuracy": _text(validation[:, large]),
         "small_gap": _text(gap[:, small]), "large_gap": _text(gap[:, large]), "seeds": str(seeds),
         "seed_count": str(len(validation)), "updates": f"{settings['updates']:,}"}, agrees))
-    for key, values in (("sharpness", np.array(result["sharpness"])), ("flatness", np.array(result["curvature_trace"]))):
+    for key, column in (("sharpness", "sharpness"), ("flatness", "curvature_trace")):
+        values = np.array(result[column])
         agrees, seeds = _paired(values[:, large], values[:, small])
         rows.append(Finding(key, names | {
             "small_value": _text(values[:, small]), "large_value": _text(values[:, large]),

@@ -16,6 +16,7 @@ from analysis.gradient_noise import gradient_noise, per_example_gradients
 from experiments import batch_size
 from experiments.registry import run_settings
 from experiments.results import differences, jsonable, read_results, single_thread
+from experiments.statistics import mean_interval
 from figures.experiment_batch_size import VIEWS, experiment_figure
 from figures.style import Look
 from i18n import text
@@ -156,26 +157,43 @@ def _finding(result: dict, key: str):
     return next(finding for finding in batch_size.findings(result) if finding.key == key)
 
 
+def _doctored(result: dict, key: str, large_wins: bool) -> dict:
+    """A copy of ``result`` in which the comparison behind finding ``key`` clearly goes one way."""
+    doctored = copy.deepcopy(result)
+    small, large = result["small"], result["large"]
+    sign = 1.0 if large_wins else -1.0
+    if key in ("sharpness", "flatness"):
+        for row in doctored["sharpness" if key == "sharpness" else "curvature_trace"]:
+            row[large] = row[small] * (1 + 0.5 * sign)
+    elif key == "slice":
+        alphas = np.array(result["alphas"])
+        shape = alphas ** 2 if large_wins else (1 - alphas) ** 2  # the steeper side beside α = 1, or beside 0
+        doctored["slice_train"] = [list(0.1 + shape * (1 + 0.01 * seed)) for seed in range(len(result["slice_train"]))]
+    elif key == "update_time":
+        doctored["timing"]["digits"]["update_seconds"][-1] = doctored["timing"]["digits"]["update_seconds"][0] * (
+            1 + 0.5 * sign)
+    else:
+        block, name = {"optimization_epochs": ("same_epochs", "train_accuracy"),
+                       "optimization_updates": ("same_updates", "train_accuracy"),
+                       "generalization": ("same_updates", "validation_accuracy")}[key]
+        for row in doctored[block]:
+            row[small][name] = row[large][name] - 0.01 * sign  # the lecture's claim: the small batch higher
+    return doctored
+
+
 def test_findings_follow_the_numbers(stored):
+    """Each verdict is computed from the numbers: it flips when they do; the fields are the stored numbers."""
     result = stored.result
-    for key in ("sharpness", "flatness", "optimization_updates", "generalization", "slice"):
-        doctored = copy.deepcopy(result)
-        small, large = result["small"], result["large"]
-        if key in ("sharpness", "flatness"):
-            column = "sharpness" if key == "sharpness" else "curvature_trace"
-            for row in doctored[column]:
-                row[small], row[large] = row[large], row[small]
-        elif key == "slice":
-            for row in (*doctored["slice_train"],):
-                row.reverse()  # α ↦ 1 − α: each solution gets the other's side of the line
-        else:
-            for row in doctored["same_updates"]:
-                row[small], row[large] = row[large], row[small]
-        before, after = _finding(result, key), _finding(doctored, key)
-        difference = {"sharpness": "small_value", "flatness": "small_value", "slice": "small_rise"}.get(
-            key, "small_accuracy")
-        assert before.fields[difference] != after.fields[difference]
-        assert before.agrees is not None
+    lecture_side = {"sharpness": True, "flatness": True, "slice": True, "update_time": True,
+                    "optimization_epochs": False, "optimization_updates": False, "generalization": False}
+    for key, large_wins in lecture_side.items():
+        assert _finding(_doctored(result, key, large_wins), key).agrees is True, key
+        assert _finding(_doctored(result, key, not large_wins), key).agrees is False, key
+    small, large = result["small"], result["large"]
+    sharpness = _finding(result, "sharpness")
+    values = np.array(result["sharpness"])
+    assert sharpness.fields["small_value"] == mean_interval(values[:, small]).text()
+    assert sharpness.fields["seeds"] == str(int(np.sum(values[:, large] > values[:, small])))
     for finding in batch_size.findings(result):
         for language in ("en", "zh"):
             assert text(f"exp.batch_size.findings.{finding.key}", language, **finding.fields)
