@@ -222,6 +222,13 @@ def slice_rise(result: dict, which: str = "slice_train") -> tuple[np.ndarray, np
     return at(-OUTSIDE) - at(0.0), at(1.0 + OUTSIDE) - at(1.0)
 
 
+def slice_barrier(result: dict) -> np.ndarray:
+    """Per seed, how far the training loss between the solutions (0 ≤ α ≤ 1) rises above its higher end."""
+    alphas, losses = np.array(result["alphas"]), np.array(result["slice_train"], dtype=float)
+    between = losses[:, (alphas >= 0) & (alphas <= 1)]
+    return between.max(axis=1) - np.maximum(between[:, 0], between[:, -1])
+
+
 def _paired(larger: np.ndarray, smaller: np.ndarray) -> tuple[bool, int]:
     """Whether ``larger`` exceeds ``smaller`` over the seeds (the 95 % interval of the paired difference above
     0), and on how many seeds it does."""
@@ -300,6 +307,7 @@ def findings(result: dict) -> tuple[Finding, ...]:
     rows.append(Finding("generalization", names | {
         "small_accuracy": _text(validation[:, small]), "large_accuracy": _text(validation[:, large]),
         "small_gap": _text(gap[:, small]), "large_gap": _text(gap[:, large]), "seeds": str(seeds),
+        "distance": _text(np.array(result["distance"])), "barrier": _text(slice_barrier(result)),
         "seed_count": str(len(validation)), "updates": f"{settings['updates']:,}"}, agrees))
     for key, column in (("sharpness", "sharpness"), ("flatness", "curvature_trace")):
         values = np.array(result[column])
