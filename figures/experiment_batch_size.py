@@ -11,22 +11,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from experiments.batch_size import arm_values
-from experiments.statistics import mean_interval
+from figures.seed_bands import band_traces, column_intervals
 from figures.style import Look, dress, run_colour
 
 VIEWS = ("slice", "accuracy", "sharpness", "noise", "time")
 PREFIX = "exp.batch_size.figure."
 
 
-def _means(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per column: the mean over the rows (seeds) and the interval's half width."""
-    intervals = [mean_interval(column) for column in np.asarray(values, dtype=float).T]
-    return np.array([item.mean for item in intervals]), np.array([item.half_width for item in intervals])
-
-
 def _error_trace(x, values: np.ndarray, name: str, colour: str, look: Look, *, dash: str = "solid",
                  legend: bool = True, group: str = "") -> go.Scatter:
-    mean, half = _means(values)
+    mean, half = column_intervals(values)
     return go.Scatter(x=list(x), y=mean, error_y={"type": "data", "array": half, "visible": True},
                       mode="lines+markers", name=name, legendgroup=group or name, showlegend=legend,
                       line={"color": colour, "width": look.line(2), "dash": dash}, marker={"size": look.marker(7)},
@@ -48,16 +42,10 @@ def _slice(result: dict, look: Look) -> go.Figure:
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     alphas = result["alphas"]
     for index, (key, dash) in enumerate((("slice_train", "solid"), ("slice_validation", "dash"))):
-        mean, half = _means(np.array(result[key], dtype=float))
         colour, name = run_colour(index), look.text(PREFIX + key.removeprefix("slice_"))
-        figure.add_trace(go.Scatter(x=np.concatenate([alphas, alphas[::-1]]),
-                                    y=np.concatenate([mean + half, (mean - half)[::-1]]), fill="toself",
-                                    fillcolor=colour, opacity=0.2, line={"width": 0}, hoverinfo="skip",
-                                    showlegend=False, legendgroup=key), row=index + 1, col=1)
-        figure.add_trace(go.Scatter(x=alphas, y=mean, mode="lines", name=name, legendgroup=key,
-                                    line={"color": colour, "width": look.line(2.5), "dash": dash},
-                                    hovertemplate="α = %{x:.2f}<br>%{y:.4g}<extra>" + name + "</extra>"),
-                         row=index + 1, col=1)
+        for trace in band_traces(alphas, result[key], colour, name, look, dash=dash, group=key,
+                                 hover="α = %{x:.2f}, %{y:.4g}"):
+            figure.add_trace(trace, row=index + 1, col=1)
         figure.update_yaxes(title_text=name, row=index + 1, col=1)
     sizes = result["batch_sizes"]
     for alpha, size in ((0.0, sizes[result["small"]]), (1.0, sizes[result["large"]])):

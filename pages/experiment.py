@@ -7,7 +7,8 @@ import streamlit as st
 from components.live_chart import live_chart
 from experiments.registry import NAMES, experiment, live_settings
 from figures.experiment_views import experiment_figure, figure_views
-from scenes.experiment_summary import finding_line, markdown_table, stored_summary, summary_rows
+from i18n import catalogue
+from scenes.experiment_summary import finding_line, finding_why, markdown_table, stored_summary, summary_rows
 from scenes.lab_links import lab_url
 from ui import experiment_compute
 from ui.exports import chart_config
@@ -21,7 +22,6 @@ from workers import Superseded
 
 ALL = "all"
 SOURCES = ("file", "live")
-MAX_VIEW_BUTTONS = 3
 OWNER = "experiments_owner"  # this session's name for its live runs: a newer one supersedes the older
 
 
@@ -82,9 +82,8 @@ else:
 module = experiment(name)
 with figure_column:
     views = figure_views(name)
-    # Up to three figures fit the figure column's width as buttons; more go in a menu.
-    view = url_choice(st, "segmented_control" if len(views) <= MAX_VIEW_BUTTONS else "selectbox",
-                      t("experiments.view"), views, key="exp_view", default=views[0],
+    # A menu: the figures' names are sentences (“Minimum ratio vs training loss”), too long for buttons.
+    view = url_choice(st, "selectbox", t("experiments.view"), views, key="exp_view", default=views[0],
                       format_func=lambda key: t(f"exp.{name}.views.{key}"), label_visibility="collapsed") \
         if len(views) > 1 else views[0]
     figure = experiment_figure(name, result, view, look=look)
@@ -96,6 +95,9 @@ with findings_slot:
     st.markdown(f"**{t('experiments.measured')}**")
     for finding in module.findings(result):
         st.markdown(finding_line(name, finding, look.language))
+        why = finding_why(name, finding, look.language)
+        if why is not None:
+            st.caption(why)
 
 st.markdown(f"**{t('experiments.setup')}.** {t(f'exp.{name}.setup', **module.setup_fields(result))}")
 if source == "file":
@@ -119,6 +121,9 @@ if links:
         column.link_button(label, url, icon="🧪", width="stretch")
 else:
     st.caption(t("experiments.no_links"))
+note = catalogue(look.language).get(f"exp.{name}.lab_note")  # which runs have no link, where an experiment says
+if note is not None:
+    st.caption(note)
 with st.expander(t("experiments.all")):
     st.markdown(markdown_table(summary_rows(name, result, look.language), look.language))
     st.caption(t("experiments.mark_help"))

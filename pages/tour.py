@@ -4,14 +4,15 @@ controls, each opened with one click."""
 import streamlit as st
 
 from components.live_chart import live_chart
-from scenes.tour import COMPARE, EXPERIMENT, INSPECTOR, LAB, NETWORK, SCENE_LIST, SCENES
+from scenes.tour import COMPARE, EXPERIMENT, INSPECTOR, LAB, SCENE_LIST, SCENES
 from scenes.tour_controls import with_values
 from ui.language import t
 from ui.layout import page_header, screen_fit, stage, stage_figure_height
 from ui.look import look_controls
 from ui.page import page_setup
 from ui.tour_links import follow_open_request, request_scene
-from ui.tour_preview import changed_note, control_values, preview_caption, scene_preview, surface_title
+from ui.tour_preview import (changed_note, control_values, measured_findings, preview_caption, scene_preview,
+                             surface_title)
 from ui.url_choice import url_choice
 from ui.url_state import UrlCheck
 
@@ -43,12 +44,14 @@ with control_column:
             st.button(t("tour.open_side", surface=surface_title(choice)), key=f"open_{scene.key}_{choice.key}",
                       on_click=request_scene, args=(scene, choice), width="stretch")
     else:
-        label = t({INSPECTOR: "tour.open_inspector", NETWORK: "tour.open_network", LAB: "tour.open_lab",
-                   EXPERIMENT: "tour.open_experiment"}.get(scene.page, "tour.open_explorer"))
+        label = t({INSPECTOR: "tour.open_inspector", LAB: "tour.open_lab", EXPERIMENT: "tour.open_experiment"}.get(scene.page, "tour.open_explorer"))
         st.button(label, key=f"open_{scene.key}", type="primary", on_click=request_scene, args=(scene,),
                   width="stretch")
     changed_note(preset, values)  # just above the claims it qualifies
-    st.info(f"**{t('tour.look_for_heading')}.** {t(f'tour.{scene.key}.look_for')}", icon="👀")
+    if scene.page == EXPERIMENT:  # what the experiment measured, from its results file
+        st.info(f"**{t('experiments.measured')}.** {measured_findings(scene.experiment, look.language)}", icon="👀")
+    else:
+        st.info(f"**{t('tour.look_for_heading')}.** {t(f'tour.{scene.key}.look_for')}", icon="👀")
 
 with figure_column:
     figure = scene_preview(scene, look, stage_figure_height(look) - 40)
@@ -56,7 +59,7 @@ with figure_column:
         live_chart(figure, key=f"tour_{scene.key}", fit=screen_fit(look, below=CAPTION_ROOM))
     st.caption(preview_caption(scene, look.language))
 
-# The story and the formula below the stage; for the network scenes, which have no picture, in its place.
+# The story and the formula below the stage; for the Lab's scene, which has no picture, in its place.
 with st.container() if figure is not None else figure_column:
     st.subheader(f"{t('tour.part', part=scene.part)} · {t(f'tour.{scene.key}.title')}")
     st.markdown(t(f"tour.{scene.key}.story"))

@@ -22,11 +22,15 @@ def finding_sentence(name: str, finding: Finding, language: str) -> str:
 
 
 def finding_line(name: str, finding: Finding, language: str) -> str:
-    """``✅ <measured sentence>``; a disagreement followed by why the measurement differs."""
-    line = f"{MARKS[finding.agreement]} {finding_sentence(name, finding, language)}"
-    if finding.agreement == DISAGREES:
-        line += f" {text(f'exp.{name}.why.{finding.key}', language, **finding.fields)}"
-    return line
+    """``✅ <measured sentence>``: the finding with its agreement mark."""
+    return f"{MARKS[finding.agreement]} {finding_sentence(name, finding, language)}"
+
+
+def finding_why(name: str, finding: Finding, language: str) -> str | None:
+    """Why the measurement differs from the lecture, for a finding that disagrees (else None)."""
+    if finding.agreement != DISAGREES:
+        return None
+    return text(f"exp.{name}.why.{finding.key}", language, **finding.fields)
 
 
 @dataclass(frozen=True)

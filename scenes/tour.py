@@ -22,9 +22,9 @@ from optimizers.settings import OptimizerKind, OptimizerSettings
 from optimizers.trajectory import Trajectories, run_trajectories
 from surfaces.choice import SurfaceChoice, resolve_surface
 
-EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB, EXPERIMENT = "explorer", "inspector", "compare", "network", "lab", "experiment"
-PAGES = (EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB, EXPERIMENT)
-PAGES_WITHOUT_SURFACE = (NETWORK, LAB, EXPERIMENT)
+EXPLORER, INSPECTOR, COMPARE, LAB, EXPERIMENT = "explorer", "inspector", "compare", "lab", "experiment"
+PAGES = (EXPLORER, INSPECTOR, COMPARE, LAB, EXPERIMENT)
+PAGES_WITHOUT_SURFACE = (LAB, EXPERIMENT)
 DIVERGENCE_MARGIN = 1.0  # the explorer's: a path leaving the domain padded by its size has diverged
 
 
@@ -34,8 +34,8 @@ class Scene:
 
     For ``EXPLORER`` and ``COMPARE`` scenes, ``optimizers`` race from ``start`` for ``steps`` updates
     (on ``surface``, and for ``COMPARE`` on ``other`` too); an ``INSPECTOR`` scene looks at ``point``;
-    the ``NETWORK`` scene opens the small-network experiment and the ``LAB`` scene the Network Lab, each with
-    its own defaults; an ``EXPERIMENT`` scene opens the measured ``experiment`` (``experiments.registry.NAMES``).
+    the ``LAB`` scene opens the Network Lab with its own defaults; an ``EXPERIMENT`` scene opens the measured
+    ``experiment`` (``experiments.registry.NAMES``).
     """
 
     key: str
@@ -79,7 +79,7 @@ SCENE_LIST = (
     Scene("escape_saddle", 2, EXPLORER, SurfaceChoice("lecture_toy"), start=(0.0, 0.0), steps=300,
           optimizers=(_gd(0.05), _gd(0.05, noise=0.1, seed=1)),
           latex=r"L(\theta' + u) \approx L(\theta') + \tfrac12 \lambda \lVert u \rVert^2 < L(\theta') \quad (\lambda < 0)"),
-    Scene("min_ratio", 3, NETWORK, None,
+    Scene("min_ratio", 3, EXPERIMENT, None, experiment="minimum_ratio",
           latex=r"\text{minimum ratio} = \frac{\#\{\lambda_i > 0\}}{\#\{\lambda_i\}}"),
     Scene("network_lab", 3, LAB, None,
           latex=r"H v \;=\; \nabla_\theta \big(\nabla_\theta L(\theta)^\top v\big), \qquad "
@@ -88,6 +88,9 @@ SCENE_LIST = (
           optimizers=(_gd(0.1), _gd(0.1, batch_size=4, seed=0), _gd(0.1, batch_size=1, seed=0)),
           latex=r"\tilde g^t = \frac{1}{|B^t|} \sum_{n \in B^t} \nabla \ell_n(\theta^t), \qquad "
                 r"\nabla L(0, 0) = 0 \ne \nabla \ell_n(0, 0) = (0, -2 y_n)"),
+    Scene("real_batch_size", 4, EXPERIMENT, None, experiment="batch_size",
+          latex=r"\tilde g^t = \frac{1}{B} \sum_{n \in \mathcal{B}^t} \nabla \ell_n(\theta^t), \qquad "
+                r"\text{one epoch} = \lceil N/B \rceil \text{ updates}"),
     Scene("batch_noise", 4, EXPLORER, SurfaceChoice("flat_sharp"), start=(1.48, 0.0), steps=400,
           optimizers=(_gd(0.1), _gd(0.1, noise=2.0, seed=0)),
           latex=r"\theta^{t+1} = \theta^t - \eta\,(g^t + \xi^t), \qquad \xi^t \sim \mathcal{N}(0, \sigma^2 I)"),
@@ -98,6 +101,12 @@ SCENE_LIST = (
           optimizers=(_gd(0.02), OptimizerSettings(OptimizerKind.RMSPROP, 0.05, alpha=0.9)),
           latex=r"\theta_i^{t+1} = \theta_i^t - \frac{\eta}{\sigma_i^t} g_i^t, \qquad "
                 r"\sigma_i^t = \sqrt{\alpha (\sigma_i^{t-1})^2 + (1-\alpha)(g_i^t)^2}"),
+    Scene("real_optimizers", 6, EXPERIMENT, None, experiment="momentum_adaptive",
+          latex=r"\theta_i^{t+1} = \theta_i^t - \frac{\eta}{\sigma_i^t}\, m_i^t, \qquad "
+                r"\sigma_i^t = \sqrt{\alpha (\sigma_i^{t-1})^2 + (1-\alpha)(g_i^t)^2}"),
+    Scene("edge_of_stability", 6, EXPERIMENT, None, experiment="edge_of_stability",
+          latex=r"\theta^{t+1} = \theta^t - \eta g^t \text{ is stable along } u_{\max} \iff "
+                r"\lambda_{\max} \le \frac{2}{\eta}"),
     Scene("decay", 7, EXPLORER, SurfaceChoice("ravine", parameter=90.0), start=(-4.5, 1.0), steps=300,
           optimizers=(OptimizerSettings(OptimizerKind.ROOT_MEAN_SQUARE, 0.5),
                       OptimizerSettings(OptimizerKind.ROOT_MEAN_SQUARE, 0.5, schedule=DECAY)),
@@ -107,12 +116,20 @@ SCENE_LIST = (
           optimizers=(OptimizerSettings(OptimizerKind.ADAM, 1.0),
                       OptimizerSettings(OptimizerKind.ADAM, 1.0, schedule=WARMUP)),
           latex=schedule_latex(WARMUP)),
+    Scene("real_warm_up", 7, EXPERIMENT, None, experiment="warm_up",
+          latex=r"\eta^t = \eta \min\!\Big(1, \frac{t}{w}\Big), \qquad "
+                r"\text{step}_i^t = \frac{\eta^t}{\sqrt{\hat v_i^t} + \epsilon}\, \hat m_i^t"),
     Scene("loss_function", 8, COMPARE, SurfaceChoice("classifier_mse"), other=SurfaceChoice("classifier_ce"),
           start=(-6.0, 6.0), steps=300, optimizers=(_gd(1.0),),
           latex=r"e_{\text{MSE}} = \sum_i (\hat y_i - y_i)^2 \quad \text{vs} \quad e_{\text{CE}} = -\sum_i \hat y_i \ln y'_i"),
+    Scene("real_loss_function", 8, EXPERIMENT, None, experiment="mse_vs_cross_entropy",
+          latex=r"e_{\text{MSE}} = \sum_i (\hat y_i - y'_i)^2, \qquad e_{\text{CE}} = -\sum_i \hat y_i \ln y'_i, "
+                r"\qquad y' = \operatorname{softmax}(y)"),
     Scene("normalization", 9, COMPARE, SurfaceChoice("features_raw"), other=SurfaceChoice("features_normalized"),
           start=(-3.0, -3.0), steps=300, optimizers=(_gd(0.1),),
           latex=r"\tilde x_i^r = \frac{x_i^r - m_i}{\sigma_i}"),
+    Scene("real_batch_norm", 9, EXPERIMENT, None, experiment="batch_norm",
+          latex=r"\tilde z_i = \gamma_i \frac{z_i - \mu_{\mathcal{B},i}}{\sqrt{\sigma_{\mathcal{B},i}^2 + \epsilon}} + \beta_i"),
 )
 SCENES: Mapping[str, Scene] = types.MappingProxyType({scene.key: scene for scene in SCENE_LIST})
 

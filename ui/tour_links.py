@@ -10,12 +10,12 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizers.settings import OptimizerSettings
-from scenes.tour import COMPARE, EXPERIMENT, EXPLORER, INSPECTOR, LAB, NETWORK, PAGES_WITHOUT_SURFACE, Scene
+from scenes.tour import COMPARE, EXPERIMENT, EXPLORER, INSPECTOR, LAB, PAGES_WITHOUT_SURFACE, Scene
 from surfaces.catalogue import get_surface
 from surfaces.choice import SurfaceChoice
 
 PAGE_FILES = {
-    EXPLORER: "pages/explorer.py", COMPARE: "pages/explorer.py", INSPECTOR: "pages/inspector.py", NETWORK: "pages/network.py",
+    EXPLORER: "pages/explorer.py", COMPARE: "pages/explorer.py", INSPECTOR: "pages/inspector.py",
     LAB: "pages/lab.py", EXPERIMENT: "pages/experiment.py",
 }
 OPEN_REQUEST = "tour_open_request"

@@ -17,6 +17,8 @@ from scenes.tour_controls import changed_controls, scene_controls
 from scenes.tour_previews import PLANS, basins_caption, preview_spec
 from surfaces.choice import SurfaceChoice, resolve_surface
 from ui.compute import surface_view
+from experiments.registry import experiment
+from scenes.experiment_summary import finding_line
 from ui.experiment_compute import stored
 from ui.language import t
 
@@ -105,3 +107,9 @@ def preview_caption(scene: Scene, language: str) -> str:
         return text(f"exp.{scene.experiment}.caption.{figure_views(scene.experiment)[0]}", language)
     return text(f"tour.curves.{scene.key}", language)
 
+
+
+def measured_findings(name: str, language: str) -> str:
+    """The findings of experiment ``name``'s results file, one marked sentence after the other."""
+    result = stored(name).result
+    return " ".join(finding_line(name, finding, language) for finding in experiment(name).findings(result))

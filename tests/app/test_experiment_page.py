@@ -8,7 +8,7 @@ from experiments.registry import NAMES, experiment, live_job
 from experiments.results import read_results
 from figures.experiment_views import figure_views
 from i18n import text
-from scenes.experiment_summary import finding_line
+from scenes.experiment_summary import finding_line, finding_why
 from scenes.lab_links import lab_query
 from tests.app.conftest import drawn_charts, page_text, run_page
 
@@ -24,6 +24,7 @@ def test_each_experiment_shows_its_claim_figure_and_measured_findings(name):
     result = read_results(name).result
     for finding in experiment(name).findings(result):
         assert finding_line(name, finding, "en") in words
+        assert (finding_why(name, finding, "en") or "") in words
     assert f"python scripts/run_experiment.py {name}" in words  # where the numbers come from
     assert f"exp_{name}_{figure_views(name)[0]}" in drawn_charts(app)
     assert not app.warning and not app.error

@@ -9,10 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from figures.runs import run_labels
 from i18n import text
-from scenes.tour import COMPARE, INSPECTOR, LAB, NETWORK, SCENE_LIST, SCENES, run_scene
+from scenes.tour import COMPARE, EXPERIMENT, INSPECTOR, LAB, SCENE_LIST, SCENES, run_scene
 from scenes.tour_controls import scene_controls, with_values
 from scenes.tour_previews import basins_caption
-from tests.app.conftest import APP, TIMEOUT, drawn_charts, plotly_values
+from tests.app.conftest import APP, TIMEOUT, drawn_charts, page_text, plotly_values
 from ui.tour_links import widget_state
 
 
@@ -42,8 +42,10 @@ def test_each_scene_opens_its_page_with_every_preset_value(scene):
     button = f"open_{scene.key}" if scene.page != COMPARE else f"open_{scene.key}_{scene.surface.key}"
     app.button(key=button).click().run()
     assert not app.exception, app.exception
-    if scene.page == NETWORK:
-        assert app.title[0].value == f"🧠 {text('network.title')}"
+    if scene.page == EXPERIMENT:
+        assert app.title[0].value == f"🔬 {text('experiments.title')}"
+        assert app.selectbox(key="exp").value == scene.experiment
+        assert text(f"exp.{scene.experiment}.claim") in page_text(app)
         return
     if scene.page == LAB:
         assert app.title[0].value == f"🧪 {text('lab.title')}"
@@ -81,7 +83,7 @@ def test_the_decay_preview_names_its_two_runs_as_the_explorer_does(language):
 def test_each_scene_draws_its_preview_beside_its_own_controls(scene):
     app = tour(scene.key)
     charts = drawn_charts(app)
-    assert (f"tour_{scene.key}" in charts) == (scene.page not in (NETWORK, LAB))
+    assert (f"tour_{scene.key}" in charts) == (scene.page != LAB)  # an experiment's from its results file
     assert [slider.key for slider in app.select_slider] == [control.key(scene) for control in scene_controls(scene)]
     assert [slider.value for slider in app.select_slider] == [control.preset(scene) for control in scene_controls(scene)]
     assert not app.warning  # at the preset: no note

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from experiments.registry import NAMES, experiment
 from experiments.results import read_results
@@ -18,8 +19,8 @@ from tests.browser.server import ARTIFACTS, fresh_page
 
 pytestmark = pytest.mark.browser
 
-# An experiment with a second figure (its figures as buttons) and with a run the Lab can train again.
-NAME = next(name for name in NAMES if 1 < len(figure_views(name)) <= 3
+# An experiment with a second figure and with a run the Lab can train again.
+NAME = next(name for name in NAMES if len(figure_views(name)) > 1
             and experiment(name).lab_links(read_results(name).result))
 LIVE = NAMES[-1]  # the experiment whose live preset the AppTest also runs
 
@@ -34,7 +35,15 @@ def test_switching_the_figure_draws_the_other_view_and_keeps_it_in_the_link(page
     main, other = figure_views(NAME)[:2]
     open_experiment(page, app_server, f"exp={NAME}")
     wait_for_chart(page, f"exp_{NAME}_{main}")
-    page.locator(".st-key-exp_view_menu button", has_text=text(f"exp.{NAME}.views.{other}")).click()
+    option = page.get_by_role("option", name=text(f"exp.{NAME}.views.{other}"))
+    for _ in range(3):  # the inspector's test saw a menu stay shut after a click once in 18 runs: open it again
+        page.locator(".st-key-exp_view_menu").click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    option.click()
     wait_for_chart(page, f"exp_{NAME}_{other}")
     wait_until_settled(page)
     assert f"exp_view={other}" in page.url

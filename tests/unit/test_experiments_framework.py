@@ -20,7 +20,7 @@ from experiments.statistics import mean_interval
 from figures.experiment_views import figure_views
 from networks.training import TrainingSettings
 from optimizers.settings import OptimizerKind, OptimizerSettings
-from scenes.experiment_summary import finding_line, markdown_table, stored_summary
+from scenes.experiment_summary import finding_line, finding_why, markdown_table, stored_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,6 +122,7 @@ def test_each_results_file_is_the_full_preset_and_reads_in_both_languages(name):
         for language in ("en", "zh"):
             assert i18n.text(f"exp.{name}.claims.{finding.key}", language)
             assert "{" not in finding_line(name, finding, language)  # every field filled
+            assert "{" not in (finding_why(name, finding, language) or "")
             if finding.agrees is not None:  # it could disagree: its why exists, whatever it measured this time
                 assert i18n.text(f"exp.{name}.why.{finding.key}", language)
     json.dumps(module.setup_fields(stored.result))

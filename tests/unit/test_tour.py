@@ -13,7 +13,7 @@ from analysis.point_report import inspect_point
 from i18n import catalogue
 from analysis.eigenvalue_counts import SADDLE
 from analysis.minimum_ratio import ExperimentSettings, run_experiment
-from scenes.tour import COMPARE, EXPLORER, INSPECTOR, LAB, NETWORK, SCENE_LIST, SCENES, Scene, race_on, run_scene
+from scenes.tour import COMPARE, EXPERIMENT, EXPLORER, INSPECTOR, LAB, SCENE_LIST, SCENES, Scene, race_on, run_scene
 from surfaces.base import PointKind
 from surfaces.choice import resolve_surface
 from tests.unit.quoted import assert_quoted, printed
@@ -31,8 +31,8 @@ def test_every_part_of_the_lecture_has_a_scene_and_every_scene_its_texts():
     assert sorted({scene.part for scene in SCENE_LIST}) == list(range(1, 10))
     for language in ("en", "zh"):
         texts = catalogue(language)
-        for scene in SCENE_LIST:
-            for field in ("title", "story", "look_for"):
+        for scene in SCENE_LIST:  # an experiment's scene shows its measured findings, not a text to look for
+            for field in ("title", "story") if scene.page == EXPERIMENT else ("title", "story", "look_for"):
                 assert texts[f"tour.{scene.key}.{field}"].strip()
 
 
@@ -257,14 +257,24 @@ def test_no_preset_diverges(scene):
 
 
 def test_scene_pages():
-    assert {scene.page for scene in SCENE_LIST} == {EXPLORER, INSPECTOR, COMPARE, NETWORK, LAB}
+    assert {scene.page for scene in SCENE_LIST} == {EXPLORER, INSPECTOR, COMPARE, LAB, EXPERIMENT}
     with pytest.raises(ValueError, match="every scene but the network ones"):
         dataclasses.replace(SCENES["min_ratio"], surface=SCENES["escape_saddle"].surface)
+    with pytest.raises(ValueError, match="exactly the experiment scenes name an experiment"):
+        dataclasses.replace(SCENES["network_lab"], experiment="batch_norm")
+
+
+def test_every_experiment_has_one_scene_in_its_own_part():
+    """The tour opens each measured experiment once, in the part of the lecture the experiment belongs to."""
+    from experiments.registry import NAMES, experiment
+
+    scenes = [scene for scene in SCENE_LIST if scene.page == EXPERIMENT]
+    assert sorted(scene.experiment for scene in scenes) == sorted(NAMES)
+    assert all(scene.part == experiment(scene.experiment).PART for scene in scenes)
 
 
 def test_min_ratio_trained_runs_stop_with_one_or_two_flat_directions_and_early_stops_at_clear_saddles():
-    """The network scene's look-for text, on the network page's defaults and with training cut short."""
-    assert SCENES["min_ratio"].page == NETWORK
+    """The small network's lesson in method (its page): on its defaults, and with training cut short."""
     full = run_experiment(ExperimentSettings())
     assert full.converged.all()
     parameters = full.parameter_count

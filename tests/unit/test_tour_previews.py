@@ -12,7 +12,7 @@ from figures.spec import as_figure, unpacked
 from figures.style import Look, run_colour
 from figures.tour_previews import wrapped
 from i18n import text
-from scenes.tour import COMPARE, EXPLORER, INSPECTOR, LAB, NETWORK, SCENE_LIST, SCENES, race_on, run_scene
+from scenes.tour import COMPARE, EXPERIMENT, EXPLORER, INSPECTOR, LAB, SCENE_LIST, SCENES, race_on, run_scene
 from scenes.tour_controls import CONTROLS, SceneControl, changed_controls, scene_controls, with_values
 from scenes.tour_previews import PLANS, Curve, basins, basins_caption, curve_values, preview_spec, seeded_runs
 from scenes.explorer import surface_view
@@ -36,7 +36,7 @@ def panel_series(spec, panel_index):
 
 def test_every_race_scene_has_a_plan_and_the_others_none():
     assert set(PLANS) == {scene.key for scene in RACES}
-    assert {scene.page for scene in SCENE_LIST if scene.key not in PLANS} == {INSPECTOR, NETWORK, LAB}
+    assert {scene.page for scene in SCENE_LIST if scene.key not in PLANS} == {INSPECTOR, LAB, EXPERIMENT}
     with pytest.raises(ValueError, match="unknown curve"):
         Curve("speed")
 
