@@ -35,7 +35,7 @@ import torch
 from scipy import stats
 
 from analysis.curvature import dense_hessian
-from analysis.eigenvalue_counts import MINIMUM, NOT_CRITICAL, SADDLE, end_point_kind, flat_band, minimum_ratio
+from analysis.eigenvalue_counts import MINIMUM, SADDLE, end_point_kind, flat_band, minimum_ratio
 from analysis.minimum_ratio import CORRECTOR_DAMPING, CORRECTOR_STEPS, DAMPINGS, GRADIENT_TOLERANCE
 from experiments.findings import Finding, LabLink
 from experiments.results import jsonable

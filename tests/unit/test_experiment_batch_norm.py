@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from analysis import step_smoothness
 from experiments import batch_norm
 from experiments.results import differences, jsonable, read_results, single_thread
 from figures.experiment_batch_norm import VIEWS, experiment_figure
@@ -51,7 +52,7 @@ def test_step_probe_on_a_quadratic_matches_the_closed_form():
         return 0.5 * (outputs**2).mean()
 
     steps = np.linspace(0, 0.5, 6)
-    probe = batch_norm.step_probe(model, loss_fn, inputs, torch.zeros(20), steps)
+    probe = step_smoothness.step_probe(model, loss_fn, inputs, torch.zeros(20), steps)
     matrix = (inputs.T @ inputs / 20).numpy()
     theta = model.weight.detach().numpy()[0]
     gradient = matrix @ theta
@@ -59,7 +60,7 @@ def test_step_probe_on_a_quadratic_matches_the_closed_form():
     np.testing.assert_allclose(probe["loss"], expected_loss, rtol=1e-12)
     np.testing.assert_allclose(probe["gradient_change"], steps * np.linalg.norm(matrix @ gradient), rtol=1e-10,
                                atol=1e-14)
-    variation, predictiveness, beta = batch_norm.smoothness(probe, steps)
+    variation, predictiveness, beta = step_smoothness.smoothness(probe, steps)
     assert beta == pytest.approx(np.linalg.norm(matrix @ gradient) / np.linalg.norm(gradient), rel=1e-10)
     assert variation == pytest.approx(max(expected_loss) - min(expected_loss), rel=1e-10)
     assert predictiveness == pytest.approx(steps[-1] * np.linalg.norm(matrix @ gradient), rel=1e-10)
@@ -73,7 +74,7 @@ def test_step_probe_uses_the_batch_statistics_and_leaves_the_model_alone(first_s
     before = {name: buffer.clone() for name, buffer in model.named_buffers()}
     inputs, targets, _, _ = data_tensors(run.settings)
     inputs, targets = inputs[:64], targets[:64]
-    probe = batch_norm.step_probe(model, torch.nn.functional.cross_entropy, inputs, targets, np.array([0.0, 0.1]))
+    probe = step_smoothness.step_probe(model, torch.nn.functional.cross_entropy, inputs, targets, np.array([0.0, 0.1]))
     with torch.no_grad():
         training_mode = float(torch.nn.functional.cross_entropy(model_at(run, 3).train()(inputs), targets))
         evaluation_mode = float(torch.nn.functional.cross_entropy(model_at(run, 3)(inputs), targets))
