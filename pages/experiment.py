@@ -52,12 +52,11 @@ if name == ALL:  # the README's table, in the student's language
 stored = experiment_compute.stored(name)
 with control_column:
     st.markdown(f"**{t('experiments.lecture')}:** {t(f'exp.{name}.claim')}")
-    source_column, seed_column = st.columns((2, 1), vertical_alignment="bottom")
-    source = url_choice(source_column, "segmented_control", t("experiments.source"), SOURCES, key="exp_src",
+    source = url_choice(st, "segmented_control", t("experiments.source"), SOURCES, key="exp_src",
                         default="file", format_func=lambda key: t(f"experiments.sources.{key}"),
                         help=t("experiments.source_help"))
-    seed = int(seed_column.number_input(t("experiments.seed"), 0, 9999, 0, key="exp_seed", bind="query-params",
-                                        help=t("experiments.seed_help"), disabled=source != "live"))
+    seed = int(st.number_input(t("experiments.seed"), 0, 9999, 0, key="exp_seed", bind="query-params",
+                               help=t("experiments.seed_help"))) if source == "live" else 0
     findings_slot = st.container()
 
 if source == "file" and stored is None:
