@@ -30,15 +30,17 @@ SHOTS = (
     ("lab_boundary.png", "/lab?lab_data=spirals&lab_depth=3&lab_width=32&lab_epochs=50&lab_view=boundary&lab_n=1&lab_opt0=adam&lab_lr0=0.01",
      "lab_boundary", 0),
     ("explorer_zh.png", "/?surface=ravine&lang=zh&proj=true", "race_chart", 0),
+    ("experiment.png", "/experiment?exp=batch_size", "exp_batch_size_slice", 0),
+    ("experiment_eos.png", "/experiment?exp=edge_of_stability", "exp_edge_of_stability_ratio", 0),
 )
 
 
-def main() -> None:
+def main(only: tuple[str, ...] = ()) -> None:
     server = StreamlitServer("app.py")
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            for name, address, chart, scroll in SHOTS:
+            for name, address, chart, scroll in [shot for shot in SHOTS if not only or shot[0] in only]:
                 page = browser.new_page(viewport=VIEWPORT)
                 page.goto(server.url + address)
                 if chart is not None:
@@ -56,4 +58,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(tuple(sys.argv[1:]))  # file names: only those shots
