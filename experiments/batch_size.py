@@ -122,7 +122,12 @@ def _end_numbers(run) -> dict:
             "epochs": float(run.updates_done / run.settings.updates_per_epoch), "updates": int(run.updates_done)}
 
 
-def _timing(settings: Settings, progress) -> dict:
+def timing_devices() -> tuple[str, ...]:
+    """Where updates are timed: the CPU, and the GPU when there is one (the lecture's parallel update)."""
+    return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+
+
+def _timing(settings: Settings, progress, device: str = "cpu") -> dict:
     """Median seconds per update (after a warm-up) for each data set and batch size, and per epoch."""
     timing = {}
     for data in settings.timing_data:
@@ -131,7 +136,7 @@ def _timing(settings: Settings, progress) -> dict:
         per_update = []
         for size in sizes:
             run = train(training_settings(settings, size, settings.seeds[0], data=data,
-                                          updates=settings.timing_warm_up + settings.timing_updates))
+                                          updates=settings.timing_warm_up + settings.timing_updates), device=device)
             per_update.append(float(np.median(run.update_seconds[settings.timing_warm_up:])))
             progress()
         per_epoch = [seconds * math.ceil(count / size) for seconds, size in zip(per_update, sizes)]
@@ -145,7 +150,8 @@ def run(settings: Settings, progress=None) -> dict:
     count = SPLIT_SIZES[settings.data][0]
     sizes = [size or count for size in settings.batch_sizes]
     small, large = sizes.index(settings.small_batch), len(sizes) - 1
-    steps = len(settings.seeds) * (2 * len(sizes) + 2) + len(settings.timing_data) * len(sizes)
+    devices = timing_devices()
+    steps = len(settings.seeds) * (2 * len(sizes) + 2) + len(devices) * len(settings.timing_data) * len(sizes)
     done = [0]
 
     def advance() -> None:
@@ -197,7 +203,9 @@ def run(settings: Settings, progress=None) -> dict:
         advance()
         advance()
     timing = _timing(settings, advance)
-    timing |= {"device": "cpu, one thread", "cuda_available": torch.cuda.is_available(),
+    if "cuda" in devices:
+        timing["cuda"] = _timing(settings, advance, "cuda") | {"name": torch.cuda.get_device_name()}
+    timing |= {"device": "cpu, one thread", "cuda_available": "cuda" in devices,
                "load_before": list(load_before), "load_after": list(os.getloadavg()),
                "measured_epoch_seconds": {settings.data: epoch_seconds}}
     return {"settings": jsonable(settings), "batch_sizes": sizes, "small": small, "large": large,
@@ -249,15 +257,15 @@ def _noise_slope(sizes: list[int], noise: list[float]) -> float:
     return float(np.polyfit(np.log(sizes), np.log(noise), 1)[0]) if len(sizes) > 1 else math.nan
 
 
-def _timing_finding(key: str, result: dict, data: str) -> Finding:
-    timing = result["timing"][data]
+def _timing_finding(key: str, result: dict, data: str, device: str = "cpu") -> Finding:
+    timing = result["timing"][data] if device == "cpu" else result["timing"][device][data]
     sizes, seconds = timing["batch_sizes"], timing["update_seconds"]
     flat = max(size for size, value in zip(sizes, seconds) if value <= 2 * seconds[0])  # the time's flat part
     return Finding(key, {"data": data, "small_batch": str(sizes[0]), "large_batch": f"{sizes[-1]:,}",
                          "small_ms": _milliseconds(seconds[0]), "large_ms": _milliseconds(seconds[-1]),
                          "time_ratio": f"{seconds[-1] / seconds[0]:.3g}", "batch_ratio": f"{sizes[-1] / sizes[0]:,.0f}",
                          "flat_batch": f"{flat:,}", "parameters": f"{timing['parameters']:,}"},
-                   seconds[-1] > seconds[0])
+                   seconds[-1] > seconds[0] if device == "cpu" else seconds[-1] <= 2 * seconds[0])
 
 
 def findings(result: dict) -> tuple[Finding, ...]:
@@ -268,6 +276,11 @@ def findings(result: dict) -> tuple[Finding, ...]:
     rows = [_timing_finding("update_time", result, settings["data"])]
     rows += [_timing_finding("update_time_other", result, data) for data in settings["timing_data"]
              if data != settings["data"]]
+    if "cuda" in result["timing"]:  # the lecture's parallel update, measured on the GPU
+        rows += [_timing_finding("update_time_gpu", result, data, "cuda")
+                 for data in settings["timing_data"]]
+    else:
+        rows.append(Finding("update_time_gpu_absent"))
     epoch_seconds = result["timing"]["measured_epoch_seconds"][settings["data"]]
     rows.append(Finding("epoch_time", {"smallest_batch": str(sizes[0]), "large_batch": names["large_batch"],
                                        "smallest_seconds": f"{epoch_seconds[0]:.3g}",

@@ -141,13 +141,17 @@ def _flat(parameters: list[torch.Tensor]) -> torch.Tensor:
     return torch.cat([parameter.detach().reshape(-1) for parameter in parameters])
 
 
+def _snapshot(parameters: list[torch.Tensor]) -> torch.Tensor:
+    return _flat(parameters).cpu()
+
+
 def _buffers(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
 
 
 def _as_arrays(buffers: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
     # numpy, not tensors: a run crosses process boundaries, where torch would pass each tensor as shared memory
-    return {name: buffer.numpy() for name, buffer in buffers.items()}
+    return {name: buffer.cpu().numpy() for name, buffer in buffers.items()}
 
 
 def data_tensors(settings: TrainingSettings) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -173,22 +177,26 @@ def _evaluate(model: nn.Module, loss_fn, inputs: torch.Tensor, targets: torch.Te
     return loss, accuracy
 
 
-def train(settings: TrainingSettings, progress: Callable[[float], None] | None = None) -> TrainingRun:
+def train(settings: TrainingSettings, progress: Callable[[float], None] | None = None,
+          device: str | torch.device = "cpu") -> TrainingRun:
     """Train the network of ``settings`` and record it (``TrainingRun``); deterministic, one torch thread.
 
     ``progress(fraction)`` is called about every 1 % of the updates; an exception it raises (a cancel)
     propagates. A non-finite loss, gradient, parameter or evaluation stops the training (``diverged_at``).
+    ``device`` is where the network and the data live (``"cuda"`` on a GPU; the batch order is drawn on the
+    CPU either way); the record comes back on the CPU. Bit-for-bit repeatable on the CPU.
     """
     start_time = time.perf_counter()
     data = load_data(settings.data, settings.data_seed)
     dtype = DTYPES[settings.dtype]
-    train_inputs, train_targets, validation_inputs, validation_targets = data_tensors(settings)
+    train_inputs, train_targets, validation_inputs, validation_targets = (
+        tensor.to(device) for tensor in data_tensors(settings))
     count, batch_size, total = data.train_size, settings.batch_size, settings.update_count
     loss_fn = loss_function(settings)
     rates = learning_rates(settings.optimizer.schedule, settings.optimizer.lr, total)
     report_every = max(1, total // 100)
     with single_threaded():
-        model = build(settings)
+        model = build(settings).to(device)
         parameters = list(model.parameters())
         plan = set(snapshot_plan(total, settings.snapshots, sum(p.numel() for p in parameters),
                                  dtype.itemsize).tolist())
@@ -199,7 +207,7 @@ def train(settings: TrainingSettings, progress: Callable[[float], None] | None =
                    *_evaluate(model, loss_fn, validation_inputs, validation_targets, data.classes))]
         records: list[tuple[float, float, float, float]] = []
         epoch_seconds: list[float] = []
-        snapshots, snapshot_updates, buffers = [_flat(parameters)], [0], [_as_arrays(_buffers(model))]
+        snapshots, snapshot_updates, buffers = [_snapshot(parameters)], [0], [_as_arrays(_buffers(model))]
         diverged_at, update = None, 0
         if progress is not None:
             progress(0.0)
@@ -211,7 +219,7 @@ def train(settings: TrainingSettings, progress: Callable[[float], None] | None =
             starts = batch_starts(count, batch_size, settings.model.batch_norm)
             for begin in starts:
                 update_start = time.perf_counter()
-                batch = order[begin:begin + batch_size]
+                batch = order[begin:begin + batch_size].to(device)
                 previous = _flat(parameters)
                 previous_buffers = _buffers(model) if has_buffers else {}
                 rate = float(rates[update])
@@ -242,7 +250,7 @@ def train(settings: TrainingSettings, progress: Callable[[float], None] | None =
                     break
                 records.append((loss_value, norm_value, rate, update_seconds))
                 if update in plan:
-                    snapshots.append(_flat(parameters))
+                    snapshots.append(_snapshot(parameters))
                     snapshot_updates.append(update)
                     buffers.append(_as_arrays(_buffers(model)))
                 if progress is not None and (update % report_every == 0 or update == total):
@@ -252,7 +260,7 @@ def train(settings: TrainingSettings, progress: Callable[[float], None] | None =
                     epoch_seconds.append(epoch_elapsed)
                     break
         if diverged_at is not None and snapshot_updates[-1] != diverged_at - 1:
-            snapshots.append(_flat(parameters))
+            snapshots.append(_snapshot(parameters))
             snapshot_updates.append(diverged_at - 1)
             buffers.append(_as_arrays(_buffers(model)))
     columns = np.array(epochs, dtype=np.float64).reshape(-1, 5)

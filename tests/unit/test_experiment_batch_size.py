@@ -199,11 +199,38 @@ def test_findings_follow_the_numbers(stored):
             assert text(f"exp.batch_size.findings.{finding.key}", language, **finding.fields)
             if finding.agrees is False:
                 assert text(f"exp.batch_size.why.{finding.key}", language)
-        assert finding.key in ("update_time", "update_time_other", "epoch_time", "gradient_noise",
-                               "optimization_epochs", "optimization_updates", "generalization", "sharpness",
-                               "flatness", "slice")
+        assert finding.key in ("update_time", "update_time_other", "update_time_gpu_absent", "epoch_time",
+                               "gradient_noise", "optimization_epochs", "optimization_updates", "generalization",
+                               "sharpness", "flatness", "slice")
     for language in ("en", "zh"):
         assert text("exp.batch_size.setup", language, **batch_size.setup_fields(result))
+
+
+def test_a_gpu_when_present_is_timed_and_judged_by_the_lectures_parallel_update(stored):
+    """Measured on a GPU, an update time that stays within twice the smallest batch's agrees; more does not.
+    Without one the page says the parallel update is not measured here (this machine has none)."""
+    result = copy.deepcopy(stored.result)
+    if "cuda" not in result["timing"]:
+        assert [finding.key for finding in batch_size.findings(result)].count("update_time_gpu_absent") == 1
+    data = result["settings"]["timing_data"]
+    result["timing"]["cuda"] = {name: copy.deepcopy(stored.result["timing"][name]) for name in data}
+    for name in data:
+        result["timing"]["cuda"][name]["update_seconds"] = [1e-4] * (len(result["batch_sizes"]) - 1) + [1.5e-4]
+    gpu = [finding for finding in batch_size.findings(result) if finding.key == "update_time_gpu"]
+    assert len(gpu) == len(data) and all(finding.agrees for finding in gpu)
+    assert gpu[0].fields["small_ms"] == "0.1" and gpu[0].fields["time_ratio"] == "1.5"
+    for name in data:
+        result["timing"]["cuda"][name]["update_seconds"][-1] = 3e-4
+    assert not any(finding.agrees for finding in batch_size.findings(result) if finding.key == "update_time_gpu")
+    assert "update_time_gpu_absent" not in [finding.key for finding in batch_size.findings(result)]
+
+
+def test_training_on_the_named_device_is_the_same_training():
+    """The device argument (a GPU for the timing, when there is one) leaves the CPU's training bit for bit."""
+    settings = batch_size.training_settings(batch_size.PRESETS["live"], 16, 0, updates=30)
+    default, named = train(settings), train(settings, device=torch.device("cpu"))
+    assert np.array_equal(default.snapshots, named.snapshots) and np.array_equal(default.update_loss, named.update_loss)
+    assert batch_size.timing_devices()[0] == "cpu"
 
 
 def test_the_lab_links_open_runs_the_lab_can_train(stored):
