@@ -4,7 +4,8 @@ A :class:`Finding` is one row of the README's table and one line of the experime
 claim (``exp.<name>.claims.<key>`` in the language catalogues), the measured sentence
 (``exp.<name>.findings.<key>``, formatted with ``fields``) and whether they agree: ``True``, ``False``, or
 ``None`` where the lecture makes no claim to check (a measurement beyond it, such as the edge of stability).
-The verdict is computed from the result by the experiment's ``findings``, never written by hand.
+The verdict is computed from the result by the experiment's ``findings``, never written by hand; a result of
+fewer than ``MIN_SEEDS_FOR_VERDICT`` seeds (a live run) shows its numbers without a verdict.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-AGREES, DISAGREES, BEYOND = "agrees", "disagrees", "beyond"
+AGREES, DISAGREES, BEYOND, UNDECIDED = "agrees", "disagrees", "beyond", "undecided"
+MIN_SEEDS_FOR_VERDICT = 3  # fewer seeds (a live run's one) can show the numbers, not decide for or against a claim
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,18 @@ class Finding:
     @property
     def agreement(self) -> str:
         return BEYOND if self.agrees is None else AGREES if self.agrees else DISAGREES
+
+
+def seed_count(result: dict) -> int:
+    """How many seeds a result was computed from (its settings')."""
+    return len(result["settings"]["seeds"])
+
+
+def agreement(finding: Finding, result: dict) -> str:
+    """The finding's agreement, or ``UNDECIDED`` when ``result`` has too few seeds to tell noise from an effect."""
+    if finding.agrees is not None and seed_count(result) < MIN_SEEDS_FOR_VERDICT:
+        return UNDECIDED
+    return finding.agreement
 
 
 @dataclass(frozen=True)

@@ -42,26 +42,26 @@ with control_column:
     name = url_choice(st, "selectbox", t("experiments.choose"), (*NAMES, ALL), key="exp", default=NAMES[0],
                       format_func=menu_label)
 
-if name == ALL:  # the README's table, in the student's language
-    with figure_column:
-        st.markdown(markdown_table(stored_summary(look.language), look.language))
-        st.caption(t("experiments.mark_help"))
+if name == ALL:  # the README's table, in the student's language, below the stage at the page's full width
+    st.markdown(markdown_table(stored_summary(look.language), look.language))
+    st.caption(t("experiments.mark_help"))
     url_check.finish()
     st.stop()
 
-stored = experiment_compute.stored(name)
+stored, module = experiment_compute.stored(name), experiment(name)
 with control_column:
     st.markdown(f"**{t('experiments.lecture')}:** {t(f'exp.{name}.claim')}")
     source = url_choice(st, "segmented_control", t("experiments.source"), SOURCES, key="exp_src",
                         default="file", format_func=lambda key: t(f"experiments.sources.{key}"),
                         help=t("experiments.source_help"))
-    seed = int(st.number_input(t("experiments.seed"), 0, 9999, 0, key="exp_seed", bind="query-params",
-                               help=t("experiments.seed_help"))) if source == "live" else 0
+    if source == "file" and stored is None:
+        st.info(t("experiments.no_file", name=name), icon="📄")
+        source = "live"
+    # The live preset's own first seed by default (an experiment may keep a seed apart, e.g. for tuning η).
+    seed = int(st.number_input(t("experiments.seed"), 0, 9999, module.PRESETS["live"].seeds[0], key="exp_seed",
+                               bind="query-params", help=t("experiments.seed_help"))) if source == "live" else 0
     findings_slot = st.container()
 
-if source == "file" and stored is None:
-    control_column.info(t("experiments.no_file", name=name), icon="📄")
-    source = "live"
 if source == "live":
     progress = figure_column.empty()
     outcome = experiment_compute.live(
@@ -78,7 +78,6 @@ if source == "live":
 else:
     result = stored.result
 
-module = experiment(name)
 with figure_column:
     views = figure_views(name)
     # A menu: the figures' names are sentences (“Minimum ratio vs training loss”), too long for buttons.
@@ -93,8 +92,8 @@ with figure_column:
 with findings_slot:
     st.markdown(f"**{t('experiments.measured')}**")
     for finding in module.findings(result):
-        st.markdown(finding_line(name, finding, look.language))
-        why = finding_why(name, finding, look.language)
+        st.markdown(finding_line(name, finding, result, look.language))
+        why = finding_why(name, finding, result, look.language)
         if why is not None:
             st.caption(why)
 
@@ -116,8 +115,8 @@ for link in module.lab_links(result):
         continue
 if links:
     st.markdown(f"**{t('experiments.open_lab')}:**")
-    for column, (label, url) in zip(st.columns(len(links)), links, strict=True):
-        column.link_button(label, url, icon="🧪", width="stretch")
+    for label, url in links:  # one per row: their labels say what the Lab can and cannot redo
+        st.link_button(label, url, icon="🧪")
 else:
     st.caption(t("experiments.no_links"))
 note = catalogue(look.language).get(f"exp.{name}.lab_note")  # which runs have no link, where an experiment says

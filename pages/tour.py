@@ -49,7 +49,7 @@ with control_column:
                   width="stretch")
     changed_note(preset, values)  # just above the claims it qualifies
     if scene.page == EXPERIMENT:  # what the experiment measured, from its results file
-        st.info(f"**{t('experiments.measured')}.** {measured_findings(scene.experiment, look.language)}", icon="👀")
+        st.info(f"**{t('experiments.measured')}**\n\n{measured_findings(scene.experiment, look.language)}", icon="👀")
     else:
         st.info(f"**{t('tour.look_for_heading')}.** {t(f'tour.{scene.key}.look_for')}", icon="👀")
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from experiments.findings import AGREES, BEYOND, DISAGREES, Finding
+from experiments.findings import AGREES, BEYOND, DISAGREES, UNDECIDED, Finding, agreement, seed_count
 from experiments.registry import NAMES, experiment
 from experiments.results import ResultsFile, read_results
 from i18n import text
 
-MARKS = {AGREES: "✅", DISAGREES: "❌", BEYOND: "ℹ️"}
+MARKS = {AGREES: "✅", DISAGREES: "❌", BEYOND: "ℹ️", UNDECIDED: "❔"}
 
 
 def finding_sentence(name: str, finding: Finding, language: str) -> str:
@@ -21,16 +21,25 @@ def finding_sentence(name: str, finding: Finding, language: str) -> str:
     return text(f"exp.{name}.findings.{finding.key}", language, **finding.fields)
 
 
-def finding_line(name: str, finding: Finding, language: str) -> str:
-    """``✅ <measured sentence>``: the finding with its agreement mark."""
-    return f"{MARKS[finding.agreement]} {finding_sentence(name, finding, language)}"
+def finding_line(name: str, finding: Finding, result: dict, language: str) -> str:
+    """``✅ <measured sentence>``: the finding with its agreement mark (❔ and why, when too few seeds decide)."""
+    mark = agreement(finding, result)
+    line = f"{MARKS[mark]} {finding_sentence(name, finding, language)}"
+    if mark == UNDECIDED:
+        line += f" {text('experiments.undecided', language, seeds=seed_count(result))}"
+    return line
 
 
-def finding_why(name: str, finding: Finding, language: str) -> str | None:
+def finding_why(name: str, finding: Finding, result: dict, language: str) -> str | None:
     """Why the measurement differs from the lecture, for a finding that disagrees (else None)."""
-    if finding.agreement != DISAGREES:
+    if agreement(finding, result) != DISAGREES:
         return None
     return text(f"exp.{name}.why.{finding.key}", language, **finding.fields)
+
+
+def claim_line(name: str, finding: Finding, result: dict, language: str) -> str:
+    """``✅ <the lecture's claim>``: the claim a finding tests, with its agreement mark."""
+    return f"{MARKS[agreement(finding, result)]} {text(f'exp.{name}.claims.{finding.key}', language)}"
 
 
 @dataclass(frozen=True)
@@ -45,7 +54,7 @@ def summary_rows(name: str, result: dict, language: str) -> list[SummaryRow]:
     """One row per finding of experiment ``name`` on ``result``: the lecture's claim, the measured sentence, the mark."""
     title = text(f"exp.{name}.title", language)
     return [SummaryRow(title, text(f"exp.{name}.claims.{finding.key}", language), finding_sentence(name, finding, language),
-                       MARKS[finding.agreement]) for finding in experiment(name).findings(result)]
+                       MARKS[agreement(finding, result)]) for finding in experiment(name).findings(result)]
 
 
 def stored_summary(language: str, read=read_results) -> list[SummaryRow]:

@@ -18,7 +18,7 @@ from scenes.tour_previews import PLANS, basins_caption, preview_spec
 from surfaces.choice import SurfaceChoice, resolve_surface
 from ui.compute import surface_view
 from experiments.registry import experiment
-from scenes.experiment_summary import finding_line
+from scenes.experiment_summary import claim_line
 from ui.experiment_compute import stored
 from ui.language import t
 
@@ -110,6 +110,10 @@ def preview_caption(scene: Scene, language: str) -> str:
 
 
 def measured_findings(name: str, language: str) -> str:
-    """The findings of experiment ``name``'s results file, one marked sentence after the other."""
-    result = stored(name).result
-    return " ".join(finding_line(name, finding, language) for finding in experiment(name).findings(result))
+    """The lecture's claims experiment ``name`` tests, one per line, each marked with what its results file
+    measured (the numbers are on the experiment's page); the page's note when there is no file yet."""
+    stored_result = stored(name)
+    if stored_result is None:
+        return text("experiments.no_file", language, name=name)
+    result = stored_result.result
+    return "\n".join(f"- {claim_line(name, finding, result, language)}" for finding in experiment(name).findings(result))

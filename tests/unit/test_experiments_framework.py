@@ -121,13 +121,28 @@ def test_each_results_file_is_the_full_preset_and_reads_in_both_languages(name):
     for finding in findings:
         for language in ("en", "zh"):
             assert i18n.text(f"exp.{name}.claims.{finding.key}", language)
-            assert "{" not in finding_line(name, finding, language)  # every field filled
-            assert "{" not in (finding_why(name, finding, language) or "")
+            assert "{" not in finding_line(name, finding, stored.result, language)  # every field filled
+            assert "{" not in (finding_why(name, finding, stored.result, language) or "")
             if finding.agrees is not None:  # it could disagree: its why exists, whatever it measured this time
                 assert i18n.text(f"exp.{name}.why.{finding.key}", language)
     json.dumps(module.setup_fields(stored.result))
     for language in ("en", "zh"):
         assert "{" not in i18n.text(f"exp.{name}.setup", language, **module.setup_fields(stored.result))
+
+
+def test_a_result_of_too_few_seeds_shows_its_numbers_without_a_verdict():
+    """A live run of one seed cannot tell a 4th-digit difference from noise: ❔, no 'why', whatever the rule said."""
+    from experiments.findings import MIN_SEEDS_FOR_VERDICT, UNDECIDED, agreement
+
+    name = NAMES[0]
+    result = read_results(name).result
+    finding = next(finding for finding in experiment(name).findings(result) if finding.agrees is not None)
+    few = {**result, "settings": {**result["settings"], "seeds": list(range(MIN_SEEDS_FOR_VERDICT - 1))}}
+    assert agreement(finding, few) == UNDECIDED and agreement(finding, result) == finding.agreement
+    line = finding_line(name, finding, few, "en")
+    assert line.startswith("❔") and "too few seeds (2)" in line and finding_why(name, finding, few, "en") is None
+    beyond = Finding("x", {}, None)
+    assert agreement(beyond, few) == "beyond"  # a measurement beyond the lecture has no verdict to withhold
 
 
 def test_the_readme_table_is_the_one_the_results_files_give():
