@@ -17,7 +17,9 @@ Method: an MLP of eight ReLU layers on the digits, cross-entropy, Adam (torch's 
 only in the warm-up), from the same initializations (one per seed). The long runs are
 ``networks.training.train``; the first ``early_updates`` updates are run again by :func:`early_updates`,
 the same steps with the same batches, reading the real optimizer's state after each step: ‖Δθ‖, and over
-all parameters the median and the largest of η^{t−1}/(√v̂^t + ε), the per-parameter rate of that update.
+the parameters that have had a gradient (v̂ > 0) the median and the largest of η^{t−1}/(√v̂^t + ε), the
+per-parameter rate of that update. The others (44 % at the start: ReLU units off for the whole batch) sit at
+η/ε and do not move, so they are left out of both, and their share is reported apart.
 """
 
 from __future__ import annotations
@@ -94,9 +96,9 @@ PRESETS = {
 
 def early_updates(training: TrainingSettings, count: int) -> dict:
     """The first ``count`` updates of ``train(training)`` again (same batches, same ``torch.optim.Adam``), and
-    after each: the batch's loss, ‖Δθ‖, η used, the median η/(√v̂ + ε) over all parameters and the largest over
-    those whose gradients were not all 0 so far (v̂ > 0; the others have η/ε and do not move), and the share of
-    such silent parameters, read from the optimizer's ``exp_avg_sq`` and ``step`` (v̂ = v / (1 − β₂ᵗ))."""
+    after each: the batch's loss, ‖Δθ‖, η used, the median and the largest η/(√v̂ + ε) over the parameters whose
+    gradients were not all 0 so far (v̂ > 0; the others have η/ε and do not move), and the share of such silent
+    parameters, read from the optimizer's ``exp_avg_sq`` and ``step`` (v̂ = v / (1 − β₂ᵗ))."""
     inputs, targets, _, _ = data_tensors(training)
     loss_fn = loss_function(training)
     model = build(training)
@@ -129,7 +131,7 @@ def early_updates(training: TrainingSettings, count: int) -> dict:
             per_parameter = rate / (corrected.sqrt() + eps)
             moved = corrected > 0
             rows.append((float(loss.detach()), float(torch.linalg.vector_norm(after - before)), rate,
-                         float(per_parameter.median()), float(per_parameter[moved].max()),
+                         float(per_parameter[moved].median()), float(per_parameter[moved].max()),
                          float(1 - moved.double().mean())))
     columns = np.array(rows, dtype=np.float64)
     return {"loss": columns[:, 0].tolist(), "step": columns[:, 1].tolist(), "rate": columns[:, 2].tolist(),
