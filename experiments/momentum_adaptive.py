@@ -195,9 +195,25 @@ def stalled_seeds(result: dict) -> list[int]:
     return [index for index, summary in enumerate(result["runs"]["gd"]["windows"]) if stalls(summary)]
 
 
+def probes_in_stalls(result: dict) -> list[bool]:
+    """For each probe of a measured gradient-descent run: was its window (the run's least efficient) a stall?
+    The probes are of the runs that did not diverge, in seed order; a diverged run's record is cut short."""
+    updates = result["settings"]["updates"]
+    summaries = [summary for summary, losses in zip(result["runs"]["gd"]["windows"], result["runs"]["gd"]["loss"])
+                 if len(losses) == updates + 1]
+    return [summary["starts"].index(probe["start"]) in stalls(summary)
+            for probe, summary in zip(result["runs"]["gd"]["probes"], summaries)]
+
+
 def oscillating(probe_result: dict) -> bool:
     """A zig-zag: successive gradients point against each other on average, and ⟨g, u_max⟩ flips most steps."""
     return probe_result["mean_cosine"] < 0 and probe_result["flip_share"] > 0.5
+
+
+def rates_list(rates) -> str:
+    """`` (η = 0.3, 1)`` after a count of the rates, or nothing when there are none (the text then reads "0 of
+    10", never "η = –"; a field reads the same in every language, so it holds no words)."""
+    return f" (η = {', '.join(f'{rate:g}' for rate in rates)})" if rates else ""
 
 
 def _interval(values) -> str:
@@ -213,6 +229,8 @@ def findings(result: dict) -> tuple[Finding, ...]:
     etas = {f"{kind}_lr": f"{rates[kind]:g}" for kind in OPTIMIZERS}
     stalled = stalled_seeds(result)
     probes = runs["gd"]["probes"]
+    window = result["settings"]["window"]
+    stall_probes = [p for p, in_stall in zip(probes, probes_in_stalls(result)) if in_stall]
     windows_of_gd = runs["gd"]["windows"]
     smallest_change = [min(abs(change) for change in summary["change"]) for summary in windows_of_gd]
     least_efficiency = [min(summary["efficiency"]) for summary in windows_of_gd]
@@ -220,6 +238,8 @@ def findings(result: dict) -> tuple[Finding, ...]:
     grid_summary = result["grid_windows"][result["tuning"]["gd"]["rates"].index(grid_probe["lr"])]
     grid_window = grid_summary["starts"].index(grid_probe["start"])
     grid_efficiency, grid_change = grid_summary["efficiency"][grid_window], grid_summary["change"][grid_window]
+    stalled_rates = [rate for rate, summary in zip(result["tuning"]["gd"]["rates"], result["grid_windows"])
+                     if summary and stalls(summary)]
     # momentum runs whose ‖g‖ surged past ten times its first value: overshooting, not descending
     surged = sum(max(norms) > SURGE * norms[0] for norms in runs["momentum"]["gradient_norm"])
     return (
@@ -234,18 +254,23 @@ def findings(result: dict) -> tuple[Finding, ...]:
                           "smallest_change": _interval(100 * np.array(smallest_change)),
                           "least_efficiency": _interval(least_efficiency)},
                 2 * len(stalled) > seeds),
+        # the claim is about a stall: tested on the probed windows that were one, untested (None) without any
         Finding("oscillation", {"cosine": _interval([p["mean_cosine"] for p in probes]),
                                 "lr_sharpness": _interval([p["lr_sharpness"] for p in probes]),
                                 "flips": _interval([100 * p["flip_share"] for p in probes]),
-                                "oscillating": sum(oscillating(p) for p in probes), "seeds": len(probes)},
-                2 * sum(oscillating(p) for p in probes) > len(probes)),
+                                "oscillating": sum(oscillating(p) for p in probes), "runs": len(probes),
+                                "windows": ", ".join(f"{start}–{start + window}" for start in sorted(
+                                    {p["start"] for p in probes})),
+                                "first": sum(p["start"] == 0 for p in probes),
+                                "in_stall": len(stall_probes),
+                                "stall_oscillating": sum(oscillating(p) for p in stall_probes)},
+                None if not stall_probes else 2 * sum(oscillating(p) for p in stall_probes) > len(stall_probes)),
         Finding("grid", {"lr": f"{grid_probe['lr']:g}", "start": grid_probe["start"], "chosen": etas["gd_lr"],
                          "efficiency": f"{grid_efficiency:.2g}", "change": f"{100 * grid_change:+.2g}",
                          "cosine": f"{grid_probe['mean_cosine']:.2f}", "lr_sharpness": f"{grid_probe['lr_sharpness']:.2f}",
                          "flips": f"{100 * grid_probe['flip_share']:.0f}", "end": grid_probe["start"] + result["settings"]["window"],
-                         "stalled_rates": ", ".join(f"{rate:g}" for rate, summary in zip(
-                             result["tuning"]["gd"]["rates"], result["grid_windows"]) if summary and stalls(summary))
-                         or "–"}, None),
+                         "stalled_count": len(stalled_rates), "grid_size": len(result["tuning"]["gd"]["rates"]),
+                         "stalled_rates": rates_list(stalled_rates)}, None),
     )
 
 

@@ -17,7 +17,9 @@ Method: an MLP of eight ReLU layers on the digits, cross-entropy, Adam (torch's 
 only in the warm-up), from the same initializations (one per seed). The long runs are
 ``networks.training.train``; the first ``early_updates`` updates are run again by :func:`early_updates`,
 the same steps with the same batches, reading the real optimizer's state after each step: ‖Δθ‖, and over
-all parameters the median and the largest of η^{t−1}/(√v̂^t + ε), the per-parameter rate of that update.
+the parameters that have had a gradient (v̂ > 0) the median and the largest of η^{t−1}/(√v̂^t + ε), the
+per-parameter rate of that update. The others (44 % at the start: ReLU units off for the whole batch) sit at
+η/ε and do not move, so they are left out of both, and their share is reported apart.
 """
 
 from __future__ import annotations
@@ -94,9 +96,9 @@ PRESETS = {
 
 def early_updates(training: TrainingSettings, count: int) -> dict:
     """The first ``count`` updates of ``train(training)`` again (same batches, same ``torch.optim.Adam``), and
-    after each: the batch's loss, ‖Δθ‖, η used, the median η/(√v̂ + ε) over all parameters and the largest over
-    those whose gradients were not all 0 so far (v̂ > 0; the others have η/ε and do not move), and the share of
-    such silent parameters, read from the optimizer's ``exp_avg_sq`` and ``step`` (v̂ = v / (1 − β₂ᵗ))."""
+    after each: the batch's loss, ‖Δθ‖, η used, the median and the largest η/(√v̂ + ε) over the parameters whose
+    gradients were not all 0 so far (v̂ > 0; the others have η/ε and do not move), and the share of such silent
+    parameters, read from the optimizer's ``exp_avg_sq`` and ``step`` (v̂ = v / (1 − β₂ᵗ))."""
     inputs, targets, _, _ = data_tensors(training)
     loss_fn = loss_function(training)
     model = build(training)
@@ -129,7 +131,7 @@ def early_updates(training: TrainingSettings, count: int) -> dict:
             per_parameter = rate / (corrected.sqrt() + eps)
             moved = corrected > 0
             rows.append((float(loss.detach()), float(torch.linalg.vector_norm(after - before)), rate,
-                         float(per_parameter.median()), float(per_parameter[moved].max()),
+                         float(per_parameter[moved].median()), float(per_parameter[moved].max()),
                          float(1 - moved.double().mean())))
     columns = np.array(rows, dtype=np.float64)
     return {"loss": columns[:, 0].tolist(), "step": columns[:, 1].tolist(), "rate": columns[:, 2].tolist(),
@@ -185,7 +187,7 @@ def sigma_ratio(entry: dict, late: int = 10) -> float:
 
 def ratio_interval(ratios) -> Interval:
     """The mean of log₁₀ of positive ratios and its 95 % interval: ratios spread over orders of magnitude between
-    seeds (η/σ's fall did: 20× to 14,000×), so they are averaged geometrically."""
+    seeds (η/σ's fall did: 10× to 1,500×), so they are averaged geometrically."""
     return mean_interval(math.log10(ratio) for ratio in ratios if ratio > 0)  # a zero ratio has no logarithm
 
 
@@ -198,6 +200,11 @@ def final_losses(result: dict, learning_rate: float, arm: str) -> Interval:
     return mean_interval(entry["final_loss"] for entry in runs_of(result, learning_rate, arm))
 
 
+def learned(entry: dict) -> bool:
+    """The run did not diverge and ended with a training accuracy of at least ``LEARNED``."""
+    return entry["diverged_at"] is None and entry["final_accuracy"] >= LEARNED
+
+
 def warm_up_lower(result: dict, learning_rate: float) -> bool:
     """Warm-up's final loss below the constant rate's, their 95 % intervals apart."""
     return final_losses(result, learning_rate, "warm_up").high < final_losses(result, learning_rate, "constant").low
@@ -205,6 +212,12 @@ def warm_up_lower(result: dict, learning_rate: float) -> bool:
 
 def _per_rate(result: dict, describe) -> str:
     return "; ".join(f"η = {rate:g}: {describe(rate)}" for rate in result["settings"]["learning_rates"])
+
+
+def rates_list(rates) -> str:
+    """`` (η = 0.001, 0.01)`` after a count of the rates, or nothing when there are none: the texts then read
+    "… 0 of 5" rather than "η = –" (a field must read the same in every language, so it holds no words)."""
+    return f" (η = {', '.join(f'{rate:g}' for rate in rates)})" if rates else ""
 
 
 def findings(result: dict) -> tuple[Finding, ...]:
@@ -223,12 +236,14 @@ def findings(result: dict) -> tuple[Finding, ...]:
 
     def failed(rate, arm):
         entries = runs_of(result, rate, arm)
-        count = sum(entry["diverged_at"] is not None or entry["final_accuracy"] < LEARNED for entry in entries)
-        return f"{count}/{len(entries)}"
+        return f"{sum(not learned(entry) for entry in entries)}/{len(entries)}"
 
     def silent(rate, update):
-        share = mean_interval(100 * entry["early"]["silent_share"][update] for entry in constant(rate)).mean
-        return f"{share:.0f} %"
+        return mean_interval(100 * entry["early"]["silent_share"][update] for entry in constant(rate)).mean
+
+    silent_first = f"{silent(rates[0], 0):.0f} %"  # update 1 sees the initialization's gradient, whatever η
+    silent_late = [silent(rate, -1) for rate in rates]
+    all_learned = [rate for rate in rates if all(learned(entry) for arm in ARMS for entry in runs_of(result, rate, arm))]
 
     first = runs_of(result, rates[0], "constant")[0]
     return (
@@ -236,22 +251,24 @@ def findings(result: dict) -> tuple[Finding, ...]:
             "ratios": _per_rate(result, lambda rate: ratio_text(step_ratios[rate])),
             "late": f"{late - 9}–{late}",
             "closed_form": f"{math.sqrt(first['parameter_count']):.0f}",
-            "silent_first": silent(rates[0], 0),  # update 1 sees the initialization's gradient, whatever η
-            "silent_late": _per_rate(result, lambda rate: silent(rate, -1))},
+            "silent_first": silent_first, "early": str(late),
+            "silent_late": f"{min(silent_late):.0f}–{max(silent_late):.0f} %"},
             all(interval.low > 0 for interval in step_ratios.values())),
         Finding("rate_over_sigma", {
             "ratios": _per_rate(result, lambda rate: ratio_text(sigma_ratios[rate])),
             "first": _per_rate(result, lambda rate: ratio_text(ratio_interval(
                 entry["early"]["rate_over_sigma_median"][0] for entry in constant(rate)))),
             "largest": _per_rate(result, lambda rate: f"{max(entry['early']['rate_over_sigma_max'][0] for entry in constant(rate)):.3g}"),
-            "eps": f"{EPSILON:g}",
+            "eps": f"{EPSILON:g}", "silent_first": silent_first,
             "late": f"{late - 9}–{late}"},
             all(interval.low > 0 for interval in sigma_ratios.values())),
         Finding("final_loss", {
             "losses": _per_rate(result, lambda rate: f"{final_losses(result, rate, 'constant').text()} → "
                                                      f"{final_losses(result, rate, 'warm_up').text()}"),
-            "helped": ", ".join(f"{rate:g}" for rate in helped) or "–",
-            "hurt": ", ".join(f"{rate:g}" for rate in hurt) or "–",
+            "helped_count": str(len(helped)), "helped": rates_list(helped),
+            "hurt_count": str(len(hurt)), "hurt": rates_list(hurt),
+            "rate_count": str(len(rates)),
+            "learned_count": str(len(all_learned)), "all_learned": rates_list(all_learned),
             "failed": _per_rate(result, lambda rate: f"{failed(rate, 'constant')} → {failed(rate, 'warm_up')}"),
             "warmup": str(result["settings"]["warmup_steps"]), "learned": f"{LEARNED:g}"},
             bool(helped)),

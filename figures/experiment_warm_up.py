@@ -26,7 +26,7 @@ def experiment_figure(result: dict, view: str, *, look: Look = Look(), height: i
     if view == "final_loss":
         return _final_loss_figure(result, look, height)
     rates = result["settings"]["learning_rates"]
-    figure = make_subplots(rows=1, cols=len(rates), shared_yaxes=True, horizontal_spacing=0.02,
+    figure = make_subplots(rows=1, cols=len(rates), shared_yaxes=True, horizontal_spacing=0.04,
                            subplot_titles=[f"η = {rate:g}" for rate in rates])
     for column, rate in enumerate(rates, start=1):
         for index, arm in enumerate(ARMS):
@@ -48,7 +48,13 @@ def experiment_figure(result: dict, view: str, *, look: Look = Look(), height: i
     axis = {"loss": "loss", "steps": "step", "rate_over_sigma": "rate_over_sigma"}[view]
     figure.update_yaxes(type="log", exponentformat="power")
     figure.update_yaxes(title_text=look.text(f"exp.warm_up.figure.{axis}"), row=1, col=1)
-    figure.update_xaxes(title_text=look.text("exp.warm_up.figure.update"))
+    figure.update_xaxes(title_text=look.text("exp.warm_up.figure.update"), tickangle=0)
+    # five narrow panels: three upright ticks each (rotated, crowded ones were unreadable on a projector)
+    if view == "loss":
+        figure.update_xaxes(nticks=3)
+    else:
+        count = result["settings"]["early_updates"]
+        figure.update_xaxes(range=[0, count], tickvals=[0, count // 2, count])
     figure.update_layout(height=height, margin=look.margin(l=70, r=10, t=40, b=50), hovermode="closest",
                          legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0})
     return dress(figure, look)

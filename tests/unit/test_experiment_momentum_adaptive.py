@@ -123,6 +123,37 @@ def test_findings_follow_the_numbers(stored):
     assert found["stall"].fields["stalled"] == len(experiment.stalled_seeds(stored.result))
 
 
+def test_the_oscillation_claim_is_tested_only_in_a_stall(stored):
+    """The claim is "in such a stall the optimizer oscillates": with no stall among the probed windows it is
+    untested (None), not contradicted; where the probed windows are stalls, their zig-zags decide it."""
+    from i18n import text
+
+    result = stored.result
+    found = {finding.key: finding for finding in experiment.findings(result)}["oscillation"]
+    probes = result["runs"]["gd"]["probes"]
+    assert found.agrees is None  # full run: no stall anywhere, so the claim is untested
+    assert experiment.probes_in_stalls(result) == [False] * len(probes) and found.fields["in_stall"] == 0
+    assert found.fields["windows"] == "0–50" and found.fields["first"] == len(probes)  # full run: the first descent
+    doctored = copy.deepcopy(result)
+    for probe, summary in zip(doctored["runs"]["gd"]["probes"], doctored["runs"]["gd"]["windows"]):
+        index = summary["starts"].index(probe["start"])
+        summary["change"][index], summary["efficiency"][index] = 0.0, 0.0  # the probed window made a stall
+    assert experiment.probes_in_stalls(doctored) == [True] * len(probes)
+    assert {f.key: f for f in experiment.findings(doctored)}["oscillation"].agrees is False  # none zig-zagged
+    for probe in doctored["runs"]["gd"]["probes"]:
+        probe["mean_cosine"], probe["flip_share"] = -0.5, 0.9
+    doctored_row = {f.key: f for f in experiment.findings(doctored)}["oscillation"]
+    assert doctored_row.agrees is True and doctored_row.fields["stall_oscillating"] == len(probes)
+    # no list renders as "η = –": an empty list of rates is a count ("0 of 10")
+    grid = {finding.key: finding for finding in experiment.findings(result)}["grid"]
+    assert grid.fields["stalled_count"] == 0 and grid.fields["stalled_rates"] == ""
+    assert experiment.rates_list([0.3, 1.0]) == " (η = 0.3, 1)"
+    for language in ("en", "zh"):
+        for row in experiment.findings(result):
+            sentence = text(f"exp.momentum_adaptive.findings.{row.key}", language, **row.fields)
+            assert "–" not in sentence.replace("0–50", ""), sentence
+
+
 def test_lab_links_open_the_runs(stored):
     links = experiment.lab_links(stored.result)
     assert [link.key for link in links] == ["plain", "adaptive"]
