@@ -48,3 +48,9 @@ class LabLink:
     key: str
     settings: object
     fields: Mapping[str, object] = field(default_factory=dict)
+
+
+def rates_list(rates) -> str:
+    """`` (η = 0.001, 0.01)`` after a count of the rates, or nothing when there are none: the texts then read
+    "… 0 of 5" rather than "η = –" (a field reads the same in every language, so it holds no words)."""
+    return f" (η = {', '.join(f'{rate:g}' for rate in rates)})" if rates else ""

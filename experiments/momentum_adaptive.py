@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from analysis.curvature import hessian_eigenpairs
-from experiments.findings import Finding, LabLink
+from experiments.findings import Finding, LabLink, rates_list
 from experiments.results import jsonable
 from experiments.statistics import mean_interval
 from experiments.tuning import final_loss, grid_search
@@ -208,12 +208,6 @@ def probes_in_stalls(result: dict) -> list[bool]:
 def oscillating(probe_result: dict) -> bool:
     """A zig-zag: successive gradients point against each other on average, and ⟨g, u_max⟩ flips most steps."""
     return probe_result["mean_cosine"] < 0 and probe_result["flip_share"] > 0.5
-
-
-def rates_list(rates) -> str:
-    """`` (η = 0.3, 1)`` after a count of the rates, or nothing when there are none (the text then reads "0 of
-    10", never "η = –"; a field reads the same in every language, so it holds no words)."""
-    return f" (η = {', '.join(f'{rate:g}' for rate in rates)})" if rates else ""
 
 
 def _interval(values) -> str:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from experiments.findings import Finding, LabLink
+from experiments.findings import Finding, LabLink, rates_list
 from experiments.results import jsonable
 from experiments.statistics import Interval, mean_interval
 from networks.data import SPLIT_SIZES, check_seed
@@ -212,12 +212,6 @@ def warm_up_lower(result: dict, learning_rate: float) -> bool:
 
 def _per_rate(result: dict, describe) -> str:
     return "; ".join(f"η = {rate:g}: {describe(rate)}" for rate in result["settings"]["learning_rates"])
-
-
-def rates_list(rates) -> str:
-    """`` (η = 0.001, 0.01)`` after a count of the rates, or nothing when there are none: the texts then read
-    "… 0 of 5" rather than "η = –" (a field must read the same in every language, so it holds no words)."""
-    return f" (η = {', '.join(f'{rate:g}' for rate in rates)})" if rates else ""
 
 
 def findings(result: dict) -> tuple[Finding, ...]:
