@@ -264,10 +264,6 @@ def run(settings: Settings, progress: Callable[[float], None] | None = None) -> 
 
 # --- what was measured, beside the lecture ----------------------------------------------------------------------
 
-def _rate_text(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:g}"
-
-
 def largest_working(result: dict, arm: str) -> float | None:
     """The largest η of the grid that works for ``arm`` (None when none does)."""
     rates = result["learning_rates"]["rates"]
@@ -296,16 +292,20 @@ def _text(values) -> str:
 
 
 def _rate_finding(result: dict) -> Finding:
+    """Larger learning rates: agrees when the largest η that works with BatchNorm is above the largest that
+    works without. When either network has no working η there is nothing to compare: the finding
+    ``learning_rates_none`` (the same claim) says so, and does not agree."""
     settings, rates = result["settings"], result["learning_rates"]
     working = {arm: [rate for rate, works in zip(rates["rates"], rates[arm]["working"]) if works] for arm in ARMS}
+    fields = {"accuracy": f"{settings['working_accuracy']:g}", "epochs": settings["epochs"],
+              "rates": ", ".join(f"{rate:g}" for rate in rates["rates"]),
+              **{f"{arm}_count": len(working[arm]) for arm in ARMS}}
+    if not all(working.values()):
+        return Finding("learning_rates_none", fields, False)
     largest = {arm: largest_working(result, arm) for arm in ARMS}
-    return Finding("learning_rates", {
-        "batch_norm": ", ".join(f"{rate:g}" for rate in working["batch_norm"]) or "—",
-        "plain": ", ".join(f"{rate:g}" for rate in working["plain"]) or "—",
-        "batch_norm_largest": _rate_text(largest["batch_norm"]), "plain_largest": _rate_text(largest["plain"]),
-        "accuracy": f"{settings['working_accuracy']:g}", "epochs": settings["epochs"],
-        "rates": ", ".join(f"{rate:g}" for rate in rates["rates"])},
-        (largest["batch_norm"] or 0.0) > (largest["plain"] or 0.0))
+    fields.update({f"{arm}{suffix}": text for arm in ARMS for suffix, text in (
+        ("", ", ".join(f"{rate:g}" for rate in working[arm])), ("_largest", f"{largest[arm]:g}"))})
+    return Finding("learning_rates", fields, largest["batch_norm"] > largest["plain"])
 
 
 def _smoothness_finding(result: dict, key: str, measure: str) -> Finding:
@@ -341,8 +341,8 @@ def _sharpness_finding(result: dict) -> Finding:
 
 
 def _modes_finding(result: dict) -> Finding:
-    """Running averages at test time: agrees when the two modes' validation losses are closer at the end
-    than half an epoch into training (mean over seeds)."""
+    """The running averages catch up with the batch statistics: agrees when the two modes' validation losses
+    are closer at the end than half an epoch into training (mean over seeds)."""
     gaps, updates = mode_gaps(result), result["snapshot_updates"]
     accuracy = {mode: _text([values[-1] for values in result["modes"][f"{mode}_accuracy"]])
                 for mode in ("evaluation", "training")}

@@ -245,7 +245,11 @@ def _paired(larger: np.ndarray, smaller: np.ndarray) -> tuple[bool, int]:
 
 
 def _text(values: np.ndarray, digits: int = 3) -> str:
-    return mean_interval(values).text(digits).replace("-", "−")
+    """``mean ± half width``; just the mean (its trailing zeros kept: 1.00) when every seed gave the same."""
+    interval = mean_interval(values)
+    if interval.count > 1 and interval.half_width == 0:
+        return f"{interval.mean:#.{digits}g}".replace("-", "−")
+    return interval.text(digits).replace("-", "−")
 
 
 def _milliseconds(seconds: float) -> str:
@@ -285,7 +289,8 @@ def findings(result: dict) -> tuple[Finding, ...]:
     rows.append(Finding("epoch_time", {"smallest_batch": str(sizes[0]), "large_batch": names["large_batch"],
                                        "smallest_seconds": f"{epoch_seconds[0]:.3g}",
                                        "large_ms": _milliseconds(epoch_seconds[-1]),
-                                       "updates": f"{math.ceil(result['train_size'] / sizes[0]):,}"},
+                                       "updates": f"{math.ceil(result['train_size'] / sizes[0]):,}",
+                                       "epochs": str(settings["epochs"])},
                         epoch_seconds[0] > epoch_seconds[-1]))
     noise_sizes = sizes[:-1]
     start = np.array([row["measured"] for row in result["noise_start"]])
@@ -311,6 +316,7 @@ def findings(result: dict) -> tuple[Finding, ...]:
             "small_accuracy": _text(accuracy[:, small]), "large_accuracy": _text(accuracy[:, large]),
             "small_updates": f"{updates[0, small]:,.0f}", "large_updates": f"{updates[0, large]:,.0f}",
             "best_batch": f"{sizes[best]:,}", "best_accuracy": _text(accuracy[:, best]),
+            "best_low": f"{accuracy[:, best].min():#.3g}",
             "seeds": str(seeds), "seed_count": str(len(accuracy)), "epochs": str(settings["epochs"]),
             "updates": f"{settings['updates']:,}"}, agrees))
     train_accuracy = arm_values(result, "same_updates", "train_accuracy")
@@ -320,7 +326,7 @@ def findings(result: dict) -> tuple[Finding, ...]:
     rows.append(Finding("generalization", names | {
         "small_accuracy": _text(validation[:, small]), "large_accuracy": _text(validation[:, large]),
         "small_gap": _text(gap[:, small]), "large_gap": _text(gap[:, large]), "seeds": str(seeds),
-        "distance": _text(np.array(result["distance"])), "barrier": _text(slice_barrier(result)),
+        "distance": _text(np.array(result["distance"])), "barrier": f"{slice_barrier(result).max():.2g}",
         "seed_count": str(len(validation)), "updates": f"{settings['updates']:,}"}, agrees))
     for key, column in (("sharpness", "sharpness"), ("flatness", "curvature_trace")):
         values = np.array(result[column])
@@ -329,16 +335,32 @@ def findings(result: dict) -> tuple[Finding, ...]:
             "small_value": _text(values[:, small]), "large_value": _text(values[:, large]),
             "seeds": str(seeds), "seed_count": str(len(values)), "limit": f"{2 / settings['learning_rate']:.3g}"},
             agrees))
+    rows += _slice_findings(result, names)
+    return tuple(rows)
+
+
+def _slice_findings(result: dict, names: dict) -> list[Finding]:
+    """Keskar's slice: the rise of the training loss beside each solution (the lecture's claim), and where the
+    validation loss along the slice is lowest (beyond it: ``slice_validation_end`` when at an end of the slice,
+    so still falling there)."""
     small_rise, large_rise = slice_rise(result)
     agrees, seeds = _paired(large_rise, small_rise)
-    alphas, validation_losses = np.array(result["alphas"]), np.array(result["slice_validation"])
-    rows.append(Finding("slice", names | {
+    alphas = np.array(result["alphas"])
+    train_losses, validation = np.array(result["slice_train"]), np.array(result["slice_validation"]).mean(axis=0)
+    at_small, at_large = int(np.argmin(np.abs(alphas))), int(np.argmin(np.abs(alphas - 1)))
+    best = int(np.argmin(validation))
+    slice_row = Finding("slice", names | {
         "small_rise": _text(small_rise), "large_rise": _text(large_rise), "seeds": str(seeds),
-        "small_loss": _text(np.array(result["slice_train"])[:, np.argmin(np.abs(alphas))]),
-        "large_loss": _text(np.array(result["slice_train"])[:, np.argmin(np.abs(alphas - 1))]),
-        "seed_count": str(len(small_rise)), "distance": _text(np.array(result["distance"])),
-        "validation_best": f"{alphas[np.argmin(validation_losses.mean(axis=0))]:.2f}".replace("-", "−")}, agrees))
-    return tuple(rows)
+        "small_loss": _text(train_losses[:, at_small]), "large_loss": _text(train_losses[:, at_large]),
+        "large_share": f"{100 * np.mean(large_rise / train_losses[:, at_large]):.2g} %",
+        "small_falling": str(int(np.sum(small_rise < 0))), "seed_count": str(len(small_rise)),
+        "distance": _text(np.array(result["distance"])), "before": f"{-OUTSIDE:g}".replace("-", "−"),
+        "after": f"{1 + OUTSIDE:g}"}, agrees)
+    key = "slice_validation_end" if best in (0, len(alphas) - 1) else "slice_validation"
+    validation_row = Finding(key, names | {
+        "alpha": f"{alphas[best]:g}".replace("-", "−"), "loss": f"{validation[best]:.3g}",
+        "small_loss": f"{validation[at_small]:.3g}", "large_loss": f"{validation[at_large]:.3g}"})
+    return [slice_row, validation_row]
 
 
 def setup_fields(result: dict) -> dict:

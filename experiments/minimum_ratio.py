@@ -51,6 +51,8 @@ PART = 3
 TOLERANCES = tuple(10.0 ** exponent for exponent in range(-7, 0))  # τ of the ratio-against-band curve
 LECTURE_RATIOS = (0.5, 0.6)       # where the lecture says most training stops
 MIN_SEARCH_REDUCTION = 10.0       # "the search drove ‖g‖ down": by at least this factor, in the median run
+RARE_MINIMA = 0.1                 # "true minima are rare": at most this share of the runs
+SIGNIFICANCE = 0.05               # the trend's Spearman correlation must be negative with p below this
 
 
 @dataclass(frozen=True)
@@ -206,13 +208,27 @@ def measure_run(settings: Settings, seed: int, epochs: int) -> dict:
     }
 
 
+def loss_ratio_correlation(runs: list[dict]) -> tuple[float, float]:
+    """Spearman's ρ between the training loss and the ratio by sign over ``runs``, and its p-value (scipy's,
+    against ρ = 0; NaN for fewer than three runs)."""
+    if len(runs) < 3:
+        return math.nan, math.nan
+    correlation = stats.spearmanr([run["training_loss"] for run in runs], [run["sign_ratio"] for run in runs])
+    return float(correlation.statistic), float(correlation.pvalue)
+
+
+def ratio_by_epochs(result: dict) -> list[float]:
+    """The mean ratio by sign of the runs of each training length, shortest first."""
+    return [mean_interval(run["sign_ratio"] for run in result["runs"] if run["epochs"] == epochs).mean
+            for epochs in result["settings"]["epochs"]]
+
+
 def summary(runs: list[dict]) -> dict:
     """Over the runs: the ratios' means with 95 % intervals, the minima, the critical points, ‖g‖, the trend."""
     sign = [run["sign_ratio"] for run in runs]
     band = [run["band_ratio"] for run in runs]
-    losses = [run["training_loss"] for run in runs]
     reductions = [run["trained_gradient_norm"] / run["gradient_norm"] for run in runs]
-    correlation = float(stats.spearmanr(losses, sign).statistic) if len(runs) > 2 else math.nan
+    correlation = loss_ratio_correlation(runs)[0]
     return {
         "runs": len(runs),
         "sign_ratio": jsonable(mean_interval(sign)), "band_ratio": jsonable(mean_interval(band)),
@@ -253,8 +269,7 @@ def findings(result: dict) -> tuple[Finding, ...]:
     sign_mean = summary_["sign_ratio"]["mean"]
     negatives = [run["sign_negative"] for run in result["runs"]]
     strict, loose = summary_["tolerance_ratios"][0]["mean"], summary_["tolerance_ratios"][-1]["mean"]
-    by_epochs = [mean_interval(run["sign_ratio"] for run in result["runs"] if run["epochs"] == epochs).mean
-                 for epochs in result["settings"]["epochs"]]
+    gradient_low, gradient_high = summary_["gradient_norm_range"]
     return (
         Finding("ratio", {"sign": _interval_text(summary_["sign_ratio"]), "band": _interval_text(summary_["band_ratio"]),
                           "tolerance": f"{tolerance:g}", "runs": str(runs),
@@ -266,8 +281,10 @@ def findings(result: dict) -> tuple[Finding, ...]:
                           "loose_tolerance": f"{result['tolerances'][-1]:.0e}"},
                 LECTURE_RATIOS[0] <= sign_mean <= LECTURE_RATIOS[1]),
         Finding("minima", {"sign_minima": str(summary_["sign_minima"]), "band_minima": str(summary_["band_minima"]),
-                           "saddles": str(summary_["band_saddles"]), "runs": str(runs)},
-                summary_["sign_minima"] < runs / 2),
+                           "saddles": str(summary_["band_saddles"]), "runs": str(runs),
+                           "gradient_low": f"{gradient_low:.2g}", "gradient_high": f"{gradient_high:.2g}",
+                           "rare": f"{RARE_MINIMA:.0%}".replace("%", " %")},
+                summary_["sign_minima"] <= RARE_MINIMA * runs),
         Finding("critical", {"critical": str(summary_["critical"]), "runs": str(runs),
                              "trained": f"{summary_['trained_gradient_norm_median']:.2g}",
                              "searched": f"{summary_['gradient_norm_median']:.2g}",
@@ -276,11 +293,26 @@ def findings(result: dict) -> tuple[Finding, ...]:
                              "distance": f"{np.median([run['distance'] for run in result['runs']]):.2g}",
                              "lowered": str(sum(run["training_loss"] < run["trained_loss"] for run in result["runs"]))},
                 summary_["critical"] >= runs / 2),
-        Finding("trend", {"correlation": f"{summary_['loss_ratio_correlation']:.2f}",
-                          "epochs": ", ".join(str(epochs) for epochs in result["settings"]["epochs"]),
-                          "by_epochs": ", ".join(f"{mean:.2f}" for mean in by_epochs)},
-                summary_["loss_ratio_correlation"] < 0),
+        _trend_finding(result),
     )
+
+
+def _trend_finding(result: dict) -> Finding:
+    """"The lower the training loss, the closer the ratio is to 1": agrees when Spearman's ρ between the loss
+    and the ratio is negative with p < ``SIGNIFICANCE`` and the mean ratio does not fall from one training length
+    to the next longer one (longer training lowers the loss, so a ratio tied to the loss would not fall)."""
+    runs, lengths = result["runs"], result["settings"]["epochs"]
+    correlation, p_value = loss_ratio_correlation(runs)
+    by_epochs = ratio_by_epochs(result)
+    groups = [[run for run in runs if run["epochs"] == epochs] for epochs in lengths]
+    rising = all(later >= earlier for earlier, later in zip(by_epochs, by_epochs[1:]))
+    fields = {"correlation": f"{correlation:.2f}".replace("-", "−"), "p_value": f"{p_value:.2g}",
+              "significance": f"{SIGNIFICANCE:g}", "epochs": ", ".join(str(epochs) for epochs in lengths),
+              "by_epochs": ", ".join(f"{mean:.2f}" for mean in by_epochs),
+              "peak": str(lengths[int(np.argmax(by_epochs))]),
+              "losses": ", ".join(f"{np.median([run['training_loss'] for run in group]):.2g}" for group in groups),
+              "within": ", ".join(f"{loss_ratio_correlation(group)[0]:.2f}".replace("-", "−") for group in groups)}
+    return Finding("trend", fields, bool(correlation < 0 and p_value < SIGNIFICANCE and rising))
 
 
 def setup_fields(result: dict) -> dict:

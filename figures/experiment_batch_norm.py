@@ -51,6 +51,15 @@ def _band(figure: go.Figure, x, rows, colour: str, name: str, look: Look, *, row
                                 marker={"size": look.marker(5)}), row=row, col=col)
 
 
+def _one_two_five(values: np.ndarray) -> list[float]:
+    """Ticks 1, 2, 5 × 10^k over the decades that ``values`` (positive) reach."""
+    if values.size == 0:
+        return []
+    low, high = int(np.floor(np.log10(values.min()))), int(np.ceil(np.log10(values.max())))
+    return [digit * 10.0**power for power in range(low, high + 1) for digit in (1, 2, 5)
+            if digit * 10.0**power <= 10.0**high]
+
+
 def _learning_rates(result: dict, look: Look) -> go.Figure:
     figure = go.Figure()
     grid = result["learning_rates"]
@@ -78,7 +87,11 @@ def _smoothness(result: dict, look: Look) -> go.Figure:
         _band(figure, updates, result["smoothness"][arm]["beta"], _colour(arm), name, look, row=2, log=True,
               showlegend=False)
     figure.update_yaxes(type="log", exponentformat="power", title_text=look.text(PREFIX + "loss_variation"), row=1)
-    figure.update_yaxes(type="log", exponentformat="power", title_text=look.text(PREFIX + "beta"), row=2)
+    # β spans about two decades: plotly's default labels every digit in them, which overlap
+    beta = np.asarray([result["smoothness"][arm]["beta"] for arm in ARMS], dtype=float)
+    ticks = _one_two_five(beta[np.isfinite(beta) & (beta > 0)])
+    figure.update_yaxes(type="log", tickvals=ticks, ticktext=[f"{tick:g}" for tick in ticks],
+                        title_text=look.text(PREFIX + "beta"), row=2)
     figure.update_xaxes(title_text=look.text(PREFIX + "update"), row=2)
     return figure
 

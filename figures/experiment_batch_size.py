@@ -1,7 +1,8 @@
 """The batch-size experiment's figures (``experiments.batch_size``): arrays of its result in, a figure out.
 
-Means over the seeds with their 95 % Student-t intervals (error bars, or a band along the slice); batch sizes
-on a logarithmic axis, the full batch labelled as such.
+Means over the seeds with their 95 % Student-t intervals (error bars, or a band along the slice); the
+heavy-tailed gradient noise as a geometric mean with the interval of its logarithms; batch sizes on a
+logarithmic axis, the full batch labelled as such.
 """
 
 from __future__ import annotations
@@ -24,6 +25,18 @@ def _error_trace(x, values: np.ndarray, name: str, colour: str, look: Look, *, d
     return go.Scatter(x=list(x), y=mean, error_y={"type": "data", "array": half, "visible": True},
                       mode="lines+markers", name=name, legendgroup=group or name, showlegend=legend,
                       line={"color": colour, "width": look.line(2), "dash": dash}, marker={"size": look.marker(7)},
+                      hovertemplate="B = %{x}<br>%{y:.4g}<extra>" + name + "</extra>")
+
+
+def _geometric_trace(x, values: np.ndarray, name: str, colour: str, look: Look, group: str) -> go.Scatter:
+    """Markers at the geometric mean over the seeds (rows of ``values``, positive) with its 95 % interval: the
+    Student-t interval of the logarithms, exponentiated (a heavy-tailed spread stays above zero on a log axis)."""
+    mean, half = column_intervals(np.log(values))
+    centre, low, high = np.exp(mean), np.exp(mean - half), np.exp(mean + half)
+    return go.Scatter(x=list(x), y=centre, error_y={"type": "data", "array": high - centre,
+                                                    "arrayminus": centre - low, "visible": True},
+                      mode="markers", name=name, legendgroup=group,
+                      line={"color": colour, "width": look.line(2)}, marker={"size": look.marker(7)},
                       hovertemplate="B = %{x}<br>%{y:.4g}<extra>" + name + "</extra>")
 
 
@@ -90,8 +103,8 @@ def _noise(result: dict, look: Look) -> go.Figure:
     for index, key in enumerate(("noise_start", "noise_end")):
         rows = result[key]
         colour, name = run_colour(index), look.text(PREFIX + key)
-        figure.add_trace(_error_trace(sizes, np.array([row["measured"] for row in rows]), name, colour, look,
-                                      group=key).update(mode="markers"))
+        figure.add_trace(_geometric_trace(sizes, np.array([row["measured"] for row in rows]), name, colour, look,
+                                          group=key))
         exact = np.mean([row["exact"] for row in rows], axis=0)
         figure.add_trace(go.Scatter(x=sizes, y=exact, mode="lines", name=look.text(PREFIX + "exact"),
                                     legendgroup=key, showlegend=index == 0,
@@ -107,17 +120,28 @@ def _noise(result: dict, look: Look) -> go.Figure:
     return figure
 
 
+def epoch_seconds(result: dict, data: str) -> tuple[list[float], bool]:
+    """Seconds per epoch on ``data`` and whether they were measured: the training runs' whole epochs where there
+    are runs (the experiment's data set), else ⌈N/B⌉ times the median update."""
+    measured = result["timing"].get("measured_epoch_seconds", {})
+    if data in measured:
+        return measured[data], True
+    return result["timing"][data]["epoch_seconds"], False
+
+
 def _time(result: dict, look: Look) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
     timing = result["timing"]
     for index, data in enumerate(result["settings"]["timing_data"]):
-        measured = timing[data]
-        for col, key in enumerate(("update_seconds", "epoch_seconds"), start=1):
+        sizes, line = timing[data]["batch_sizes"], {"color": run_colour(index), "width": look.line(2)}
+        seconds, measured = epoch_seconds(result, data)
+        epoch_name = look.text(PREFIX + ("epoch_measured" if measured else "epoch_computed"), data=data)
+        for col, values, name, dash in ((1, timing[data]["update_seconds"], data, "solid"),
+                                        (2, seconds, epoch_name, "solid" if measured else "dot")):
             figure.add_trace(go.Scatter(
-                x=measured["batch_sizes"], y=np.array(measured[key]) * 1000, mode="lines+markers", name=data,
-                legendgroup=data, showlegend=col == 1, line={"color": run_colour(index), "width": look.line(2)},
-                marker={"size": look.marker(7)}, hovertemplate="B = %{x}<br>%{y:.3g} ms<extra>" + data + "</extra>"),
-                row=1, col=col)
+                x=sizes, y=np.array(values) * 1000, mode="lines+markers", name=name, legendgroup=name,
+                line=line | {"dash": dash}, marker={"size": look.marker(7)},
+                hovertemplate="B = %{x}<br>%{y:.3g} ms<extra>" + name + "</extra>"), row=1, col=col)
     for col, key in enumerate(("update_ms", "epoch_ms"), start=1):
         figure.update_xaxes(type="log", title_text=look.text(PREFIX + "batch_size"), row=1, col=col)
         figure.update_yaxes(type="log", exponentformat="power", title_text=look.text(PREFIX + key), row=1, col=col)

@@ -8,6 +8,8 @@ every run at each step of the search (step 0: after training), log scale, and th
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 
 from analysis.minimum_ratio import GRADIENT_TOLERANCE
@@ -22,6 +24,11 @@ def _by_epochs(result: dict) -> list[tuple[int, list[dict]]]:
             for epochs in result["settings"]["epochs"]]
 
 
+def _epochs_name(look: Look, key: str, epochs: int) -> str:
+    """The legend's name for a training length: ``key``'s singular form (``<key>_one``) for one epoch."""
+    return look.text(f"{KEY}.{key}_one" if epochs == 1 else f"{KEY}.{key}", epochs=epochs)
+
+
 def _scatter(figure: go.Figure, result: dict, look: Look) -> None:
     low, high = 0.5, 0.6
     figure.add_vrect(x0=low, x1=high, fillcolor="rgba(128,128,128,0.18)", line_width=0,
@@ -31,7 +38,7 @@ def _scatter(figure: go.Figure, result: dict, look: Look) -> None:
         for ratio, symbol, key in (("sign_ratio", "circle", "by_sign"), ("band_ratio", "circle-open", "with_band")):
             figure.add_trace(go.Scatter(
                 x=[run[ratio] for run in runs], y=[run["training_loss"] for run in runs], mode="markers",
-                name=look.text(f"{KEY}.{key}", epochs=epochs), legendgroup=str(epochs),
+                name=_epochs_name(look, key, epochs), legendgroup=str(epochs),
                 marker={"color": colour, "symbol": symbol, "size": look.marker(9), "line": {"width": look.line(1.5)}},
                 customdata=[[run["seed"], run["gradient_norm"], run["negative"], run["flat"], run["positive"]]
                             for run in runs],
@@ -66,13 +73,15 @@ def _gradient(figure: go.Figure, result: dict, look: Look) -> None:
         for number, run in enumerate(runs):
             figure.add_trace(go.Scatter(
                 x=list(range(len(run["search_norms"]))), y=run["search_norms"], mode="lines+markers",
-                name=look.text(f"{KEY}.epochs", epochs=epochs), legendgroup=str(epochs), showlegend=number == 0,
+                name=_epochs_name(look, "epochs", epochs), legendgroup=str(epochs), showlegend=number == 0,
                 line={"color": run_colour(index), "width": look.line(1)}, marker={"size": look.marker(4)},
                 opacity=0.7,
                 hovertemplate=look.text(f"{KEY}.gradient_hover", seed=run["seed"], step="%{x}",
                                         norm="%{y:.2g}") + "<extra></extra>"))
-    figure.add_hline(y=GRADIENT_TOLERANCE, line={"color": look.palette.ink, "dash": "dot"},
-                     annotation_text=look.text(f"{KEY}.threshold"))
+    figure.add_hline(y=GRADIENT_TOLERANCE, line={"color": look.palette.ink, "dash": "dot"})
+    # On a log axis an annotation's y is log10 of the value (add_hline's own annotation lands at the top).
+    figure.add_annotation(x=1, xref="x domain", y=math.log10(GRADIENT_TOLERANCE), yref="y", xanchor="right",
+                          yanchor="bottom", showarrow=False, text=look.text(f"{KEY}.threshold"))
     figure.update_xaxes(title_text=look.text(f"{KEY}.step_axis"))
     figure.update_yaxes(title_text=look.text(f"{KEY}.norm_axis"), type="log", exponentformat="power")
 

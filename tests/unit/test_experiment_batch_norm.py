@@ -201,6 +201,27 @@ def test_findings_flip_on_doctored_results(stored):
         assert after[key] != before[key], key
 
 
+def test_learning_rates_compare_the_largest_working_rate_of_each_network(stored):
+    """No working η in one network is nothing to compare: not a ✅, and no blank field in the sentence."""
+    for arm in batch_norm.ARMS:
+        doctored = copy.deepcopy(stored)
+        doctored["learning_rates"][arm]["working"] = [False] * len(doctored["learning_rates"]["rates"])
+        finding = next(finding for finding in batch_norm.findings(doctored) if finding.key.startswith("learning_rates"))
+        assert finding.key == "learning_rates_none" and finding.agrees is False
+        assert finding.fields[f"{arm}_count"] == 0
+        for language in ("en", "zh"):
+            for part in ("findings", "why", "claims"):
+                sentence = text(f"exp.batch_norm.{part}.{finding.key}", language, **finding.fields)
+                assert "—" not in sentence and "{" not in sentence
+    found = next(finding for finding in batch_norm.findings(stored) if finding.key.startswith("learning_rates"))
+    largest = {arm: batch_norm.largest_working(stored, arm) for arm in batch_norm.ARMS}
+    assert found.key == "learning_rates" and found.fields["plain_largest"] == f"{largest['plain']:g}"
+    # the same largest η in both networks is not larger with BatchNorm
+    same = copy.deepcopy(stored)
+    same["learning_rates"]["batch_norm"]["working"] = list(same["learning_rates"]["plain"]["working"])
+    assert next(finding for finding in batch_norm.findings(same) if finding.key == "learning_rates").agrees is False
+
+
 def test_setup_and_lab_links(stored):
     fields = batch_norm.setup_fields(stored)
     for language in ("en", "zh"):
@@ -243,3 +264,7 @@ def test_figures_hold_the_results(stored):
     lines = [trace for trace in smoothness.data if trace.fill is None]
     np.testing.assert_allclose(lines[0].y, np.mean(stored["smoothness"]["plain"]["loss_variation"], axis=0))
     assert len(smoothness.to_json()) < 200_000
+    ticks = smoothness.layout.yaxis2.tickvals  # β's axis: labels at 1, 2 and 5 × 10^k only (every digit overlapped)
+    beta = np.asarray([stored["smoothness"][arm]["beta"] for arm in batch_norm.ARMS], dtype=float)
+    assert ticks and {round(tick / 10 ** np.floor(np.log10(tick))) for tick in ticks} <= {1, 2, 5}
+    assert min(ticks) <= np.nanmin(beta) and max(ticks) >= np.nanmax(beta) and len(ticks) <= 10

@@ -201,9 +201,46 @@ def test_findings_follow_the_numbers(stored):
                 assert text(f"exp.batch_size.why.{finding.key}", language)
         assert finding.key in ("update_time", "update_time_other", "update_time_gpu_absent", "epoch_time",
                                "gradient_noise", "optimization_epochs", "optimization_updates", "generalization",
-                               "sharpness", "flatness", "slice")
+                               "sharpness", "flatness", "slice", "slice_validation", "slice_validation_end")
     for language in ("en", "zh"):
         assert text("exp.batch_size.setup", language, **batch_size.setup_fields(result))
+
+
+def test_the_slice_sentence_says_how_far_apart_how_large_a_rise_and_where_the_validation_loss_is_lowest(stored):
+    result = stored.result
+    slice_row = _finding(result, "slice")
+    small_rise, large_rise = batch_size.slice_rise(result)
+    alphas, train_losses = np.array(result["alphas"]), np.array(result["slice_train"])
+    at_large = train_losses[:, int(np.argmin(np.abs(alphas - 1)))]
+    assert slice_row.fields["large_share"] == f"{100 * np.mean(large_rise / at_large):.2g} %"  # 2.8 %: tiny
+    assert slice_row.fields["small_falling"] == str(int(np.sum(small_rise < 0)))
+    assert slice_row.fields["distance"] == mean_interval(np.array(result["distance"])).text()
+    sentence = text("exp.batch_size.findings.slice", "en", **slice_row.fields)
+    assert "Half the distance" not in sentence and f"lie {slice_row.fields['distance']} apart" in sentence
+    # the validation loss: lowest at the slice's left end in the full run (still falling there), in the middle when
+    # the curve has its minimum inside
+    validation = np.mean(result["slice_validation"], axis=0)
+    ends = int(np.argmin(validation)) in (0, len(alphas) - 1)
+    keys = [finding.key for finding in batch_size.findings(result)]
+    assert ("slice_validation_end" in keys) is ends and ("slice_validation" in keys) is not ends
+    bowl = copy.deepcopy(result)
+    bowl["slice_validation"] = [list(0.1 + (alphas - 0.3) ** 2) for _ in result["slice_validation"]]
+    inside = _finding(bowl, "slice_validation")
+    assert inside.agrees is None and inside.fields["alpha"] == "0.3"
+    assert "end" not in text("exp.batch_size.findings.slice_validation", "en", **inside.fields)
+
+
+def test_every_seed_alike_is_said_plainly(stored):
+    """A mean over seeds that all gave the same number reads 1.00, not "1 ± 0"."""
+    for finding in batch_size.findings(stored.result):
+        for value in finding.fields.values():
+            assert "± 0" not in str(value).replace("± 0.", ""), (finding.key, value)
+    epochs = _finding(stored.result, "optimization_epochs")
+    accuracy = batch_size.arm_values(stored.result, "same_epochs", "train_accuracy")
+    best = accuracy[:, int(np.argmax(accuracy.mean(axis=0)))]
+    if np.all(best == best[0]):
+        assert epochs.fields["best_accuracy"] == f"{best[0]:#.3g}" == epochs.fields["best_low"]
+    assert _finding(stored.result, "generalization").fields["barrier"] == f"{batch_size.slice_barrier(stored.result).max():.2g}"
 
 
 def test_a_gpu_when_present_is_timed_and_judged_by_the_lectures_parallel_update(stored):
@@ -260,6 +297,20 @@ def test_every_view_builds_and_draws_the_result(stored, view):
         np.testing.assert_allclose(figure.data[0].y, np.mean(result["sharpness"], axis=0))
     elif view == "time":
         np.testing.assert_allclose(figure.data[0].y, np.array(result["timing"]["digits"]["update_seconds"]) * 1000)
+        # per epoch: the epochs measured in the training runs (the finding's numbers), not ⌈N/B⌉ × the update
+        measured = result["timing"]["measured_epoch_seconds"]["digits"]
+        np.testing.assert_allclose(figure.data[1].y, np.array(measured) * 1000)
+        assert _finding(result, "epoch_time").fields["smallest_seconds"] == f"{figure.data[1].y[0] / 1000:.3g}"
+        computed = [trace for trace in figure.data if trace.line.dash == "dot"]
+        assert [trace.name for trace in computed] == [
+            text("exp.batch_size.figure.epoch_computed", "en", data=data)
+            for data in result["settings"]["timing_data"] if data not in result["timing"]["measured_epoch_seconds"]]
+    elif view == "noise":
+        # the geometric mean over the seeds with its interval: it stays above zero on the log axis
+        measured = np.array([row["measured"] for row in result["noise_end"]])
+        marker = next(trace for trace in figure.data if trace.name == text("exp.batch_size.figure.noise_end", "en"))
+        np.testing.assert_allclose(marker.y, np.exp(np.log(measured).mean(axis=0)))
+        assert np.all(np.array(marker.y) - np.array(marker.error_y.arrayminus) > 0)
     elif view == "accuracy":
         np.testing.assert_allclose(figure.data[0].y, batch_size.arm_values(result, "same_epochs",
                                                                            "train_accuracy").mean(axis=0))

@@ -105,6 +105,17 @@ def test_figures_draw_the_result(stored, look):
         experiment_figure(stored.result, "nothing")
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_loss_panels_titles_fit_over_half_the_figure(stored, language):
+    """Each title sits over half the figure: at most 28 character widths (a Chinese character is two), or the
+    projector's font clips it."""
+    figure = experiment_figure(stored.result, "loss", look=Look(language=language, projector=True))
+    titles = [note.text for note in figure.layout.annotations]
+    assert len(titles) == 2
+    for title in titles:
+        assert sum(2 if ord(character) > 0x2E80 else 1 for character in title) <= 28, title
+
+
 def test_bands_are_the_mean_intervals_of_each_column():
     rows = np.random.default_rng(0).random((3, 40))
     rows[0, 3], rows[:, 5], rows[1:, 7] = np.nan, np.nan, np.nan   # fewer seeds, none, one

@@ -13,7 +13,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
+from scipy import stats as scipy_stats
 
+import i18n
 from analysis.minimum_ratio import GRADIENT_TOLERANCE
 from experiments import minimum_ratio as experiment
 from experiments.results import differences, jsonable, read_results, single_thread
@@ -122,6 +124,62 @@ def test_the_verdicts_follow_the_numbers(stored):
     assert {finding.key: finding.agrees for finding in experiment.findings(minima)}["minima"] is False
 
 
+def _with_minima(result: dict, count: int) -> dict:
+    """The result with its first ``count`` runs made minima (every eigenvalue positive)."""
+    runs = copy.deepcopy(result["runs"])
+    for run in runs[:count]:
+        run.update(sign_negative=0, sign_positive=run["parameters"])
+    return {**result, "runs": runs, "summary": experiment.summary(runs)}
+
+
+def test_minima_are_rare_up_to_a_tenth_of_the_runs(stored):
+    result = stored.result
+    runs = len(result["runs"])
+    for count, rare in ((runs // 10, True), (runs // 10 + 1, False), (runs // 2 - 1, False)):
+        minima = next(finding for finding in experiment.findings(_with_minima(result, count)) if finding.key == "minima")
+        assert minima.fields["sign_minima"] == str(count) and minima.agrees is rare, count
+
+
+def _with_ratios(result: dict, ratio) -> dict:
+    runs = copy.deepcopy(result["runs"])
+    for run in runs:
+        run["sign_ratio"] = ratio(run)
+    return {**result, "runs": runs, "summary": experiment.summary(runs)}
+
+
+def test_the_trend_needs_a_significant_correlation_and_ratios_that_do_not_fall_with_training(stored):
+    result = stored.result
+    trend = next(finding for finding in experiment.findings(result) if finding.key == "trend")
+    losses = [run["training_loss"] for run in result["runs"]]
+    ratios = [run["sign_ratio"] for run in result["runs"]]
+    correlation = scipy_stats.spearmanr(losses, ratios)
+    assert trend.fields["correlation"] == f"{correlation.statistic:.2f}".replace("-", "−")
+    assert trend.fields["p_value"] == f"{correlation.pvalue:.2g}"
+    by_epochs = [np.mean([run["sign_ratio"] for run in result["runs"] if run["epochs"] == epochs])
+                 for epochs in result["settings"]["epochs"]]
+    assert trend.fields["by_epochs"] == ", ".join(f"{mean:.2f}" for mean in by_epochs)
+    falls = any(later < earlier for earlier, later in zip(by_epochs, by_epochs[1:]))
+    assert trend.agrees is (correlation.statistic < 0 and correlation.pvalue < 0.05 and not falls)
+    # the lecture's picture: the ratio rises as the loss falls, in every run and by training length
+    rising = _with_ratios(result, lambda run: 1 - run["training_loss"] / 10)
+    assert next(finding for finding in experiment.findings(rising) if finding.key == "trend").agrees
+    # the same correlation, but the longest trainings' mean ratio falls below the next shorter ones'
+    longest, previous = result["settings"]["epochs"][-1], result["settings"]["epochs"][-2]
+    floor = min(1 - run["training_loss"] / 10 for run in result["runs"] if run["epochs"] == previous)
+    falling = _with_ratios(result, lambda run: floor - 0.01 + run["seed"] * 1e-4 if run["epochs"] == longest
+                           else 1 - run["training_loss"] / 10)
+    found = next(finding for finding in experiment.findings(falling) if finding.key == "trend")
+    assert found.fields["correlation"].startswith("−") and float(found.fields["p_value"]) < 0.05
+    assert found.agrees is False
+    # a negative correlation that is not significant (p ≥ 0.05) does not agree either
+    four = sorted(copy.deepcopy(result["runs"][:4]), key=lambda run: run["training_loss"])
+    for run, ratio in zip(four, (0.9, 0.8, 0.6, 0.7)):  # ρ = −0.8 over four runs: p = 0.2
+        run["sign_ratio"] = ratio
+    few = {**result, "runs": four, "settings": {**result["settings"], "epochs": [four[0]["epochs"]]}}
+    weak = next(finding for finding in experiment.findings(few) if finding.key == "trend")
+    assert weak.fields["correlation"] == "−0.80" and float(weak.fields["p_value"]) > 0.05 and weak.agrees is False
+
+
 def test_lab_links_train_the_runs_they_name(stored):
     links = experiment.lab_links(stored.result)
     assert {link.key for link in links} == {"lowest_ratio", "lowest_loss"}
@@ -149,3 +207,19 @@ def test_every_view_draws_the_results_numbers(stored, language):
     assert np.allclose(tolerance.data[0].y, [item["mean"] for item in result["summary"]["tolerance_ratios"]])
     gradient = experiment_figure(result, "gradient", look=Look(language=language))
     assert sorted(trace.y[-1] for trace in gradient.data) == sorted(run["gradient_norm"] for run in result["runs"])
+    # the threshold's label sits at its line (log axis: the annotation's y is log10 of the value)
+    label = next(note for note in gradient.layout.annotations if note.text == i18n.text(
+        "exp.minimum_ratio.figures.threshold", language))
+    assert label.y == pytest.approx(np.log10(GRADIENT_TOLERANCE)) and label.yref == "y"
+
+
+def test_one_epoch_is_singular_in_the_legends_and_links(stored):
+    result = stored.result
+    assert 1 in result["settings"]["epochs"]
+    for view in ("scatter", "gradient"):
+        names = {trace.name for trace in experiment_figure(result, view).data}
+        assert not any(name.startswith("1 epochs") for name in names), names
+        assert any(name.startswith("1 epoch") for name in names) and any(name.startswith("100 epochs") for name in names)
+    for key in ("lowest_ratio", "lowest_loss"):
+        label = i18n.text(f"exp.minimum_ratio.links.{key}", "en", ratio="0.8", seed=0, epochs=1)
+        assert "1 epochs" not in label and "1-epoch" in label
