@@ -326,12 +326,14 @@ def setup_fields(result: dict) -> dict:
 
 
 def lab_links(result: dict) -> tuple[LabLink, ...]:
-    """The trainings (not the search: the Lab has none) of the lowest-ratio and the lowest-loss runs."""
+    """The trainings (not the search: the Lab has none) of the lowest-ratio and the lowest-loss runs, then of
+    every run, in the scatter's order."""
     settings = Settings(**{key: tuple(value) if isinstance(value, list) else value
                            for key, value in result["settings"].items()})
     runs = result["runs"]
     chosen = (("lowest_ratio", min(runs, key=lambda run: (run["sign_ratio"], run["training_loss"]))),
               ("lowest_loss", min(runs, key=lambda run: run["training_loss"])))
+    chosen += tuple(("run", run) for run in runs)
     return tuple(LabLink(key, LabSettings(base=settings.training(run["seed"], run["epochs"])),
                          {"seed": str(run["seed"]), "epochs": str(run["epochs"]), "ratio": f"{run['sign_ratio']:.3f}"})
                  for key, run in chosen)

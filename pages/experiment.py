@@ -22,6 +22,7 @@ from workers import Superseded
 
 ALL = "all"
 SOURCES = ("file", "live")
+MAX_LINK_BUTTONS = 3  # more runs to open in the Lab (a scatter's) go in a menu
 OWNER = "experiments_owner"  # this session's name for its live runs: a newer one supersedes the older
 
 
@@ -43,7 +44,7 @@ with control_column:
                       format_func=menu_label)
 
 if name == ALL:  # the README's table, in the student's language, below the stage at the page's full width
-    st.markdown(markdown_table(stored_summary(look.language), look.language))
+    st.markdown(markdown_table(stored_summary(look.language, read=experiment_compute.stored), look.language))
     st.caption(t("experiments.mark_help"))
     url_check.finish()
     st.stop()
@@ -113,7 +114,11 @@ for link in module.lab_links(result):
         links.append((t(f"exp.{name}.links.{link.key}", **link.fields), lab_url(link.settings)))
     except ValueError:  # the Lab's menus cannot express this run
         continue
-if links:
+if len(links) > MAX_LINK_BUTTONS:  # every run of a scatter: pick one, then open it
+    chosen = st.selectbox(t("experiments.open_lab"), range(len(links)), format_func=lambda index: links[index][0],
+                          key=f"exp_link_{name}")
+    st.link_button(t("experiments.open_chosen"), links[chosen][1], icon="🧪")
+elif links:
     st.markdown(f"**{t('experiments.open_lab')}:**")
     for label, url in links:  # one per row: their labels say what the Lab can and cannot redo
         st.link_button(label, url, icon="🧪")

@@ -182,7 +182,10 @@ def test_the_trend_needs_a_significant_correlation_and_ratios_that_do_not_fall_w
 
 def test_lab_links_train_the_runs_they_name(stored):
     links = experiment.lab_links(stored.result)
-    assert {link.key for link in links} == {"lowest_ratio", "lowest_loss"}
+    assert [link.key for link in links[:2]] == ["lowest_ratio", "lowest_loss"]
+    assert [link.key for link in links[2:]] == ["run"] * len(stored.result["runs"])  # then every run of the scatter
+    assert {(link.fields["seed"], link.fields["epochs"]) for link in links[2:]} == {
+        (str(run["seed"]), str(run["epochs"])) for run in stored.result["runs"]}
     for link in links:
         query = lab_query(link.settings)
         run = next(run for run in stored.result["runs"]
