@@ -42,6 +42,7 @@ from analysis.curvature import sharpness
 from analysis.step_smoothness import smoothness, step_probe
 from analysis.spectral_lanczos import broadened_density, lanczos_quadrature
 from experiments.findings import Finding, LabLink
+from experiments.presets import check_learning_rates, check_seeds
 from experiments.results import jsonable
 from experiments.statistics import mean_interval
 from networks.models import ModelSettings
@@ -75,11 +76,9 @@ class Settings:
     step_points: int = 9
 
     def __post_init__(self) -> None:
-        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds must be one or more different whole numbers, got {self.seeds!r}")
+        check_seeds(self.seeds)
         ModelSettings(self.widths, self.activation, True)
-        if not self.learning_rates or any(not (isinstance(rate, float) and rate > 0) for rate in self.learning_rates):
-            raise ValueError(f"learning rates must be positive numbers, got {self.learning_rates!r}")
+        check_learning_rates(self.learning_rates)
         if self.curvature_lr not in self.learning_rates:
             raise ValueError(f"curvature_lr {self.curvature_lr} must be one of the learning rates "
                              f"{self.learning_rates}")

@@ -31,9 +31,9 @@ import numpy as np
 
 from analysis.curvature import sharpness
 from experiments.findings import Finding, LabLink
+from experiments.presets import check_learning_rates, check_seeds
 from experiments.results import jsonable
 from experiments.statistics import mean_interval
-from networks.data import check_seed
 from networks.models import ModelSettings
 from networks.training import MAX_SNAPSHOTS, TrainingSettings, data_tensors, loss_function, model_at, train
 from optimizers.settings import OptimizerKind, OptimizerSettings
@@ -60,12 +60,8 @@ class Settings:
     late_from: float = 0.5
 
     def __post_init__(self) -> None:
-        if not self.learning_rates or any(not (math.isfinite(rate) and rate > 0) for rate in self.learning_rates):
-            raise ValueError(f"learning_rates must be positive numbers, got {self.learning_rates!r}")
-        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds must be distinct and at least one, got {self.seeds!r}")
-        for seed in self.seeds:
-            check_seed(seed)
+        check_learning_rates(self.learning_rates)
+        check_seeds(self.seeds)
         if self.sharpness_every < 1 or self.updates % self.sharpness_every:
             raise ValueError(f"updates ({self.updates}) must be a multiple of sharpness_every ({self.sharpness_every})")
         if self.updates // self.sharpness_every + 1 > MAX_SNAPSHOTS:

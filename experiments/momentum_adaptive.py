@@ -36,7 +36,7 @@ from analysis.curvature import hessian_eigenpairs
 from experiments.findings import Finding, LabLink, rates_list
 from experiments.results import jsonable
 from experiments.statistics import mean_interval
-from experiments.tuning import final_loss, grid_search
+from experiments.tuning import final_loss, grid_fields, grid_search
 from networks.models import ModelSettings
 from networks.training import TrainingRun, TrainingSettings, data_tensors, loss_function, make_optimizer, model_at, train
 from optimizers.settings import OptimizerKind, OptimizerSettings
@@ -270,11 +270,7 @@ def findings(result: dict) -> tuple[Finding, ...]:
 
 def setup_fields(result: dict) -> dict:
     settings = result["settings"]
-    grid = settings["learning_rates"]
-    return {"widths": "×".join(str(width) for width in settings["widths"]), "activation": settings["activation"],
-            "updates": settings["updates"], "seeds": len(settings["seeds"]), "tuning_seed": settings["tuning_seed"],
-            "grid_low": f"{grid[0]:g}", "grid_high": f"{grid[-1]:g}", "grid_size": len(grid),
-            "window": settings["window"], "momentum": f"{settings['momentum']:g}"}
+    return grid_fields(settings) | {"window": settings["window"], "momentum": f"{settings['momentum']:g}"}
 
 
 def lab_links(result: dict) -> tuple[LabLink, ...]:

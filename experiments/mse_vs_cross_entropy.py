@@ -29,7 +29,7 @@ import numpy as np
 from experiments.findings import Finding, LabLink
 from experiments.results import jsonable
 from experiments.statistics import mean_interval
-from experiments.tuning import grid_search
+from experiments.tuning import grid_fields, grid_search
 from networks.models import ModelSettings
 from networks.training import TrainingSettings, train
 from optimizers.settings import OptimizerKind, OptimizerSettings
@@ -181,12 +181,7 @@ def findings(result: dict) -> tuple[Finding, ...]:
 
 
 def setup_fields(result: dict) -> dict:
-    settings = result["settings"]
-    grid = settings["learning_rates"]
-    return {"widths": "×".join(str(width) for width in settings["widths"]), "activation": settings["activation"],
-            "updates": settings["updates"], "seeds": len(settings["seeds"]), "tuning_seed": settings["tuning_seed"],
-            "grid_low": f"{grid[0]:g}", "grid_high": f"{grid[-1]:g}", "grid_size": len(grid),
-            **{f"{arm}_lr": f"{value:g}" for arm, value in result["learning_rate"].items()}}
+    return grid_fields(result["settings"]) | {f"{arm}_lr": f"{value:g}" for arm, value in result["learning_rate"].items()}
 
 
 def lab_links(result: dict) -> tuple[LabLink, ...]:

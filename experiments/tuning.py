@@ -50,3 +50,12 @@ def grid_search(settings_at: Callable[[float], TrainingSettings], rates: Sequenc
         if progress is not None:
             progress((index + 1) / len(rates))
     return GridSearch(tuple(float(rate) for rate in rates), tuple(final_loss(run) for run in runs), tuple(runs))
+
+
+def grid_fields(settings: dict) -> dict:
+    """The setup sentence's fields shared by the experiments that choose η on a grid: the network, the budget,
+    the seeds, the tuning seed and the grid (``settings`` as stored in a result)."""
+    grid = settings["learning_rates"]
+    return {"widths": "×".join(str(width) for width in settings["widths"]), "activation": settings["activation"],
+            "updates": settings["updates"], "seeds": len(settings["seeds"]), "tuning_seed": settings["tuning_seed"],
+            "grid_low": f"{grid[0]:g}", "grid_high": f"{grid[-1]:g}", "grid_size": len(grid)}

@@ -31,9 +31,10 @@ import numpy as np
 import torch
 
 from experiments.findings import Finding, LabLink, rates_list
+from experiments.presets import check_learning_rates, check_seeds
 from experiments.results import jsonable
 from experiments.statistics import Interval, mean_interval
-from networks.data import SPLIT_SIZES, check_seed
+from networks.data import SPLIT_SIZES
 from networks.models import ModelSettings
 from networks.training import (TrainingSettings, batch_starts, build, data_tensors, loss_function, make_optimizer,
                                train)
@@ -61,12 +62,8 @@ class Settings:
     early_updates: int = 50
 
     def __post_init__(self) -> None:
-        if not self.learning_rates or any(not (math.isfinite(rate) and rate > 0) for rate in self.learning_rates):
-            raise ValueError(f"learning_rates must be positive numbers, got {self.learning_rates!r}")
-        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds must be distinct and at least one, got {self.seeds!r}")
-        for seed in self.seeds:
-            check_seed(seed)
+        check_learning_rates(self.learning_rates)
+        check_seeds(self.seeds)
         training = self.training(self.learning_rates[0], self.seeds[0], "warm_up")  # checks network and budget
         if not 10 <= self.early_updates <= training.update_count:
             raise ValueError(f"early_updates must be from 10 to the {training.update_count} updates of a run, "

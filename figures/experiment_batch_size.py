@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from experiments.batch_size import arm_values
+from experiments.batch_size_findings import arm_values
 from figures.seed_bands import band_traces, column_intervals
 from figures.style import Look, dress, run_colour
 

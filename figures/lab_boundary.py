@@ -7,7 +7,6 @@ browser with no server round trip; the training points are drawn over it in thei
 
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 import torch
 

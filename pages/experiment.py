@@ -90,9 +90,10 @@ with figure_column:
                fit=screen_fit(look, below=40))
     st.caption(t(f"exp.{name}.caption.{view}"))
 
+findings = module.findings(result)
 with findings_slot:
     st.markdown(f"**{t('experiments.measured')}**")
-    for finding in module.findings(result):
+    for finding in findings:
         st.markdown(finding_line(name, finding, result, look.language))
         why = finding_why(name, finding, result, look.language)
         if why is not None:
@@ -128,7 +129,7 @@ note = catalogue(look.language).get(f"exp.{name}.lab_note")  # which runs have n
 if note is not None:
     st.caption(note)
 with st.expander(t("experiments.all")):
-    st.markdown(markdown_table(summary_rows(name, result, look.language), look.language))
+    st.markdown(markdown_table(summary_rows(name, result, look.language, findings), look.language))
     st.caption(t("experiments.mark_help"))
 
 url_check.finish()

@@ -50,11 +50,13 @@ class SummaryRow:
     agreement: str
 
 
-def summary_rows(name: str, result: dict, language: str) -> list[SummaryRow]:
-    """One row per finding of experiment ``name`` on ``result``: the lecture's claim, the measured sentence, the mark."""
+def summary_rows(name: str, result: dict, language: str, findings: tuple[Finding, ...] | None = None) -> list[SummaryRow]:
+    """One row per finding of experiment ``name`` on ``result`` (``findings``, when the caller has them): the
+    lecture's claim, the measured sentence, the mark."""
     title = text(f"exp.{name}.title", language)
+    findings = experiment(name).findings(result) if findings is None else findings
     return [SummaryRow(title, text(f"exp.{name}.claims.{finding.key}", language), finding_sentence(name, finding, language),
-                       MARKS[agreement(finding, result)]) for finding in experiment(name).findings(result)]
+                       MARKS[agreement(finding, result)]) for finding in findings]
 
 
 def stored_summary(language: str, read=read_results) -> list[SummaryRow]:

@@ -13,7 +13,7 @@ import torch
 
 from analysis.curvature import dense_hessian
 from analysis.gradient_noise import gradient_noise, per_example_gradients
-from experiments import batch_size
+from experiments import batch_size, batch_size_findings
 from experiments.registry import run_settings
 from experiments.results import differences, jsonable, read_results, single_thread
 from experiments.statistics import mean_interval
@@ -78,7 +78,7 @@ def test_one_example_s_gradient_noise_dwarfs_the_gradient_and_falls_as_one_over_
         gradients = per_example_gradients(build(settings), inputs[:500], targets[:500])
     noise = gradient_noise(gradients, [1, 4, 16, 64, 256], samples=64, seed=0)
     assert noise["measured"][0] > 30 * noise["gradient_squared"]
-    assert -1.15 < batch_size._noise_slope([1, 4, 16, 64, 256], noise["measured"]) < -0.9  # noqa: SLF001
+    assert -1.15 < batch_size_findings.noise_slope([1, 4, 16, 64, 256], noise["measured"]) < -0.9
 
 
 def test_the_slice_passes_through_both_solutions(tiny):
@@ -209,7 +209,7 @@ def test_findings_follow_the_numbers(stored):
 def test_the_slice_sentence_says_how_far_apart_how_large_a_rise_and_where_the_validation_loss_is_lowest(stored):
     result = stored.result
     slice_row = _finding(result, "slice")
-    small_rise, large_rise = batch_size.slice_rise(result)
+    small_rise, large_rise = batch_size_findings.slice_rise(result)
     alphas, train_losses = np.array(result["alphas"]), np.array(result["slice_train"])
     at_large = train_losses[:, int(np.argmin(np.abs(alphas - 1)))]
     assert slice_row.fields["large_share"] == f"{100 * np.mean(large_rise / at_large):.2g} %"  # 2.8 %: tiny
@@ -236,11 +236,11 @@ def test_every_seed_alike_is_said_plainly(stored):
         for value in finding.fields.values():
             assert "± 0" not in str(value).replace("± 0.", ""), (finding.key, value)
     epochs = _finding(stored.result, "optimization_epochs")
-    accuracy = batch_size.arm_values(stored.result, "same_epochs", "train_accuracy")
+    accuracy = batch_size_findings.arm_values(stored.result, "same_epochs", "train_accuracy")
     best = accuracy[:, int(np.argmax(accuracy.mean(axis=0)))]
     if np.all(best == best[0]):
         assert epochs.fields["best_accuracy"] == f"{best[0]:#.3g}" == epochs.fields["best_low"]
-    assert _finding(stored.result, "generalization").fields["barrier"] == f"{batch_size.slice_barrier(stored.result).max():.2g}"
+    assert _finding(stored.result, "generalization").fields["barrier"] == f"{batch_size_findings.slice_barrier(stored.result).max():.2g}"
 
 
 def test_a_gpu_when_present_is_timed_and_judged_by_the_lectures_parallel_update(stored):
@@ -312,7 +312,7 @@ def test_every_view_builds_and_draws_the_result(stored, view):
         np.testing.assert_allclose(marker.y, np.exp(np.log(measured).mean(axis=0)))
         assert np.all(np.array(marker.y) - np.array(marker.error_y.arrayminus) > 0)
     elif view == "accuracy":
-        np.testing.assert_allclose(figure.data[0].y, batch_size.arm_values(result, "same_epochs",
+        np.testing.assert_allclose(figure.data[0].y, batch_size_findings.arm_values(result, "same_epochs",
                                                                            "train_accuracy").mean(axis=0))
     with pytest.raises(ValueError, match="unknown view"):
         experiment_figure(result, "nonsense")
